@@ -1,0 +1,16 @@
+/**
+ * Glossary — use exactly these words in code, logs and docs.
+ *
+ * - **export file**: the file an ERP writes (`customers.txt`, `.csv`, `.xlsx`).
+ * - **drop**: the moment an export file appears in the exchange folder.
+ * - **stable**: a dropped file whose size, mtime and inode have not changed for the stability window.
+ * - **claim**: renaming a stable file into `processing/`, so no one else reads or replaces it.
+ * - **format definition**: an admin's description of an export file (`formats/*.yaml|json`).
+ * - **run**: one import of one file into the store, recorded with the file's sha256 and counts.
+ * - **outcome**: what became of a file: imported, partial, rejected, duplicate or deferred.
+ * - **archive**: where a file goes after its run committed (`archive/`, timestamped name).
+ * - **failed**: where a rejected file goes, with `<name>.errors.csv` and `<name>.error.txt`.
+ */
+export * from './customer.js';
+export * from './row-issue.js';
+export * from './file-outcome.js';

@@ -1,0 +1,308 @@
+import { z } from 'zod';
+import { FieldValueSchema, TargetFieldSchema, fieldKind, type FieldKind } from '../domain/customer.js';
+
+/**
+ * Format definitions: what an admin writes in `formats/*.yaml|json` to describe one ERP export.
+ * The JSON Schema in `formats/format.schema.json` is generated from these schemas
+ * (`npm run schema`), so editors can check and complete definitions.
+ */
+
+export const ENCODINGS = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'iso-8859-1',
+  'iso-8859-15',
+] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+export const COLUMN_TYPES = [
+  'string',
+  'integer',
+  'decimal',
+  'boolean',
+  'date',
+  'datetime',
+  'email',
+  'country',
+] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+/** Which model field kinds each column type can fill. */
+export const COLUMN_TYPE_KIND: Record<ColumnType, FieldKind> = {
+  string: 'text',
+  integer: 'number',
+  decimal: 'number',
+  boolean: 'boolean',
+  date: 'date',
+  datetime: 'datetime',
+  email: 'text',
+  country: 'text',
+};
+
+export const TRANSFORMS = ['trim', 'upper', 'lower', 'collapseSpaces', 'stripLeadingZeros'] as const;
+export type Transform = (typeof TRANSFORMS)[number];
+
+export const EMPTY_POLICIES = ['keep', 'clear', 'default'] as const;
+export type EmptyPolicy = (typeof EMPTY_POLICIES)[number];
+
+const singleChar = z.string().length(1, 'must be exactly one character');
+
+/** Options shared by the format (as defaults) and each column (as overrides). */
+const ValueOptionsShape = {
+  decimalSeparator: singleChar
+    .optional()
+    .describe('Decimal separator for decimal columns, e.g. "," for 1.234,50. Default "."'),
+  thousandsSeparator: z
+    .string()
+    .max(1)
+    .optional()
+    .describe('Thousands separator for decimal/integer columns ("" = none). Default ""'),
+  trueValues: z
+    .array(z.string())
+    .optional()
+    .describe('Words read as true (case-insensitive). Default: 1, true, yes, y, ja, j, x, wahr'),
+  falseValues: z
+    .array(z.string())
+    .optional()
+    .describe('Words read as false (case-insensitive). Default: 0, false, no, n, nein, falsch and empty'),
+  dateFormat: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Pattern for date columns: dd.MM.yyyy, MM/dd/yyyy, yyyy-MM-dd, or "iso". Default "iso"'),
+  dateTimeFormat: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Pattern for datetime columns, e.g. "dd.MM.yyyy HH:mm" or "iso". Default "iso"'),
+  timeZone: z
+    .string()
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+    .optional()
+    .describe("Time zone for datetimes without an offset. Default: the machine's time zone"),
+};
+
+const ColumnCommonShape = {
+  field: TargetFieldSchema.describe('Target field in the customer model, or attributes.<name>'),
+  type: z.enum(COLUMN_TYPES).default('string').describe('How the cell is read. Default string'),
+  required: z
+    .boolean()
+    .default(false)
+    .describe('An empty value skips the row with an error. Default false'),
+  transforms: z
+    .array(z.enum(TRANSFORMS))
+    .default(['trim'])
+    .describe('Applied in order before type conversion. Default ["trim"]'),
+  valueMap: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Replaces whole values after transforms, e.g. { "D": "DE" }'),
+  default: FieldValueSchema.optional().describe('Used for an empty cell when empty is "default"'),
+  empty: z
+    .enum(EMPTY_POLICIES)
+    .optional()
+    .describe(
+      'What an empty cell means: keep the stored value, clear it, or use the default. Default: the format\'s "emptyCells"',
+    ),
+  ...ValueOptionsShape,
+};
+
+/** A column of a delimited file or a sheet: by header name or by 1-based position. */
+export const TableColumnSchema = z.strictObject({
+  ...ColumnCommonShape,
+  source: z
+    .union([z.string().min(1), z.number().int().min(1)])
+    .describe('Header name (matched case- and space-insensitively) or 1-based column position'),
+});
+
+/** A column of a fixed-width file: 1-based start and a length or an inclusive end. */
+export const FixedColumnSchema = z
+  .strictObject({
+    ...ColumnCommonShape,
+    start: z.number().int().min(1).describe('1-based position of the first character'),
+    length: z.number().int().min(1).optional().describe('Number of characters'),
+    end: z.number().int().min(1).optional().describe('1-based position of the last character (inclusive)'),
+  })
+  .refine((c) => (c.length === undefined) !== (c.end === undefined), {
+    message: 'give either length or end',
+  })
+  .refine((c) => c.end === undefined || c.end >= c.start, { message: 'end must not be before start' });
+
+const CommonShape = {
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (up to 64), starting with a letter or digit')
+    .describe('Name used with --format and in watch jobs'),
+  description: z.string().optional(),
+  match: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe('File name pattern(s) this format is for, e.g. "customers*.txt"'),
+  encoding: z.enum(ENCODINGS).default('utf-8').describe('Text encoding. A BOM is honoured. Default utf-8'),
+  key: TargetFieldSchema.default('customerNo').describe('Field that identifies a customer. Default customerNo'),
+  duplicateKeys: z
+    .enum(['last-wins', 'first-wins', 'reject'])
+    .default('last-wins')
+    .describe('A key twice in one file: last/first row wins (both reported as warnings) or both rejected'),
+  emptyCells: z.enum(EMPTY_POLICIES).default('keep').describe('Default meaning of an empty cell. Default keep'),
+  unmappedColumns: z
+    .enum(['drop', 'attributes'])
+    .default('drop')
+    .describe('Columns no field maps: drop them or keep them as attributes.<header>. Default drop'),
+  onInvalidRows: z
+    .strictObject({
+      maxSkippedRows: z
+        .number()
+        .int()
+        .min(0)
+        .default(100)
+        .describe('Error budget: the run fails (and writes nothing) when more rows are skipped. Default 100'),
+    })
+    .default({ maxSkippedRows: 100 }),
+  ...ValueOptionsShape,
+};
+
+const TextFileShape = {
+  skipLines: z.number().int().min(0).default(0).describe('Lines to skip before the header (or data). Default 0'),
+  comment: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Lines starting with this text are ignored, e.g. "#"'),
+  lineEnding: z
+    .enum(['auto', 'lf', 'crlf', 'cr'])
+    .default('auto')
+    .describe('Record separator. Default auto (detected)'),
+};
+
+export const DelimitedFormatSchema = z.strictObject({
+  type: z.literal('delimited'),
+  ...CommonShape,
+  ...TextFileShape,
+  delimiter: z
+    .union([z.literal('auto'), z.string().min(1).max(4)])
+    .default('auto')
+    .describe('Field delimiter: ";", ",", "\\t", "|" or "auto". Default auto'),
+  quote: singleChar.default('"').describe('Quote character. Default "'),
+  escape: singleChar.default('"').describe('Escape character inside quotes. Default " (doubled quotes)'),
+  header: z.boolean().default(true).describe('The first line (after skipLines) is a header. Default true'),
+  columns: z.array(TableColumnSchema).min(1),
+});
+
+export const FixedWidthFormatSchema = z.strictObject({
+  type: z.literal('fixed-width'),
+  ...CommonShape,
+  ...TextFileShape,
+  recordType: z
+    .strictObject({
+      start: z.number().int().min(1),
+      length: z.number().int().min(1),
+      value: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    })
+    .optional()
+    .describe('Only lines whose record-type field has this value are read (e.g. "C" for customers)'),
+  columns: z.array(FixedColumnSchema).min(1),
+});
+
+export const XlsxFormatSchema = z.strictObject({
+  type: z.literal('xlsx'),
+  ...CommonShape,
+  sheet: z
+    .union([z.string().min(1), z.number().int().min(1)])
+    .default(1)
+    .describe('Sheet name or 1-based index. Default 1 (the first sheet)'),
+  headerRow: z.number().int().min(1).default(1).describe('Row of the header; rows above are skipped. Default 1'),
+  header: z.boolean().default(true).describe('The sheet has a header row. Default true'),
+  columns: z.array(TableColumnSchema).min(1),
+});
+
+export const FormatDefinitionSchema = z
+  .discriminatedUnion('type', [DelimitedFormatSchema, FixedWidthFormatSchema, XlsxFormatSchema])
+  .superRefine(checkFormatConsistency);
+
+export type FormatDefinitionInput = z.input<typeof FormatDefinitionSchema>;
+export type FormatDefinition = z.output<typeof FormatDefinitionSchema>;
+export type DelimitedFormat = z.output<typeof DelimitedFormatSchema>;
+export type FixedWidthFormat = z.output<typeof FixedWidthFormatSchema>;
+export type XlsxFormat = z.output<typeof XlsxFormatSchema>;
+export type FormatColumn = FormatDefinition['columns'][number];
+export type TableColumn = z.output<typeof TableColumnSchema>;
+export type FixedColumn = z.output<typeof FixedColumnSchema>;
+
+/** Checks across fields that a per-field schema cannot see. */
+function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  format.columns.forEach((column, index) => {
+    const previous = seen.get(column.field);
+    if (previous !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', index, 'field'],
+        message: `field "${column.field}" is already mapped by columns[${previous}]`,
+      });
+    }
+    seen.set(column.field, index);
+
+    const kind = fieldKind(column.field);
+    const produces = COLUMN_TYPE_KIND[column.type];
+    if (kind !== 'any' && kind !== produces) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', index, 'type'],
+        message: `field "${column.field}" holds ${kind} values, but type "${column.type}" gives ${produces}`,
+      });
+    }
+    if ((column.empty ?? format.emptyCells) === 'default' && column.default === undefined && column.required) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', index, 'default'],
+        message: 'a required column whose empty cells use the default needs a "default"',
+      });
+    }
+    if ('source' in column && format.type !== 'fixed-width') {
+      const hasHeader = format.header;
+      if (!hasHeader && typeof column.source === 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'source'],
+          message: 'without a header row, columns are chosen by 1-based position (a number)',
+        });
+      }
+    }
+  });
+  if (!seen.has(format.key)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['key'],
+      message: `key field "${format.key}" is not mapped by any column`,
+    });
+  }
+  const keyColumn = format.columns.find((c) => c.field === format.key);
+  if (keyColumn && !keyColumn.required) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['columns', format.columns.indexOf(keyColumn), 'required'],
+      message: 'the key column must be required: true',
+    });
+  }
+}
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Human-readable source of a column, for messages: `"Name"`, `#3`, or `1-10`. */
+export function describeColumnSource(column: FormatColumn): string {
+  if ('source' in column) {
+    return typeof column.source === 'number' ? `#${column.source}` : column.source;
+  }
+  const end = column.end ?? column.start + (column.length ?? 1) - 1;
+  return `${column.start}-${end}`;
+}

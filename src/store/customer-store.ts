@@ -1,0 +1,166 @@
+import type { CustomerRecord, CustomerStatus, FieldValue, StoredCustomer } from '../domain/customer.js';
+import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
+import type { RowIssue } from '../domain/row-issue.js';
+
+/**
+ * The store contract. SQLite and PostgreSQL implement it (store/sqlite, store/postgres); only
+ * `create-store.ts` knows which. Everything else, the pipeline included, sees just this.
+ *
+ * A run's data and its run record commit in one transaction (exactly once): `beginImport`
+ * records the run as `running` (committed at once, so a crash leaves a trace that start-up
+ * turns into `aborted`), opens the data transaction, and `commit` flips the run to `succeeded`
+ * in that same transaction.
+ */
+
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'duplicate', 'aborted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunMeta {
+  /** File name as dropped (not the processing/ path). */
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  format: string;
+  mode: ImportMode;
+  /** Watch job name, or null for a CLI import. */
+  job: string | null;
+  /** Which feed customers come from (job name, or the format id for CLI imports). */
+  source: string;
+  /** Instance (host) that ran it. */
+  instance: string;
+  startedAt: string;
+}
+
+/** A validated record with the line it came from. */
+export interface StagedRecord extends CustomerRecord {
+  line: number;
+}
+
+export interface BatchResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** The changed records, with field-level changes (always filled; the pipeline decides what to keep). */
+  changes: RecordChange[];
+}
+
+export interface RunError {
+  code: string;
+  message: string;
+}
+
+export interface RunSummary {
+  counts: ImportCounts;
+  issues: RowIssue[];
+  error: RunError | null;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export interface ImportSession {
+  /** Null for dry runs: they record nothing. */
+  readonly runId: number | null;
+  /** Upserts a batch inside the run's transaction. Unchanged records are not rewritten. */
+  applyBatch(records: readonly StagedRecord[]): Promise<BatchResult>;
+  /**
+   * Marks the run succeeded and commits it together with its data. Throws
+   * AppError('DUPLICATE_RUN') via `isDuplicateRunError` when another run committed the same
+   * content first (the database-side claim); the data is then rolled back.
+   */
+  commit(summary: RunSummary): Promise<void>;
+  /** Rolls the data back and records the run as failed (dry runs: just rolls back). */
+  fail(summary: RunSummary): Promise<void>;
+}
+
+export interface RunRecord {
+  id: number;
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  format: string;
+  mode: ImportMode;
+  job: string | null;
+  source: string;
+  instance: string;
+  status: RunStatus;
+  counts: ImportCounts;
+  error: RunError | null;
+  duplicateOfRunId: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface RunDetail extends RunRecord {
+  issues: RowIssue[];
+}
+
+export interface HistoryEntry {
+  runId: number;
+  key: string;
+  operation: 'inserted' | 'updated' | 'deactivated' | 'reactivated' | 'failed';
+  changes: { field: string; old: FieldValue | undefined; new: FieldValue | undefined }[];
+  line: number | null;
+  at: string;
+  note: string | null;
+}
+
+export interface CustomerDetail {
+  customer: StoredCustomer;
+  history: HistoryEntry[];
+}
+
+export interface ListCustomersQuery {
+  search?: string;
+  limit: number;
+  offset?: number;
+  status?: CustomerStatus;
+}
+
+export interface BeginImportOptions {
+  dryRun: boolean;
+  /** Re-import content that an earlier run already committed (CLI --force). */
+  force: boolean;
+}
+
+/** Where a dropped file is in its life; kept in the store so it survives restarts. */
+export const FILE_STATES = ['waiting', 'not-ready', 'claimed', 'imported', 'archived', 'failed', 'duplicate'] as const;
+export type FileState = (typeof FILE_STATES)[number];
+
+export interface FileStateEntry {
+  /** Watch job name. */
+  job: string;
+  /** Path of the file now (the drop path while waiting, the processing/ path once claimed, …). */
+  path: string;
+  /** File name as dropped. */
+  name: string;
+  state: FileState;
+  sha256: string | null;
+  sizeBytes: number | null;
+  runId: number | null;
+  /** Short reason (e.g. "locked: EBUSY", "moved to archive/x"); no customer data. */
+  detail: string | null;
+  updatedAt: string;
+}
+
+export interface CustomerStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The committed run that imported this content, if any (the exactly-once check). */
+  findSucceededRunBySha(sha256: string): Promise<RunRecord | null>;
+  beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession>;
+  /** Records that a dropped file duplicated an earlier run's content; returns the new run id. */
+  recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number>;
+  /** Records a run that was rejected before its data transaction began (e.g. unreadable file). */
+  recordRejectedRun(meta: RunMeta, summary: RunSummary): Promise<number>;
+  /** Marks runs left `running` by a crashed process as `aborted`; returns how many. */
+  abortStaleRuns(instance: string): Promise<number>;
+  listRuns(query: { limit: number; offset?: number }): Promise<RunRecord[]>;
+  getRun(id: number): Promise<RunDetail | null>;
+  listCustomers(query: ListCustomersQuery): Promise<StoredCustomer[]>;
+  getCustomer(key: string): Promise<CustomerDetail | null>;
+  countCustomers(): Promise<number>;
+  /** Creates or replaces the state of a file, keyed by (job, name of the drop, claim id). */
+  saveFileState(entry: FileStateEntry & { id: string }): Promise<void>;
+  listFileStates(query: { job?: string; states?: readonly FileState[] }): Promise<(FileStateEntry & { id: string })[]>;
+  close(): Promise<void>;
+}
