@@ -279,11 +279,11 @@ function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx):
       message: `key field "${format.key}" is not mapped by any column`,
     });
   }
-  const keyColumn = format.columns.find((c) => c.field === format.key);
-  if (keyColumn && !keyColumn.required) {
+  const keyIndex = format.columns.findIndex((c) => c.field === format.key);
+  if (keyIndex >= 0 && format.columns[keyIndex]?.required === false) {
     ctx.addIssue({
       code: 'custom',
-      path: ['columns', format.columns.indexOf(keyColumn), 'required'],
+      path: ['columns', keyIndex, 'required'],
       message: 'the key column must be required: true',
     });
   }
