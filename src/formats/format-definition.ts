@@ -143,9 +143,11 @@ const CommonShape = {
   encoding: z.enum(ENCODINGS).default('utf-8').describe('Text encoding. A BOM is honoured. Default utf-8'),
   key: TargetFieldSchema.default('customerNo').describe('Field that identifies a customer. Default customerNo'),
   duplicateKeys: z
-    .enum(['last-wins', 'first-wins', 'reject'])
+    .enum(['last-wins', 'first-wins', 'error'])
     .default('last-wins')
-    .describe('A key twice in one file: last/first row wins (both reported as warnings) or both rejected'),
+    .describe(
+      'A key twice in one file: the last (or first) row wins and both lines are reported as warnings, or every later row is a row error. Default last-wins',
+    ),
   emptyCells: z.enum(EMPTY_POLICIES).default('keep').describe('Default meaning of an empty cell. Default keep'),
   unmappedColumns: z
     .enum(['drop', 'attributes'])
