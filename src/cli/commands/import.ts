@@ -1,0 +1,190 @@
+import { writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { AppError, ErrorCode } from '../../errors.js';
+import { IMPORT_MODES, outcomeSucceeded, type FileOutcome, type ImportMode } from '../../domain/file-outcome.js';
+import { formatErrorsCsv } from '../../pipeline/error-report.js';
+import { processFile } from '../../pipeline/process-file.js';
+import { parserFactory } from '../../pipeline/parser-factory.js';
+import { resolveFormatForFile } from '../../formats/match-format.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatDuration, formatValue, oneLine, printJson, printLines } from '../print.js';
+import { createProgressBar } from '../progress.js';
+
+export interface ImportFlags {
+  format?: string;
+  mode?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  force?: boolean;
+  /** Where to write the errors report; false = none. Default `<file>.errors.csv`. */
+  report?: string | false;
+  progress?: boolean;
+}
+
+/** Issues shown in the text summary before "… and N more (see the report)". */
+const MAX_ISSUES_PRINTED = 20;
+
+/** `customer-import import <file>`: one file through the pipeline, no watcher, the file stays where it is. */
+export async function importCommand(file: string, flags: ImportFlags, ctx: CommandContext): Promise<ExitCode> {
+  const mode = parseMode(flags.mode);
+  const path = resolve(ctx.io.cwd, file);
+  const config = await ctx.config();
+  const formats = await ctx.formats();
+  const format = resolveFormatForFile(formats, basename(path), flags.format).definition;
+  const store = await ctx.store();
+  const logger = await ctx.logger();
+
+  const bar = createProgressBar({
+    enabled: flags.progress !== false && !flags.json && ctx.io.stderr.isTTY,
+    stream: ctx.io.stderrStream,
+    label: basename(path),
+  });
+  let outcome: FileOutcome;
+  try {
+    outcome = await processFile(
+      { path, displayName: file, format, mode, job: null, dryRun: flags.dryRun ?? false, force: flags.force ?? false },
+      {
+        store,
+        logger,
+        parserFor: parserFactory(config),
+        instance: config.instanceName ?? 'cli',
+        batchSize: config.batchSize,
+        maxFileBytes: config.maxFileBytes,
+        defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        onProgress: (p) => bar.update(p),
+        ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+      },
+    );
+  } finally {
+    bar.stop();
+  }
+
+  const reportPath = await writeReport(outcome, path, flags.report);
+  if (flags.json) {
+    printJson(ctx.io.stdout, outcomeToJson(outcome, reportPath));
+  } else {
+    printLines(ctx.io.stdout, describeOutcome(outcome, reportPath));
+  }
+  return outcomeSucceeded(outcome.status) ? ExitCode.OK : ExitCode.FAILED;
+}
+
+function parseMode(mode: string | undefined): ImportMode {
+  if (mode === undefined) {
+    return 'update';
+  }
+  if ((IMPORT_MODES as readonly string[]).includes(mode)) {
+    return mode as ImportMode;
+  }
+  throw new AppError(ErrorCode.USAGE, `Unknown mode '${mode}'. Use one of: ${IMPORT_MODES.join(', ')}.`);
+}
+
+async function writeReport(outcome: FileOutcome, path: string, report: string | false | undefined): Promise<string | null> {
+  if (report === false) {
+    return null;
+  }
+  const text = formatErrorsCsv(outcome.issues);
+  if (text === null) {
+    return null;
+  }
+  const target = report ?? `${path}.errors.csv`;
+  await writeFile(target, text, 'utf8');
+  return target;
+}
+
+/** The `--json` shape: stable keys, documented in the README. */
+export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): Record<string, unknown> {
+  return {
+    runId: outcome.runId,
+    status: outcomeSucceeded(outcome.status) ? 'succeeded' : 'failed',
+    outcome: outcome.status,
+    file: outcome.file,
+    format: outcome.format,
+    mode: outcome.mode,
+    dryRun: outcome.dryRun,
+    sha256: outcome.sha256,
+    sizeBytes: outcome.sizeBytes,
+    ...outcome.counts,
+    durationMs: outcome.durationMs,
+    duplicateOfRunId: outcome.duplicateOfRunId,
+    error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+    errors: outcome.issues.map((i) => ({
+      line: i.line,
+      column: i.column,
+      value: i.value,
+      message: i.message,
+      code: i.code,
+      severity: i.severity,
+      ...(i.cell ? { cell: i.cell } : {}),
+    })),
+    reportFile: reportPath,
+    ...(outcome.dryRun ? { changes: outcome.changes } : {}),
+  };
+}
+
+/** The human summary of a run. */
+export function describeOutcome(outcome: FileOutcome, reportPath: string | null): string[] {
+  const c = outcome.counts;
+  const lines: string[] = [];
+  const run = outcome.runId === null ? '' : ` (run ${outcome.runId})`;
+  const took = formatDuration(outcome.durationMs);
+  const would = outcome.dryRun ? 'would ' : '';
+  switch (outcome.status) {
+    case 'imported':
+    case 'partial':
+      lines.push(
+        outcome.dryRun
+          ? `Dry run of ${outcome.file} with format ${outcome.format}: nothing was written (${took}).`
+          : `Imported ${outcome.file} with format ${outcome.format}${run} in ${took}.`,
+      );
+      break;
+    case 'duplicate':
+      lines.push(
+        `${outcome.file} was not imported again: the same content was already imported in run ${outcome.duplicateOfRunId ?? '?'}` +
+          `${outcome.runId === null ? '' : ` (recorded as run ${outcome.runId})`}. Use --force to import it anyway.`,
+      );
+      return lines;
+    case 'rejected':
+    case 'deferred':
+      lines.push(`FAILED: ${outcome.file} was not imported${run}; nothing was written.`);
+      if (outcome.error) {
+        lines.push(`  ${outcome.error.message}`);
+      }
+      break;
+    default: {
+      const never: never = outcome.status;
+      return never;
+    }
+  }
+  lines.push(
+    `  read ${c.read} · ${would}insert ${c.inserted} · ${would}update ${c.updated} · unchanged ${c.unchanged} · skipped ${c.skipped}` +
+      (c.warnings > 0 ? ` · warnings ${c.warnings}` : ''),
+  );
+  const shown = outcome.issues.slice(0, MAX_ISSUES_PRINTED);
+  if (shown.length > 0) {
+    lines.push(`  ${outcome.issues.length} problem(s) in rows:`);
+    for (const issue of shown) {
+      const where = [`line ${issue.line}`, issue.cell ? `cell ${issue.cell}` : null, issue.column ? `column ${issue.column}` : null]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(`    ${issue.severity === 'warning' ? 'warning' : 'error'}: ${where}: ${oneLine(issue.message)}`);
+    }
+    if (outcome.issues.length > shown.length) {
+      lines.push(`    … and ${outcome.issues.length - shown.length} more`);
+    }
+  }
+  if (reportPath) {
+    lines.push(`  Error report: ${reportPath}`);
+  }
+  if (outcome.dryRun && outcome.changes.length > 0) {
+    lines.push('  Changes:');
+    for (const change of outcome.changes) {
+      const sign = change.operation === 'inserted' ? '+' : '~';
+      lines.push(`    ${sign} ${oneLine(change.key)} (line ${change.line}, ${change.operation === 'inserted' ? 'new' : 'changed'})`);
+      for (const f of change.changes) {
+        lines.push(`        ${f.field}: ${oneLine(formatValue(f.old))} → ${oneLine(formatValue(f.new))}`);
+      }
+    }
+  }
+  return lines;
+}
