@@ -75,6 +75,12 @@ export const SmtpConfigSchema = z.strictObject({
   user: z.string().optional(),
   password: z.string().optional().describe('May come from CUSTOMER_IMPORT_SMTP_PASSWORD'),
   ignoreTls: z.boolean().default(false),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(10_000)
+    .describe('Connection, greeting and socket timeout for the SMTP server, in ms. Default 10000'),
 });
 
 export const EmailConfigSchema = z.strictObject({
