@@ -1,0 +1,325 @@
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AppError, coerceError, fsErrorCode } from '../errors.js';
+import type { XlsxFormat } from '../formats/format-definition.js';
+import type { ParsedFile, ParseInput, Parser, RawRow } from './parser.js';
+import type { ExcelMainMessage, ExcelWorkerInput, ExcelWorkerMessage, WireRow } from './excel-worker.js';
+
+/** Limits for reading one workbook; `AppConfig['excel']` has exactly these fields. */
+export interface ExcelParserOptions {
+  /** Heap limit of the worker thread, in MB (old generation). */
+  maxHeapMb: number;
+  /** Wall-clock limit for reading the workbook, in seconds. */
+  timeoutSeconds: number;
+  /** Larger workbooks are rejected unread, in bytes. */
+  maxFileBytes: number;
+}
+
+/** Young generation of the worker; small, since SheetJS keeps its data in the old generation. */
+const YOUNG_GENERATION_MB = 16;
+const BYTES_PER_MB = 1024 * 1024;
+
+/**
+ * Reads `type: xlsx` formats with SheetJS in a worker thread. SheetJS holds a whole sheet in
+ * memory and cannot stream, so the worker gets a heap limit and a time limit: a workbook that
+ * exceeds them fails with RESOURCE_LIMIT and the process carries on. Rows come back in batches
+ * on demand, so only the worker holds the sheet.
+ */
+export class ExcelParser implements Parser {
+  readonly #options: Readonly<ExcelParserOptions>;
+
+  constructor(options: ExcelParserOptions) {
+    this.#options = Object.freeze({ ...options });
+  }
+
+  async open(input: ParseInput): Promise<ParsedFile> {
+    const format = input.format;
+    if (format.type !== 'xlsx') {
+      throw new AppError('INTERNAL', `ExcelParser cannot read format '${format.id}' of type ${format.type}`);
+    }
+    input.signal?.throwIfAborted();
+    await this.#checkSize(input);
+    const session = new WorkbookSession(input, format, this.#options);
+    return session.start();
+  }
+
+  async #checkSize(input: ParseInput): Promise<void> {
+    let sizeBytes: number;
+    try {
+      sizeBytes = (await stat(input.path)).size;
+    } catch (e) {
+      const code = fsErrorCode(e);
+      throw new AppError('FILE_UNREADABLE', `Cannot read '${input.displayName}' (${code ?? 'unknown error'})`, {
+        cause: coerceError(e),
+        details: { fsCode: code },
+      });
+    }
+    if (sizeBytes > this.#options.maxFileBytes) {
+      throw new AppError(
+        'FILE_TOO_LARGE',
+        `Workbook '${input.displayName}' is ${formatMb(sizeBytes)}; workbooks over ${formatMb(this.#options.maxFileBytes)} are not read (excel.maxFileBytes). Export it as CSV instead`,
+        { details: { sizeBytes, maxFileBytes: this.#options.maxFileBytes } },
+      );
+    }
+  }
+}
+
+/** `B17` for column index 1 (0-based) and sheet row 17. */
+export function cellRef(columnIndex: number, line: number): string {
+  return `${columnLetters(columnIndex)}${line}`;
+}
+
+/** `A` for 0, `Z` for 25, `AA` for 26. */
+export function columnLetters(columnIndex: number): string {
+  let name = '';
+  for (let n = columnIndex + 1; n > 0; n = Math.floor((n - 1) / 26)) {
+    name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  }
+  return name;
+}
+
+function formatMb(bytes: number): string {
+  const mb = bytes / BYTES_PER_MB;
+  return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
+}
+
+/** How the worker script is started: compiled JS next to this module, or the TS source. */
+interface WorkerEntry {
+  script: URL | string;
+  eval: boolean;
+}
+
+/**
+ * Under `node dist/...` the compiled `excel-worker.js` sits next to this module. Under vitest or
+ * tsx only `excel-worker.ts` exists. `execArgv: ['--import', 'tsx']` does not help there: on
+ * Node 20 a worker's entry module is loaded before hooks registered by `--import` apply
+ * (ERR_UNKNOWN_FILE_EXTENSION), so a tiny eval shim loads the .ts file through tsx's API.
+ */
+function resolveWorkerEntry(): WorkerEntry {
+  const jsUrl = new URL('./excel-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(jsUrl))) {
+    return { script: jsUrl, eval: false };
+  }
+  const tsUrl = new URL('./excel-worker.ts', import.meta.url);
+  // The ESM build of the API: its CommonJS build fails to register hooks from an ESM import.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const shim = [
+    `import(${JSON.stringify(tsxApi)})`,
+    `.then((tsx) => tsx.tsImport(${JSON.stringify(tsUrl.href)}, ${JSON.stringify(import.meta.url)}))`,
+    // Rethrown from a timer so it becomes the worker's 'error' event, as for the compiled script.
+    '.catch((e) => setTimeout(() => { throw e; }));',
+  ].join('');
+  return { script: shim, eval: true };
+}
+
+type Pending = { resolve: (message: ExcelWorkerMessage) => void; reject: (error: Error) => void };
+
+/** One workbook being read: owns the worker, turns its messages into the ParsedFile contract. */
+class WorkbookSession {
+  readonly #input: ParseInput;
+  readonly #format: XlsxFormat;
+  readonly #options: Readonly<ExcelParserOptions>;
+  #worker: Worker | undefined;
+  #pending: Pending | undefined;
+  /** The first failure; later messages and calls see it again. */
+  #failure: Error | undefined;
+  #closed = false;
+
+  constructor(input: ParseInput, format: XlsxFormat, options: Readonly<ExcelParserOptions>) {
+    this.#input = input;
+    this.#format = format;
+    this.#options = options;
+  }
+
+  async start(): Promise<ParsedFile> {
+    const entry = resolveWorkerEntry();
+    const workerInput: ExcelWorkerInput = {
+      path: this.#input.path,
+      displayName: this.#input.displayName,
+      sheet: this.#format.sheet,
+      headerRow: this.#format.headerRow,
+      header: this.#format.header,
+      batchSize: Math.max(1, this.#input.batchSize),
+    };
+    const worker = new Worker(entry.script, {
+      eval: entry.eval,
+      workerData: workerInput,
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.#options.maxHeapMb,
+        maxYoungGenerationSizeMb: Math.min(YOUNG_GENERATION_MB, this.#options.maxHeapMb),
+      },
+      // The worker reads nothing from stdin and must not print: library code never writes stdout.
+      stdin: false,
+      stdout: true,
+      stderr: true,
+    });
+    this.#worker = worker;
+    worker.on('message', (message: ExcelWorkerMessage) => this.#settle(message));
+    worker.on('error', (error: Error) => this.#fail(this.#translateWorkerError(error)));
+    worker.on('exit', (exitCode: number) => {
+      if (!this.#closed) {
+        this.#fail(
+          new AppError('INTERNAL', `The workbook reader for '${this.#input.displayName}' stopped (exit code ${exitCode})`),
+        );
+      }
+    });
+
+    const signal = this.#input.signal;
+    const onAbort = (): void => {
+      this.#fail(coerceError(signal?.reason ?? new Error('aborted')));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    // The time limit covers reading the workbook, which is where SheetJS spends its time;
+    // handing out batches afterwards is linear and cheap.
+    const timeoutSeconds = this.#options.timeoutSeconds;
+    const timer = setTimeout(() => {
+      this.#fail(
+        new AppError(
+          'RESOURCE_LIMIT',
+          `Reading workbook '${this.#input.displayName}' took longer than ${timeoutSeconds} s; raise excel.timeoutSeconds or split the workbook`,
+          { details: { timeoutSeconds } },
+        ),
+      );
+    }, timeoutSeconds * 1000);
+
+    let ready: ExcelWorkerMessage;
+    try {
+      ready = await this.#receive();
+    } catch (e) {
+      signal?.removeEventListener('abort', onAbort);
+      await this.#terminate();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (ready.type !== 'ready') {
+      signal?.removeEventListener('abort', onAbort);
+      await this.#terminate();
+      throw this.#unexpected(ready);
+    }
+    this.#input.onBytes?.(ready.bytesRead);
+    worker.unref();
+
+    const close = async (): Promise<void> => {
+      signal?.removeEventListener('abort', onAbort);
+      await this.#terminate();
+    };
+    return {
+      header: ready.header,
+      rows: this.#batches(close),
+      cellRef,
+      close,
+    };
+  }
+
+  async *#batches(close: () => Promise<void>): AsyncGenerator<RawRow[]> {
+    try {
+      for (;;) {
+        this.#send({ type: 'next' });
+        const message = await this.#receive();
+        if (message.type === 'end') {
+          return;
+        }
+        if (message.type !== 'batch') {
+          throw this.#unexpected(message);
+        }
+        yield message.rows.map((row) => this.#toRawRow(row));
+      }
+    } finally {
+      // Also runs when the consumer stops early (break, throw): the worker goes at once.
+      await close();
+    }
+  }
+
+  #toRawRow(row: WireRow): RawRow {
+    if (row.issue === undefined) {
+      return { line: row.line, cells: row.cells };
+    }
+    return {
+      line: row.line,
+      cells: row.cells,
+      issue: {
+        line: row.line,
+        column: row.issue.column,
+        value: row.issue.value,
+        code: 'INVALID_VALUE',
+        message: row.issue.message,
+        severity: 'error',
+        cell: row.issue.cell,
+      },
+    };
+  }
+
+  #send(message: ExcelMainMessage): void {
+    if (this.#failure !== undefined) {
+      return;
+    }
+    // Keep the process alive only while the worker has a request to answer.
+    this.#worker?.ref();
+    this.#worker?.postMessage(message);
+  }
+
+  #receive(): Promise<ExcelWorkerMessage> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    if (this.#closed) {
+      return Promise.reject(new AppError('INTERNAL', `Rows of '${this.#input.displayName}' were read after close()`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+    });
+  }
+
+  #settle(message: ExcelWorkerMessage): void {
+    if (message.type === 'failed') {
+      this.#fail(
+        new AppError(message.code, message.message, message.fsCode === undefined ? {} : { details: { fsCode: message.fsCode } }),
+      );
+      return;
+    }
+    this.#worker?.unref();
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.resolve(message);
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== undefined || this.#closed) {
+      return;
+    }
+    this.#failure = error;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(error);
+    void this.#terminate();
+  }
+
+  #translateWorkerError(error: Error): Error {
+    if (fsErrorCode(error) === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new AppError(
+        'RESOURCE_LIMIT',
+        `Workbook '${this.#input.displayName}' needs more than ${this.#options.maxHeapMb} MB to read; raise excel.maxHeapMb or split the workbook`,
+        { cause: error, details: { maxHeapMb: this.#options.maxHeapMb } },
+      );
+    }
+    return new AppError('INTERNAL', `The workbook reader failed on '${this.#input.displayName}'`, { cause: error });
+  }
+
+  #unexpected(message: ExcelWorkerMessage): AppError {
+    return new AppError('INTERNAL', `The workbook reader sent '${message.type}' out of turn`);
+  }
+
+  async #terminate(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+}
