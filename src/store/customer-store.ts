@@ -1,6 +1,8 @@
 import type { CustomerRecord, CustomerStatus, FieldValue, StoredCustomer } from '../domain/customer.js';
 import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
 import type { RowIssue } from '../domain/row-issue.js';
+import { ErrorCode, isAppError } from '../errors.js';
+import type { AppError } from '../errors.js';
 
 /**
  * The store contract. SQLite and PostgreSQL implement it (store/sqlite, store/postgres); only
@@ -163,4 +165,12 @@ export interface CustomerStore {
   saveFileState(entry: FileStateEntry & { id: string }): Promise<void>;
   listFileStates(query: { job?: string; states?: readonly FileState[] }): Promise<(FileStateEntry & { id: string })[]>;
   close(): Promise<void>;
+}
+
+/**
+ * True for the AppError('DUPLICATE_RUN') that `ImportSession.commit` throws when another run
+ * committed the same content first; `details.duplicateOfRunId` names that run.
+ */
+export function isDuplicateRunError(e: unknown): e is AppError {
+  return isAppError(e) && e.code === ErrorCode.DUPLICATE_RUN;
 }

@@ -1,0 +1,148 @@
+import type { FieldValue } from '../domain/customer.js';
+import type { FieldChange } from '../domain/file-outcome.js';
+import { contentHash } from '../util/hash.js';
+import { stableStringify } from '../util/stable-json.js';
+
+/**
+ * The pure half of an upsert, shared by every store back-end: how an incoming record is laid
+ * over what the store holds, how "unchanged" is detected, and which fields changed.
+ *
+ * Two hashes per customer keep re-imports cheap:
+ * - `rowHash` is the hash of the last *incoming* record's fields. ERPs export the full table
+ *   every time, so most rows of a file equal the row of the previous file; comparing this hash
+ *   settles them without parsing the stored JSON at all.
+ * - `contentHash` is the hash of the *merged* data. It catches records that look different
+ *   (a field left out, a null for a field that is already cleared) but change nothing.
+ */
+
+export type CustomerData = Record<string, FieldValue>;
+
+/** What a back-end read for one key; `dataJson` is parsed only when the row hash differs. */
+export interface StoredState {
+  rowHash: string | null;
+  contentHash: string;
+  dataJson: string;
+}
+
+export type UpsertPlan =
+  | {
+      /** Nothing to write. `refreshRowHash`: the stored row hash is stale, store `rowHash`. */
+      action: 'unchanged';
+      rowHash: string;
+      refreshRowHash: boolean;
+    }
+  | {
+      action: 'insert' | 'update';
+      rowHash: string;
+      contentHash: string;
+      /** The merged data, serialized with sorted keys (what the store keeps). */
+      dataJson: string;
+      data: CustomerData;
+      changes: FieldChange[];
+    };
+
+/** Hash of an incoming record's fields (nulls included: "clear" differs from "keep"). */
+export function recordRowHash(fields: Readonly<Record<string, FieldValue>>): string {
+  return contentHash(stableStringify(fields));
+}
+
+/** Hash of merged customer data; `dataJson` must come from {@link serializeData}. */
+export function dataContentHash(dataJson: string): string {
+  return contentHash(dataJson);
+}
+
+/** The stored form of customer data: JSON with sorted keys, so equal data gives equal text. */
+export function serializeData(data: Readonly<CustomerData>): string {
+  return stableStringify(data);
+}
+
+/**
+ * Lays an incoming record over the stored data: a field with a value replaces the stored one, a
+ * `null` clears it (the key is removed), and a field the record does not have keeps its value.
+ */
+export function mergeFields(
+  stored: Readonly<CustomerData>,
+  fields: Readonly<Record<string, FieldValue>>,
+): CustomerData {
+  const merged: CustomerData = { ...stored };
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === null) {
+      delete merged[field];
+    } else {
+      merged[field] = value;
+    }
+  }
+  return merged;
+}
+
+/**
+ * Field-level differences, sorted by field name so history reads the same on every back-end.
+ * A field that is missing on one side is `undefined` there (never stored, or cleared).
+ */
+export function diffFields(before: Readonly<CustomerData>, after: Readonly<CustomerData>): FieldChange[] {
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const changes: FieldChange[] = [];
+  for (const field of [...fields].sort()) {
+    const old = before[field];
+    const next = after[field];
+    if (old !== next) {
+      changes.push({ field, old, new: next });
+    }
+  }
+  return changes;
+}
+
+/**
+ * Decides what to do with one incoming record given what the store holds for its key
+ * (`undefined`: the key is new). Pure: the caller performs the write.
+ */
+export function planUpsert(stored: StoredState | undefined, fields: Readonly<Record<string, FieldValue>>): UpsertPlan {
+  const rowHash = recordRowHash(fields);
+  if (stored === undefined) {
+    const data = mergeFields({}, fields);
+    const dataJson = serializeData(data);
+    return {
+      action: 'insert',
+      rowHash,
+      contentHash: dataContentHash(dataJson),
+      dataJson,
+      data,
+      changes: diffFields({}, data),
+    };
+  }
+  // The fast path: the same row as last time. No JSON.parse, no merge.
+  if (stored.rowHash === rowHash) {
+    return { action: 'unchanged', rowHash, refreshRowHash: false };
+  }
+  const before = JSON.parse(stored.dataJson) as CustomerData;
+  const data = mergeFields(before, fields);
+  const dataJson = serializeData(data);
+  const hash = dataContentHash(dataJson);
+  if (hash === stored.contentHash) {
+    return { action: 'unchanged', rowHash, refreshRowHash: true };
+  }
+  return { action: 'update', rowHash, contentHash: hash, dataJson, data, changes: diffFields(before, data) };
+}
+
+/**
+ * Lower-cased text that customer search looks in (key, name, email, city). Kept as a column so
+ * search is case-insensitive for umlauts too, which SQLite's LIKE and lower() are not.
+ */
+export function customerSearchText(key: string, data: Readonly<CustomerData>): string {
+  const parts = [key];
+  for (const field of SEARCH_FIELDS) {
+    const value = data[field];
+    if (value !== undefined && value !== null) {
+      parts.push(String(value));
+    }
+  }
+  return parts.join('\n').toLowerCase();
+}
+
+/** The fields customer search covers, besides the key. */
+export const SEARCH_FIELDS = ['name', 'email', 'city'] as const;
+
+/** Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'` and lower-cases, like {@link customerSearchText}. */
+export function likePattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

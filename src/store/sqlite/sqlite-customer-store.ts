@@ -1,0 +1,435 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import type { StoredCustomer } from '../../domain/customer.js';
+import { AppError, ErrorCode, coerceError } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import type {
+  BeginImportOptions,
+  CustomerDetail,
+  CustomerStore,
+  FileState,
+  FileStateEntry,
+  ImportSession,
+  ListCustomersQuery,
+  RunDetail,
+  RunMeta,
+  RunRecord,
+  RunSummary,
+} from '../customer-store.js';
+import { likePattern } from '../record-diff.js';
+import { wrapSqliteError } from './sqlite-errors.js';
+import { SqliteImportSession } from './sqlite-import-session.js';
+import type { SessionHost } from './sqlite-import-session.js';
+import { migrateSqlite } from './sqlite-migrator.js';
+import type { MigrationResult } from './sqlite-migrator.js';
+import { SQLITE_MIGRATIONS } from './migrations/index.js';
+import { toFileStateEntry, toHistoryEntry, toRowIssue, toRunRecord, toStoredCustomer } from './sqlite-rows.js';
+import type { CustomerRow, FileStateRow } from './sqlite-rows.js';
+import { prepareStatements } from './sqlite-statements.js';
+import type { InsertRunParams, SqliteStatements } from './sqlite-statements.js';
+import type { SqliteStoreConfig } from './sqlite-store-config.js';
+
+export interface SqliteStoreDeps {
+  clock: Clock;
+}
+
+/**
+ * The embedded store: one better-sqlite3 connection on a real file, in WAL mode so readers
+ * (`runs list` in another process) never wait for an import.
+ *
+ * One connection means one transaction at a time. An import session holds it across many async
+ * calls, so the store's own small writes made meanwhile (a file state saved by the watcher, a
+ * duplicate run recorded) land inside the session's transaction. They must not vanish when the
+ * run fails, so they are remembered and applied again after a rollback ({@link #sideWrite}).
+ * Sessions themselves take turns: `beginImport` waits up to `busyTimeoutMs` for the previous
+ * one, just as SQLite makes another process wait for the lock.
+ */
+export class SqliteCustomerStore implements CustomerStore {
+  readonly kind = 'sqlite' as const;
+  readonly #db: Database;
+  readonly #path: string;
+  readonly #busyTimeoutMs: number;
+  readonly #clock: Clock;
+  readonly #statements: SqliteStatements;
+  readonly #host: SessionHost;
+  #session: { session: SqliteImportSession; ended: Promise<void>; release: () => void } | null = null;
+  /** The store's own writes done inside the open session's transaction, to replay after a rollback. */
+  #sideWrites: (() => void)[] = [];
+  #closed = false;
+
+  private constructor(db: Database, config: SqliteStoreConfig, deps: SqliteStoreDeps) {
+    this.#db = db;
+    this.#path = config.path;
+    this.#busyTimeoutMs = config.busyTimeoutMs;
+    this.#clock = deps.clock;
+    this.#statements = prepareStatements(db);
+    this.#host = {
+      db,
+      statements: this.#statements,
+      path: config.path,
+      clock: deps.clock,
+      rollback: () => this.#rollbackSession(),
+      release: () => this.#releaseSession(),
+    };
+  }
+
+  /**
+   * Opens (creating the file and its folder if needed) and migrates. Throws STORE_UNAVAILABLE
+   * when the file cannot be opened or stays locked, STORE_MIGRATION_FAILED when a migration fails.
+   */
+  static open(config: SqliteStoreConfig, deps: SqliteStoreDeps): { store: SqliteCustomerStore; migration: MigrationResult } {
+    try {
+      mkdirSync(dirname(config.path), { recursive: true });
+    } catch (e) {
+      throw new AppError(
+        ErrorCode.STORE_UNAVAILABLE,
+        `Cannot create the folder of the SQLite store at ${config.path}: ${coerceError(e).message}. Check the store path and its permissions.`,
+        { cause: e, details: { path: config.path } },
+      );
+    }
+    let db: Database | undefined;
+    try {
+      db = new BetterSqlite3(config.path, { timeout: config.busyTimeoutMs });
+      // WAL: readers and the one writer do not block each other; NORMAL is durable enough with
+      // WAL (a power cut may lose the last commit, never corrupt the file).
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      const migration = migrateSqlite(db, SQLITE_MIGRATIONS, { path: config.path, clock: deps.clock });
+      return { store: new SqliteCustomerStore(db, config, deps), migration };
+    } catch (e) {
+      db?.close();
+      throw wrapSqliteError(e, 'be opened', config.path);
+    }
+  }
+
+  async findSucceededRunBySha(sha256: string): Promise<RunRecord | null> {
+    return this.#read('look up a run by sha256', () => {
+      const row = this.#statements.findSucceededBySha.get(sha256);
+      return row === undefined ? null : toRunRecord(row);
+    });
+  }
+
+  async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
+    await this.#waitForSessionSlot(meta);
+    this.#assertOpen();
+    let runId: number | null = null;
+    try {
+      if (!options.dryRun) {
+        // Committed on its own, before the data transaction: a crash leaves a `running` trace.
+        runId = this.#insertRun(null, meta, 'running', null, null);
+      }
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      const error = wrapSqliteError(e, `begin the import of '${meta.file}'`, this.#path);
+      if (runId !== null) {
+        this.#markStartFailed(runId, error);
+      }
+      throw error;
+    }
+    let release!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const session = new SqliteImportSession(this.#host, { runId, meta, dryRun: options.dryRun, force: options.force });
+    this.#session = { session, ended, release };
+    this.#sideWrites = [];
+    return session;
+  }
+
+  async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
+    let id: number | null = null;
+    return this.#write('record a duplicate run', () => {
+      id = this.#insertRun(id, meta, 'duplicate', duplicateOfRunId, {
+        counts: { read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, warnings: 0 },
+        issues: [],
+        error: null,
+        finishedAt: meta.startedAt,
+        durationMs: 0,
+      });
+      return id;
+    });
+  }
+
+  async recordRejectedRun(meta: RunMeta, summary: RunSummary): Promise<number> {
+    let id: number | null = null;
+    return this.#write('record a rejected run', () =>
+      this.#db
+        .transaction(() => {
+          id = this.#insertRun(id, meta, 'failed', null, summary);
+          summary.issues.forEach((issue, seq) => {
+            this.#statements.insertIssue.run({
+              runId: id ?? 0,
+              seq,
+              line: issue.line,
+              column: issue.column,
+              value: issue.value,
+              code: issue.code,
+              message: issue.message,
+              severity: issue.severity,
+              cell: issue.cell ?? null,
+            });
+          });
+          return id;
+        })
+        .immediate(),
+    );
+  }
+
+  async abortStaleRuns(instance: string): Promise<number> {
+    // The open session's own run is running for a good reason.
+    const keep = this.#session?.session.runId ?? -1;
+    const at = this.#isoNow();
+    return this.#write('abort stale runs', () => this.#statements.abortStaleRuns.run({ instance, at, keep }).changes);
+  }
+
+  async listRuns(query: { limit: number; offset?: number }): Promise<RunRecord[]> {
+    return this.#read('list runs', () =>
+      this.#statements.listRuns.all(query.limit, query.offset ?? 0).map((row) => toRunRecord(row)),
+    );
+  }
+
+  async getRun(id: number): Promise<RunDetail | null> {
+    return this.#read(`read run ${id}`, () => {
+      const row = this.#statements.selectRun.get(id);
+      if (row === undefined) {
+        return null;
+      }
+      const issues = this.#statements.selectIssues.all(id).map((r) => toRowIssue(r));
+      return { ...toRunRecord(row), issues };
+    });
+  }
+
+  async listCustomers(query: ListCustomersQuery): Promise<StoredCustomer[]> {
+    return this.#read('list customers', () => {
+      const where: string[] = [];
+      const params: Record<string, string | number> = { limit: query.limit, offset: query.offset ?? 0 };
+      if (query.status !== undefined) {
+        where.push('status = @status');
+        params['status'] = query.status;
+      }
+      if (query.search !== undefined && query.search !== '') {
+        where.push("search_text LIKE @pattern ESCAPE '\\'");
+        params['pattern'] = likePattern(query.search);
+      }
+      const sql = `SELECT * FROM customers ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                   ORDER BY key LIMIT @limit OFFSET @offset`;
+      return this.#db
+        .prepare<Record<string, string | number>, CustomerRow>(sql)
+        .all(params)
+        .map((row) => toStoredCustomer(row));
+    });
+  }
+
+  async getCustomer(key: string): Promise<CustomerDetail | null> {
+    return this.#read('read a customer', () => {
+      const row = this.#statements.selectCustomer.get(key);
+      if (row === undefined) {
+        return null;
+      }
+      const history = this.#statements.selectHistory.all(key).map((r) => toHistoryEntry(r));
+      return { customer: toStoredCustomer(row), history };
+    });
+  }
+
+  async countCustomers(): Promise<number> {
+    return this.#read('count customers', () => this.#statements.countCustomers.get()?.n ?? 0);
+  }
+
+  async saveFileState(entry: FileStateEntry & { id: string }): Promise<void> {
+    const row: FileStateRow = {
+      id: entry.id,
+      job: entry.job,
+      path: entry.path,
+      name: entry.name,
+      state: entry.state,
+      sha256: entry.sha256,
+      size_bytes: entry.sizeBytes,
+      run_id: entry.runId,
+      detail: entry.detail,
+      updated_at: entry.updatedAt,
+    };
+    this.#write('save a file state', () => {
+      this.#statements.upsertFileState.run(row);
+    });
+  }
+
+  async listFileStates(query: {
+    job?: string;
+    states?: readonly FileState[];
+  }): Promise<(FileStateEntry & { id: string })[]> {
+    return this.#read('list file states', () => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (query.job !== undefined) {
+        where.push('job = ?');
+        params.push(query.job);
+      }
+      if (query.states !== undefined) {
+        if (query.states.length === 0) {
+          return [];
+        }
+        where.push(`state IN (${query.states.map(() => '?').join(', ')})`);
+        params.push(...query.states);
+      }
+      const sql = `SELECT * FROM file_states ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                   ORDER BY updated_at, id`;
+      return this.#db
+        .prepare<(string | number)[], FileStateRow>(sql)
+        .all(...params)
+        .map((row) => toFileStateEntry(row));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    try {
+      // A session left open is rolled back; its run stays `running` until abortStaleRuns.
+      this.#session?.session.abandon();
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  /** Waits (up to busyTimeoutMs, like SQLite's own lock wait) for the session before to end. */
+  async #waitForSessionSlot(meta: RunMeta): Promise<void> {
+    const deadline = Date.now() + this.#busyTimeoutMs;
+    while (this.#session !== null) {
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
+        throw new AppError(
+          ErrorCode.STORE_UNAVAILABLE,
+          `Cannot begin the import of '${meta.file}': run ${this.#session.session.runId ?? '(dry run)'} still holds ` +
+            `the SQLite store at ${this.#path} after ${this.#busyTimeoutMs} ms; it will be tried again.`,
+          { details: { path: this.#path } },
+        );
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#session.ended,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, remainingMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  #rollbackSession(): void {
+    const replay = this.#sideWrites;
+    this.#sideWrites = [];
+    if (this.#db.inTransaction) {
+      this.#db.exec('ROLLBACK');
+    }
+    if (replay.length > 0) {
+      this.#db.transaction(() => replay.forEach((write) => write())).immediate();
+    }
+  }
+
+  #releaseSession(): void {
+    const current = this.#session;
+    this.#session = null;
+    this.#sideWrites = [];
+    current?.release();
+  }
+
+  /**
+   * Runs one of the store's own writes. Inside an open session's transaction it is kept for a
+   * replay after a rollback, so it has to be safe to run twice (inserts pin their id the first time).
+   */
+  #write<T>(what: string, write: () => T): T {
+    this.#assertOpen();
+    try {
+      const result = write();
+      if (this.#session !== null && this.#db.inTransaction) {
+        this.#sideWrites.push(write);
+      }
+      return result;
+    } catch (e) {
+      throw wrapSqliteError(e, what, this.#path);
+    }
+  }
+
+  #read<T>(what: string, read: () => T): T {
+    this.#assertOpen();
+    try {
+      return read();
+    } catch (e) {
+      throw wrapSqliteError(e, what, this.#path);
+    }
+  }
+
+  #insertRun(
+    id: number | null,
+    meta: RunMeta,
+    status: string,
+    duplicateOfRunId: number | null,
+    summary: RunSummary | null,
+  ): number {
+    const counts = summary?.counts;
+    const params: InsertRunParams = {
+      id,
+      file: meta.file,
+      sha256: meta.sha256,
+      sizeBytes: meta.sizeBytes,
+      format: meta.format,
+      mode: meta.mode,
+      job: meta.job,
+      source: meta.source,
+      instance: meta.instance,
+      status,
+      read: counts?.read ?? 0,
+      inserted: counts?.inserted ?? 0,
+      updated: counts?.updated ?? 0,
+      unchanged: counts?.unchanged ?? 0,
+      skipped: counts?.skipped ?? 0,
+      warnings: counts?.warnings ?? 0,
+      errorCode: summary?.error?.code ?? null,
+      errorMessage: summary?.error?.message ?? null,
+      duplicateOfRunId,
+      startedAt: meta.startedAt,
+      finishedAt: summary?.finishedAt ?? null,
+      durationMs: summary === null ? null : Math.round(summary.durationMs),
+    };
+    return Number(this.#statements.insertRun.run(params).lastInsertRowid);
+  }
+
+  /** The run row is committed but its transaction could not start: say so instead of leaving it running. */
+  #markStartFailed(runId: number, error: AppError): void {
+    try {
+      this.#statements.finishRun.run({
+        id: runId,
+        status: 'failed',
+        claimSha256: null,
+        read: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        warnings: 0,
+        errorCode: error.code,
+        errorMessage: error.message,
+        duplicateOfRunId: null,
+        finishedAt: this.#isoNow(),
+        durationMs: null,
+      });
+    } catch {
+      // Still locked: the row stays `running` and abortStaleRuns settles it at the next start.
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new AppError(ErrorCode.INTERNAL, `The SQLite store at ${this.#path} is closed.`);
+    }
+  }
+
+  #isoNow(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+}

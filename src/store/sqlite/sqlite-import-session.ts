@@ -1,0 +1,286 @@
+import type { Database } from 'better-sqlite3';
+import type { RowIssue } from '../../domain/row-issue.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import type { BatchResult, ImportSession, RunMeta, RunSummary, StagedRecord } from '../customer-store.js';
+import { customerSearchText, planUpsert } from '../record-diff.js';
+import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+
+/** What a session needs from the store that opened it. */
+export interface SessionHost {
+  readonly db: Database;
+  readonly statements: SqliteStatements;
+  readonly path: string;
+  readonly clock: Clock;
+  /**
+   * Rolls the data transaction back (if SQLite has not already done so) and re-applies the
+   * store's own writes that happened inside it (see SqliteCustomerStore#sideWrite).
+   */
+  rollback(): void;
+  /** The session is over; the next `beginImport` may start. */
+  release(): void;
+}
+
+export interface SessionOptions {
+  runId: number | null;
+  meta: RunMeta;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/**
+ * `open`: the data transaction is running. `rolled-back`: it is gone (an error), only `fail`
+ * may follow, to record the run. `done`: committed or failed; nothing may follow.
+ */
+type SessionState = 'open' | 'rolled-back' | 'done';
+
+/**
+ * One import run's data transaction on the store's connection. The transaction is opened with
+ * BEGIN IMMEDIATE by the store and spans many async `applyBatch` calls, which is why it is
+ * managed by hand instead of with better-sqlite3's synchronous `db.transaction()`.
+ */
+export class SqliteImportSession implements ImportSession {
+  readonly runId: number | null;
+  readonly #host: SessionHost;
+  readonly #meta: RunMeta;
+  readonly #dryRun: boolean;
+  readonly #force: boolean;
+  #state: SessionState = 'open';
+
+  constructor(host: SessionHost, options: SessionOptions) {
+    this.#host = host;
+    this.runId = options.runId;
+    this.#meta = options.meta;
+    this.#dryRun = options.dryRun;
+    this.#force = options.force;
+  }
+
+  async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
+    this.#assertState('open', 'apply a batch');
+    const { db, statements: st } = this.#host;
+    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+    try {
+      // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR). Writing on
+      // in autocommit mode would then commit rows one by one: a partial import.
+      if (!db.inTransaction) {
+        throw new AppError(
+          ErrorCode.STORE_UNAVAILABLE,
+          `The import transaction on the SQLite store at ${this.#host.path} was rolled back by SQLite; the run cannot go on.`,
+        );
+      }
+      const at = this.#now();
+      const runId = this.runId;
+      for (const record of records) {
+        const stored = st.selectCustomerState.get(record.key);
+        const plan = planUpsert(
+          stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
+          record.fields,
+        );
+        if (plan.action === 'unchanged') {
+          // Remember this row's hash, so the next import of the same row takes the fast path.
+          if (plan.refreshRowHash) {
+            st.refreshRowHash.run(plan.rowHash, record.key);
+          }
+          result.unchanged++;
+          continue;
+        }
+        const params = {
+          key: record.key,
+          data: plan.dataJson,
+          contentHash: plan.contentHash,
+          rowHash: plan.rowHash,
+          searchText: customerSearchText(record.key, plan.data),
+          source: this.#meta.source,
+          at,
+          runId,
+        };
+        if (plan.action === 'insert') {
+          st.insertCustomer.run(params);
+          result.inserted++;
+        } else {
+          st.updateCustomer.run(params);
+          result.updated++;
+        }
+        // Dry runs have no run to point at, and their writes are rolled back anyway.
+        if (runId !== null) {
+          st.insertHistory.run(runId, record.key, plan.action === 'insert' ? 'inserted' : 'updated',
+            JSON.stringify(plan.changes), record.line, at, null);
+        }
+        result.changes.push({ key: record.key, line: record.line, operation: plan.action === 'insert' ? 'inserted' : 'updated', changes: plan.changes });
+      }
+    } catch (e) {
+      // Half a batch is in the transaction now; nothing of this run may be committed any more.
+      this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw wrapSqliteError(e, `apply a batch of run ${this.runId ?? '(dry run)'}`, this.#host.path);
+    }
+    return result;
+  }
+
+  async commit(summary: RunSummary): Promise<void> {
+    this.#assertState('open', 'commit');
+    const { db, statements: st } = this.#host;
+    const runId = this.runId;
+    if (runId === null) {
+      // A dry run computed everything a real run would; now it leaves no trace.
+      this.#end(() => this.#host.rollback(), 'roll back the dry run');
+      return;
+    }
+    const claim = this.#force ? null : this.#meta.sha256;
+    try {
+      st.finishRun.run(this.#finishParams(runId, 'succeeded', claim, summary));
+      this.#insertIssues(runId, summary.issues);
+      db.exec('COMMIT');
+    } catch (e) {
+      this.#rollbackQuietly();
+      if (claim !== null && isUniqueViolation(e)) {
+        const winner = st.findClaimWinner.get(claim);
+        if (winner !== undefined) {
+          this.#end(() => this.#recordDuplicate(runId, winner.id, summary), 'record the duplicate run');
+          throw new AppError(
+            ErrorCode.DUPLICATE_RUN,
+            `Run ${runId} of '${this.#meta.file}' was not committed: run ${winner.id} imported the same content ` +
+              '(same sha256) first. Its data was rolled back.',
+            { cause: e, details: { runId, duplicateOfRunId: winner.id, sha256: claim } },
+          );
+        }
+      }
+      this.#state = 'rolled-back';
+      throw wrapSqliteError(e, `commit run ${runId}`, this.#host.path);
+    }
+    this.#state = 'done';
+    this.#host.release();
+  }
+
+  async fail(summary: RunSummary): Promise<void> {
+    if (this.#state === 'done') {
+      throw this.#finished('record a failure');
+    }
+    const runId = this.runId;
+    const wasOpen = this.#state === 'open';
+    this.#end(() => {
+      if (wasOpen) {
+        this.#host.rollback();
+      }
+      if (runId !== null) {
+        this.#host.db
+          .transaction(() => {
+            this.#host.statements.finishRun.run(this.#finishParams(runId, 'failed', null, summary));
+            this.#insertIssues(runId, summary.issues);
+          })
+          .immediate();
+      }
+    }, `record run ${runId ?? '(dry run)'} as failed`);
+  }
+
+  /** Used by the store's `close()`: the run row stays `running`, for `abortStaleRuns` to find. */
+  abandon(): void {
+    if (this.#state === 'done') {
+      return;
+    }
+    const wasOpen = this.#state === 'open';
+    this.#state = 'done';
+    try {
+      if (wasOpen) {
+        this.#host.rollback();
+      }
+    } finally {
+      this.#host.release();
+    }
+  }
+
+  #recordDuplicate(runId: number, winnerId: number, summary: RunSummary): void {
+    this.#host.statements.finishRun.run({
+      ...this.#finishParams(runId, 'duplicate', null, summary),
+      // Nothing of this run was committed, so it wrote nothing.
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      errorCode: ErrorCode.DUPLICATE_RUN,
+      errorMessage: `Run ${winnerId} imported the same content first.`,
+      duplicateOfRunId: winnerId,
+    });
+  }
+
+  #insertIssues(runId: number, issues: readonly RowIssue[]): void {
+    const insert = this.#host.statements.insertIssue;
+    issues.forEach((issue, seq) => {
+      insert.run({
+        runId,
+        seq,
+        line: issue.line,
+        column: issue.column,
+        value: issue.value,
+        code: issue.code,
+        message: issue.message,
+        severity: issue.severity,
+        cell: issue.cell ?? null,
+      });
+    });
+  }
+
+  #finishParams(runId: number, status: string, claimSha256: string | null, summary: RunSummary) {
+    const { counts } = summary;
+    return {
+      id: runId,
+      status,
+      claimSha256,
+      read: counts.read,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      unchanged: counts.unchanged,
+      skipped: counts.skipped,
+      warnings: counts.warnings,
+      errorCode: summary.error?.code ?? null,
+      errorMessage: summary.error?.message ?? null,
+      duplicateOfRunId: null as number | null,
+      finishedAt: summary.finishedAt,
+      durationMs: Math.round(summary.durationMs),
+    };
+  }
+
+  /** Runs the last step of a session; whatever happens, the session is over afterwards. */
+  #end(step: () => void, what: string): void {
+    this.#state = 'done';
+    try {
+      step();
+    } catch (e) {
+      throw wrapSqliteError(e, what, this.#host.path);
+    } finally {
+      this.#host.release();
+    }
+  }
+
+  #rollbackQuietly(): void {
+    try {
+      this.#host.rollback();
+    } catch {
+      // The first error is the one worth reporting; SQLite drops the transaction on close anyway.
+    }
+  }
+
+  #assertState(expected: SessionState, action: string): void {
+    if (this.#state === expected) {
+      return;
+    }
+    if (this.#state === 'done') {
+      throw this.#finished(action);
+    }
+    throw new AppError(
+      ErrorCode.INTERNAL,
+      `Cannot ${action}: the data transaction of run ${this.runId ?? '(dry run)'} was rolled back after an error; call fail().`,
+    );
+  }
+
+  #finished(action: string): AppError {
+    return new AppError(
+      ErrorCode.INTERNAL,
+      `Cannot ${action}: the import session of run ${this.runId ?? '(dry run)'} is already finished.`,
+    );
+  }
+
+  #now(): string {
+    return new Date(this.#host.clock.now()).toISOString();
+  }
+}

@@ -1,0 +1,183 @@
+import type { CustomerStatus, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type { ImportMode } from '../../domain/file-outcome.js';
+import type { RowIssue } from '../../domain/row-issue.js';
+import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
+
+/**
+ * Rows as SQLite returns them, and their mapping to the contract's types. The CHECK constraints
+ * of the schema guarantee the string unions, so the casts here only restate what the table enforces.
+ */
+
+export interface RunRow {
+  id: number;
+  file: string;
+  sha256: string;
+  size_bytes: number;
+  format: string;
+  mode: string;
+  job: string | null;
+  source: string;
+  instance: string;
+  status: string;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  warnings: number;
+  error_code: string | null;
+  error_message: string | null;
+  duplicate_of_run_id: number | null;
+  claim_sha256: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface RunIssueRow {
+  run_id: number;
+  seq: number;
+  line: number;
+  column_name: string | null;
+  value: string | null;
+  code: string;
+  message: string;
+  severity: string;
+  cell: string | null;
+}
+
+export interface CustomerRow {
+  key: string;
+  data: string;
+  content_hash: string;
+  row_hash: string | null;
+  search_text: string;
+  status: string;
+  source: string | null;
+  created_at: string;
+  updated_at: string;
+  created_run_id: number | null;
+  updated_run_id: number | null;
+}
+
+/** The columns an upsert needs to decide; `data` is parsed only when the row hash differs. */
+export interface CustomerStateRow {
+  data: string;
+  content_hash: string;
+  row_hash: string | null;
+}
+
+export interface HistoryRow {
+  id: number;
+  run_id: number;
+  key: string;
+  operation: string;
+  changes: string;
+  line: number | null;
+  at: string;
+  note: string | null;
+}
+
+export interface FileStateRow {
+  id: string;
+  job: string;
+  path: string;
+  name: string;
+  state: string;
+  sha256: string | null;
+  size_bytes: number | null;
+  run_id: number | null;
+  detail: string | null;
+  updated_at: string;
+}
+
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    file: row.file,
+    sha256: row.sha256,
+    sizeBytes: row.size_bytes,
+    format: row.format,
+    mode: row.mode as ImportMode,
+    job: row.job,
+    source: row.source,
+    instance: row.instance,
+    status: row.status as RunStatus,
+    counts: {
+      read: row.read,
+      inserted: row.inserted,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      skipped: row.skipped,
+      warnings: row.warnings,
+    },
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    duplicateOfRunId: row.duplicate_of_run_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+  };
+}
+
+export function toRowIssue(row: RunIssueRow): RowIssue {
+  const issue: RowIssue = {
+    line: row.line,
+    column: row.column_name,
+    value: row.value,
+    code: row.code as RowIssue['code'],
+    message: row.message,
+    severity: row.severity as RowIssue['severity'],
+  };
+  if (row.cell !== null) {
+    issue.cell = row.cell;
+  }
+  return issue;
+}
+
+export function toStoredCustomer(row: CustomerRow): StoredCustomer {
+  return {
+    key: row.key,
+    data: JSON.parse(row.data) as Record<string, FieldValue>,
+    status: row.status as CustomerStatus,
+    source: row.source,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    createdRunId: row.created_run_id,
+    updatedRunId: row.updated_run_id,
+  };
+}
+
+/** History changes are stored as JSON, where an `undefined` side is simply left out. */
+interface StoredChange {
+  field: string;
+  old?: FieldValue;
+  new?: FieldValue;
+}
+
+export function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  const changes = JSON.parse(row.changes) as StoredChange[];
+  return {
+    runId: row.run_id,
+    key: row.key,
+    operation: row.operation as HistoryEntry['operation'],
+    changes: changes.map((c) => ({ field: c.field, old: c.old, new: c.new })),
+    line: row.line,
+    at: row.at,
+    note: row.note,
+  };
+}
+
+export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: string } {
+  return {
+    id: row.id,
+    job: row.job,
+    path: row.path,
+    name: row.name,
+    state: row.state as FileState,
+    sha256: row.sha256,
+    sizeBytes: row.size_bytes,
+    runId: row.run_id,
+    detail: row.detail,
+    updatedAt: row.updated_at,
+  };
+}

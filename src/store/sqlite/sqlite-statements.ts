@@ -1,0 +1,166 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { CustomerRow, CustomerStateRow, FileStateRow, HistoryRow, RunIssueRow, RunRow } from './sqlite-rows.js';
+
+/**
+ * Every fixed statement of the SQLite store, prepared once when the store opens. A benchmark
+ * pushes a million rows through `applyBatch`, so nothing on that path may prepare SQL per row.
+ * Only the queries with optional filters (customer list, file states) are built per call.
+ */
+
+export interface InsertRunParams {
+  /** Null lets SQLite pick; set when a write is replayed after a rollback and must keep its id. */
+  id: number | null;
+  file: string;
+  sha256: string;
+  sizeBytes: number;
+  format: string;
+  mode: string;
+  job: string | null;
+  source: string;
+  instance: string;
+  status: string;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  warnings: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  duplicateOfRunId: number | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface FinishRunParams {
+  id: number;
+  status: string;
+  claimSha256: string | null;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  warnings: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  duplicateOfRunId: number | null;
+  finishedAt: string;
+  durationMs: number | null;
+}
+
+export interface InsertIssueParams {
+  runId: number;
+  seq: number;
+  line: number;
+  column: string | null;
+  value: string | null;
+  code: string;
+  message: string;
+  severity: string;
+  cell: string | null;
+}
+
+export interface WriteCustomerParams {
+  key: string;
+  data: string;
+  contentHash: string;
+  rowHash: string;
+  searchText: string;
+  source: string;
+  at: string;
+  runId: number | null;
+}
+
+export interface SqliteStatements {
+  selectCustomerState: Statement<[string], CustomerStateRow>;
+  insertCustomer: Statement<[WriteCustomerParams]>;
+  updateCustomer: Statement<[WriteCustomerParams]>;
+  refreshRowHash: Statement<[string, string]>;
+  insertHistory: Statement<[number, string, string, string, number | null, string, string | null]>;
+  selectCustomer: Statement<[string], CustomerRow>;
+  selectHistory: Statement<[string], HistoryRow>;
+  countCustomers: Statement<[], { n: number }>;
+  insertRun: Statement<[InsertRunParams]>;
+  finishRun: Statement<[FinishRunParams]>;
+  insertIssue: Statement<[InsertIssueParams]>;
+  selectRun: Statement<[number], RunRow>;
+  selectIssues: Statement<[number], RunIssueRow>;
+  listRuns: Statement<[number, number], RunRow>;
+  findSucceededBySha: Statement<[string], RunRow>;
+  findClaimWinner: Statement<[string], { id: number }>;
+  abortStaleRuns: Statement<[{ instance: string; at: string; keep: number }]>;
+  upsertFileState: Statement<[FileStateRow]>;
+}
+
+export function prepareStatements(db: Database): SqliteStatements {
+  return {
+    selectCustomerState: db.prepare<[string], CustomerStateRow>(
+      'SELECT data, content_hash, row_hash FROM customers WHERE key = ?',
+    ),
+    insertCustomer: db.prepare<[WriteCustomerParams]>(
+      `INSERT INTO customers
+         (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
+       VALUES (@key, @data, @contentHash, @rowHash, @searchText, @source, @at, @at, @runId, @runId)`,
+    ),
+    updateCustomer: db.prepare<[WriteCustomerParams]>(
+      `UPDATE customers
+         SET data = @data, content_hash = @contentHash, row_hash = @rowHash, search_text = @searchText,
+             source = @source, updated_at = @at, updated_run_id = @runId
+       WHERE key = @key`,
+    ),
+    refreshRowHash: db.prepare<[string, string]>('UPDATE customers SET row_hash = ? WHERE key = ?'),
+    insertHistory: db.prepare<[number, string, string, string, number | null, string, string | null]>(
+      'INSERT INTO customer_history (run_id, key, operation, changes, line, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    selectCustomer: db.prepare<[string], CustomerRow>('SELECT * FROM customers WHERE key = ?'),
+    selectHistory: db.prepare<[string], HistoryRow>('SELECT * FROM customer_history WHERE key = ? ORDER BY id DESC'),
+    countCustomers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM customers'),
+    insertRun: db.prepare<[InsertRunParams]>(
+      `INSERT INTO runs
+         (id, file, sha256, size_bytes, format, mode, job, source, instance, status,
+          read, inserted, updated, unchanged, skipped, warnings, error_code, error_message,
+          duplicate_of_run_id, started_at, finished_at, duration_ms)
+       VALUES
+         (@id, @file, @sha256, @sizeBytes, @format, @mode, @job, @source, @instance, @status,
+          @read, @inserted, @updated, @unchanged, @skipped, @warnings, @errorCode, @errorMessage,
+          @duplicateOfRunId, @startedAt, @finishedAt, @durationMs)`,
+    ),
+    finishRun: db.prepare<[FinishRunParams]>(
+      `UPDATE runs
+         SET status = @status, claim_sha256 = @claimSha256,
+             read = @read, inserted = @inserted, updated = @updated, unchanged = @unchanged,
+             skipped = @skipped, warnings = @warnings, error_code = @errorCode, error_message = @errorMessage,
+             duplicate_of_run_id = @duplicateOfRunId, finished_at = @finishedAt, duration_ms = @durationMs
+       WHERE id = @id`,
+    ),
+    insertIssue: db.prepare<[InsertIssueParams]>(
+      `INSERT INTO run_issues (run_id, seq, line, column_name, value, code, message, severity, cell)
+       VALUES (@runId, @seq, @line, @column, @value, @code, @message, @severity, @cell)`,
+    ),
+    selectRun: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    selectIssues: db.prepare<[number], RunIssueRow>('SELECT * FROM run_issues WHERE run_id = ? ORDER BY line, seq'),
+    listRuns: db.prepare<[number, number], RunRow>('SELECT * FROM runs ORDER BY id DESC LIMIT ? OFFSET ?'),
+    // The claim holder first: it is the run later duplicates point at; forced re-imports after it.
+    findSucceededBySha: db.prepare<[string], RunRow>(
+      `SELECT * FROM runs WHERE sha256 = ? AND status = 'succeeded'
+       ORDER BY claim_sha256 IS NULL, id DESC LIMIT 1`,
+    ),
+    findClaimWinner: db.prepare<[string], { id: number }>(
+      "SELECT id FROM runs WHERE claim_sha256 = ? AND status = 'succeeded'",
+    ),
+    abortStaleRuns: db.prepare<[{ instance: string; at: string; keep: number }]>(
+      `UPDATE runs SET status = 'aborted', finished_at = @at
+       WHERE status = 'running' AND instance = @instance AND id <> @keep`,
+    ),
+    upsertFileState: db.prepare<[FileStateRow]>(
+      `INSERT INTO file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, updated_at)
+       VALUES (@id, @job, @path, @name, @state, @sha256, @size_bytes, @run_id, @detail, @updated_at)
+       ON CONFLICT (id) DO UPDATE SET
+         job = excluded.job, path = excluded.path, name = excluded.name, state = excluded.state,
+         sha256 = excluded.sha256, size_bytes = excluded.size_bytes, run_id = excluded.run_id,
+         detail = excluded.detail, updated_at = excluded.updated_at`,
+    ),
+  };
+}
