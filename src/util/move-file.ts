@@ -1,0 +1,150 @@
+import type { FileHandle } from 'node:fs/promises';
+import { AppError, fsErrorCode } from '../errors.js';
+import type { FsPort } from './fs-port.js';
+import { childPath } from './safe-file-name.js';
+
+/**
+ * Moves a file into a folder under a name nobody else has, and never overwrites anything.
+ *
+ * How: the target name is first *reserved* by creating an empty file with O_EXCL (`wx`), which
+ * exactly one process can win, even on NFS v3+ and SMB. The source is then renamed over our own
+ * placeholder (rename replaces atomically, so no other name is touched). When the rename fails
+ * with EXDEV (other file system), the source is copied into the placeholder, fsync-ed, checked
+ * for size, and only then unlinked. Whatever fails, the source stays where it was and the
+ * placeholders we made are removed; a dropped file is never lost.
+ */
+
+export interface MoveFileOptions {
+  fs: FsPort;
+  /** The name to try on attempt 1, 2, 3 …; a taken name moves on to the next attempt. */
+  candidateName: (attempt: number) => string;
+  /**
+   * Sibling files reserved together with the target (`<name>.error.txt` …), created empty and
+   * exclusively. A name counts as free only when all of them are free.
+   */
+  companionSuffixes?: readonly string[];
+  /** Runs after the names are reserved and before the source moves (e.g. to fill the companions). */
+  beforeMove?: (companionPaths: readonly string[]) => Promise<void>;
+  /** Give up after this many taken names. Default 1000. */
+  maxAttempts?: number;
+}
+
+export interface MovedFile {
+  path: string;
+  name: string;
+  /** Paths of the reserved companions, in the order of `companionSuffixes`. */
+  companions: string[];
+  /** True when the file was copied across file systems rather than renamed. */
+  crossDevice: boolean;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 1000;
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
+export async function moveFileExclusive(source: string, destDir: string, options: MoveFileOptions): Promise<MovedFile> {
+  const { fs } = options;
+  const suffixes = options.companionSuffixes ?? [];
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const name = options.candidateName(attempt);
+    const dest = childPath(destDir, name);
+    const companions = suffixes.map((suffix) => childPath(destDir, `${name}${suffix}`));
+    if (!(await reserveAll(fs, [dest, ...companions]))) {
+      continue;
+    }
+    // Until the move completes, `dest` is our own placeholder (or our own partial copy) and may
+    // be removed on failure; after that it is the dropped file and must never be touched.
+    let destIsOurs = true;
+    try {
+      await options.beforeMove?.(companions);
+      let crossDevice = false;
+      try {
+        await fs.rename(source, dest);
+      } catch (e) {
+        if (fsErrorCode(e) !== 'EXDEV') {
+          throw e;
+        }
+        crossDevice = true;
+        await copyIntoPlaceholder(fs, source, dest);
+        await fs.unlink(source);
+      }
+      destIsOurs = false;
+      return { path: dest, name, companions, crossDevice };
+    } catch (e) {
+      await removeQuietly(fs, destIsOurs ? [dest, ...companions] : companions);
+      throw e;
+    }
+  }
+  throw new AppError('ARCHIVE_FAILED', `Found no free file name in '${destDir}' after ${maxAttempts} tries; clean up that folder`, {
+    details: { folder: destDir },
+  });
+}
+
+/** Creates every path exclusively; if one is taken, removes the ones it made and returns false. */
+async function reserveAll(fs: FsPort, paths: readonly string[]): Promise<boolean> {
+  const made: string[] = [];
+  for (const path of paths) {
+    try {
+      const handle = await fs.open(path, 'wx');
+      made.push(path);
+      await handle.close();
+    } catch (e) {
+      await removeQuietly(fs, made);
+      if (fsErrorCode(e) === 'EEXIST') {
+        return false;
+      }
+      throw e;
+    }
+  }
+  return true;
+}
+
+/** Copies `source` into our placeholder `dest`, fsyncs it, and checks the size and mtime held. */
+async function copyIntoPlaceholder(fs: FsPort, source: string, dest: string): Promise<void> {
+  const before = await fs.lstat(source);
+  let input: FileHandle | undefined;
+  let output: FileHandle | undefined;
+  try {
+    input = await fs.open(source, 'r');
+    output = await fs.open(dest, 'r+');
+    const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) {
+        break;
+      }
+      let written = 0;
+      while (written < bytesRead) {
+        const { bytesWritten } = await output.write(buffer, written, bytesRead - written, position + written);
+        written += bytesWritten;
+      }
+      position += bytesRead;
+    }
+    await output.sync();
+    const copied = await output.stat();
+    const after = await fs.lstat(source);
+    if (copied.size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw new AppError(
+        'ARCHIVE_FAILED',
+        `Copy of '${source}' to '${dest}' does not match its source (${copied.size} of ${before.size} bytes, or the source changed); the source was left in place`,
+        { details: { source, dest, copiedBytes: copied.size, sourceBytes: before.size } },
+      );
+    }
+  } finally {
+    await input?.close();
+    await output?.close();
+  }
+  // Keep the ERP's mtime, as a rename would; the archive is sorted and audited by it.
+  await fs.utimes(dest, before.atime, before.mtime);
+}
+
+async function removeQuietly(fs: FsPort, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    try {
+      await fs.unlink(path);
+    } catch {
+      // Best effort: a leftover empty placeholder is harmless, a thrown cleanup error would hide the real one.
+    }
+  }
+}
