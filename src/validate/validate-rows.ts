@@ -1,0 +1,243 @@
+import type { FieldValue } from '../domain/customer.js';
+import type { RowIssue, RowIssueCode } from '../domain/row-issue.js';
+import { AppError, ErrorCode } from '../errors.js';
+import type { FormatDefinition } from '../formats/format-definition.js';
+import type { Cell, RawRow } from '../parse/parser.js';
+import type { StagedRecord } from '../store/customer-store.js';
+import { createCellCoercer, type CellCoercer } from './coerce-values.js';
+import { formatWallTime, wallTimeOfCellDate } from './date-patterns.js';
+import type { ColumnBinding } from './map-columns.js';
+
+/**
+ * Turns raw rows into staged records plus row issues. Invalid rows are data, not exceptions:
+ * every bad cell of a row is reported, and the outcome policy decides what the file's issues
+ * mean.
+ *
+ * This runs for every row of files with millions of rows, so all decisions that depend only on
+ * the format (empty policy, default value, coercer, labels) are made once in
+ * {@link createRowValidator}; `validate` is a loop over precomputed plans.
+ *
+ * No zod parse per record: records are built here from coercers that only ever produce
+ * strings, finite numbers, booleans and null, under a non-empty trimmed key, which is exactly
+ * what CustomerRecordSchema accepts. The schema is the contract; this module is its trusted
+ * producer (tests check records against the schema). Parsing each record again would cost
+ * seconds per million rows and would copy `fields` into a prototype-bearing object.
+ */
+
+export interface RowValidatorOptions {
+  /** Zone for datetimes without offset when neither column nor format names one (IANA). */
+  defaultTimeZone: string;
+  /** Cell address for issues (spreadsheets: `B17`), usually `ParsedFile.cellRef`. */
+  cellRef?: (columnIndex: number, line: number) => string | undefined;
+}
+
+export interface RowValidationResult {
+  /** The record to upsert, or null when the row has errors (or is blank). */
+  record: StagedRecord | null;
+  /** Errors (the row is skipped) and warnings (the row is kept), all with the row's line. */
+  issues: RowIssue[];
+  /** Every cell was empty: skip the row silently and do not count it as read. */
+  blank: boolean;
+}
+
+export interface RowValidator {
+  validate(row: RawRow): RowValidationResult;
+}
+
+/** What an empty cell does to the record, decided per column from required/empty/default. */
+type EmptyAction =
+  | { kind: 'keep' }
+  | { kind: 'set'; value: FieldValue }
+  | { kind: 'error'; code: RowIssueCode; message: string };
+
+interface FieldPlan {
+  index: number;
+  field: string;
+  label: string;
+  coerce: CellCoercer;
+  onEmpty: EmptyAction;
+}
+
+const KEEP: EmptyAction = { kind: 'keep' };
+
+export function createRowValidator(
+  format: FormatDefinition,
+  binding: ColumnBinding,
+  options: RowValidatorOptions,
+): RowValidator {
+  const coerceOptions = { defaultTimeZone: options.defaultTimeZone };
+  const plans: FieldPlan[] = binding.columns.map(({ column, index, label }) => {
+    const coerce = createCellCoercer(column, format, coerceOptions);
+    const isKey = column.field === format.key;
+    let onEmpty: EmptyAction = KEEP;
+    const policy = column.empty ?? format.emptyCells;
+    if (isKey) {
+      // An empty key cannot be upserted, whatever the policy; a default key would merge rows.
+      onEmpty = {
+        kind: 'error',
+        code: 'KEY_MISSING',
+        message: `The key column '${label}' (${column.field}) is empty; a row without a key cannot be imported`,
+      };
+    } else if (policy === 'default' && column.default !== undefined) {
+      onEmpty = { kind: 'set', value: coerceDefault(coerce, column.default, format.id, label) };
+    } else if (column.required) {
+      onEmpty = { kind: 'error', code: 'REQUIRED_MISSING', message: `The required column '${label}' is empty` };
+    } else if (policy === 'clear') {
+      onEmpty = { kind: 'set', value: null };
+    }
+    return { index, field: column.field, label, coerce, onEmpty };
+  });
+  const attributes = binding.attributes;
+  const clearAttributes = format.emptyCells === 'clear';
+  const keyPlan = plans.find((p) => p.field === format.key);
+  const cellRef = options.cellRef;
+
+  const issueAt = (row: RawRow, plan: FieldPlan, cell: Cell | undefined, code: RowIssueCode, message: string): RowIssue => {
+    const issue: RowIssue = {
+      line: row.line,
+      column: plan.label,
+      value: rawText(cell),
+      code,
+      message,
+      severity: 'error',
+    };
+    const ref = cellRef?.(plan.index, row.line);
+    if (ref !== undefined) {
+      issue.cell = ref;
+    }
+    return issue;
+  };
+
+  return {
+    validate(row) {
+      const parserIssue = row.issue;
+      if (parserIssue !== undefined && parserIssue.severity === 'error') {
+        return { record: null, issues: [parserIssue], blank: false };
+      }
+      const cells = row.cells;
+      if (isBlankRow(cells)) {
+        return { record: null, issues: [], blank: true };
+      }
+      const issues: RowIssue[] = parserIssue === undefined ? [] : [parserIssue];
+      let failed = false;
+      // Field names include attributes.<header> from the file: no prototype to collide with.
+      const fields = Object.create(null) as Record<string, FieldValue>;
+
+      for (const plan of plans) {
+        const cell = cells[plan.index];
+        const result = plan.coerce(cell);
+        if (result === null) {
+          const action = plan.onEmpty;
+          if (action.kind === 'set') {
+            fields[plan.field] = action.value;
+          } else if (action.kind === 'error') {
+            issues.push(issueAt(row, plan, cell, action.code, action.message));
+            failed = true;
+          }
+        } else if (result.ok) {
+          fields[plan.field] = result.value;
+        } else {
+          issues.push(issueAt(row, plan, cell, result.code, result.message));
+          failed = true;
+        }
+      }
+      for (const attribute of attributes) {
+        const value = attributeValue(cells[attribute.index]);
+        if (value !== undefined) {
+          fields[attribute.field] = value;
+        } else if (clearAttributes) {
+          fields[attribute.field] = null;
+        }
+      }
+
+      const key = keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
+      if (key === '' && !failed) {
+        issues.push({
+          line: row.line,
+          column: keyPlan?.label ?? null,
+          value: null,
+          code: 'KEY_MISSING',
+          message: `The key (${format.key}) is empty; a row without a key cannot be imported`,
+          severity: 'error',
+        });
+        failed = true;
+      }
+      if (failed) {
+        return { record: null, issues, blank: false };
+      }
+      return { record: { key, fields, line: row.line }, issues, blank: false };
+    },
+  };
+}
+
+/** The column default as the field value, checked once; a bad default is a definition error. */
+function coerceDefault(coerce: CellCoercer, value: FieldValue, formatId: string, label: string): FieldValue {
+  if (value === null) {
+    return null;
+  }
+  const result = coerce(value);
+  if (result === null) {
+    return null;
+  }
+  if (!result.ok) {
+    throw new AppError(
+      ErrorCode.FORMAT_DEFINITION_INVALID,
+      `Format '${formatId}', column '${label}': the default does not fit the column: ${result.message}. Fix the format definition.`,
+    );
+  }
+  return result.value;
+}
+
+function isBlankRow(cells: readonly Cell[]): boolean {
+  for (const cell of cells) {
+    if (cell === null || cell === undefined) {
+      continue;
+    }
+    if (typeof cell !== 'string' || cell.trim() !== '') {
+      return false;
+    }
+  }
+  return true;
+}
+
+function keyText(value: FieldValue | undefined): string {
+  if (value === undefined || value === null) {
+    return '';
+  }
+  return typeof value === 'string' ? value.trim() : String(value);
+}
+
+/**
+ * Unmapped columns have no type: text is trimmed, spreadsheet numbers and booleans stay as
+ * they are, Dates become their calendar date (plus time when they have one). Undefined = empty.
+ */
+function attributeValue(cell: Cell | undefined): FieldValue | undefined {
+  if (cell === null || cell === undefined) {
+    return undefined;
+  }
+  if (typeof cell === 'string') {
+    const text = cell.trim();
+    return text === '' ? undefined : text;
+  }
+  if (typeof cell === 'number') {
+    return Number.isFinite(cell) ? cell : String(cell);
+  }
+  if (typeof cell === 'boolean') {
+    return cell;
+  }
+  if (Number.isNaN(cell.getTime())) {
+    return undefined;
+  }
+  return formatWallTime(wallTimeOfCellDate(cell));
+}
+
+/** The cell as found in the file, for the error report. */
+function rawText(cell: Cell | undefined): string | null {
+  if (cell === null || cell === undefined) {
+    return null;
+  }
+  if (cell instanceof Date) {
+    return Number.isNaN(cell.getTime()) ? 'Invalid Date' : cell.toISOString();
+  }
+  return String(cell);
+}
