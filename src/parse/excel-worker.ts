@@ -91,9 +91,11 @@ function readWorkbookBytes(input: ExcelWorkerInput): Buffer {
 }
 
 /** SheetJS errors are classified, never passed on: their text may quote bytes of the file. */
-function classifyLibraryError(e: unknown, input: ExcelWorkerInput): WorkerFailure {
+function classifyLibraryError(e: unknown, input: ExcelWorkerInput, isCfb = false): WorkerFailure {
   const text = e instanceof Error ? e.message : '';
-  if (/password|encrypt/i.test(text)) {
+  // Excel encrypts a workbook as a CFB container ("EncryptedPackage"); an encryption flag in a
+  // zip header is more likely a damaged file than anything Excel writes.
+  if (/password/i.test(text) || (isCfb && /encrypt/i.test(text))) {
     return new WorkerFailure(
       'PARSE_FAILED',
       `'${input.displayName}' is password-protected; save it without a password and drop it again`,
@@ -110,8 +112,8 @@ function classifyLibraryError(e: unknown, input: ExcelWorkerInput): WorkerFailur
 }
 
 function readWorkbook(bytes: Buffer, input: ExcelWorkerInput): { book: XLSX.WorkBook; sheetName: string } {
-  const isZip = startsWith(bytes, ZIP_MAGIC);
-  if (!isZip && !startsWith(bytes, CFB_MAGIC)) {
+  const isCfb = startsWith(bytes, CFB_MAGIC);
+  if (!isCfb && !startsWith(bytes, ZIP_MAGIC)) {
     // SheetJS would happily read a text file as CSV; a format of type xlsx wants a workbook.
     throw new WorkerFailure('PARSE_FAILED', `'${input.displayName}' is not an Excel workbook (xlsx or xls)`);
   }
@@ -121,7 +123,7 @@ function readWorkbook(bytes: Buffer, input: ExcelWorkerInput): { book: XLSX.Work
     const names = XLSX.read(bytes, { type: 'buffer', bookSheets: true }).SheetNames;
     sheetName = pickSheet(names, input);
   } catch (e) {
-    throw e instanceof WorkerFailure ? e : classifyLibraryError(e, input);
+    throw e instanceof WorkerFailure ? e : classifyLibraryError(e, input, isCfb);
   }
   try {
     const book = XLSX.read(bytes, {
@@ -137,7 +139,7 @@ function readWorkbook(bytes: Buffer, input: ExcelWorkerInput): { book: XLSX.Work
     });
     return { book, sheetName };
   } catch (e) {
-    throw classifyLibraryError(e, input);
+    throw classifyLibraryError(e, input, isCfb);
   }
 }
 
