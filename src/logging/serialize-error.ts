@@ -88,24 +88,36 @@ function serializeCause(
  * Replaces every Error inside a meta value (top level, plain objects, arrays) by its serialised
  * form, so `{ error: err }` and `{ errors: [a, b] }` both survive `JSON.stringify`.
  */
-export function serializeErrorsIn(value: unknown, depth = 0): unknown {
+export function serializeErrorsIn(value: unknown): unknown {
+  return serializeErrorsAt(value, 0, new WeakSet());
+}
+
+function serializeErrorsAt(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value instanceof Error) {
     return serializeError(value);
   }
   if (value === null || typeof value !== 'object' || depth >= MAX_CAUSE_DEPTH) {
     return value;
   }
-  if (Array.isArray(value)) {
-    return value.map((item: unknown) => serializeErrorsIn(item, depth + 1));
-  }
   const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
     return value;
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = serializeErrorsIn(v, depth + 1);
+  if (seen.has(value)) {
+    return '[Circular]';
   }
+  seen.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) {
+    out = value.map((item: unknown) => serializeErrorsAt(item, depth + 1, seen));
+  } else {
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      copy[k] = serializeErrorsAt(v, depth + 1, seen);
+    }
+    out = copy;
+  }
+  seen.delete(value);
   return out;
 }
 
