@@ -190,7 +190,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
         source: where.source,
         origin: where.source === 'file' ? displayName : where.origin,
         line,
-        path: formatDocumentPath(path),
+        // Keys are masked too: a mis-indented password can turn into an (unknown) key.
+        path: maskSecrets(formatDocumentPath(path), secrets),
         message,
       };
     });

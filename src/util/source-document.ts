@@ -135,7 +135,7 @@ function jsonSyntaxProblem(e: unknown, text: string, doc: Document, lineCounter:
   }
   const reason = raw
     .replace(/,\s*".*" is not valid JSON$/s, '')
-    .replace(/ at position \d+.*$/s, '')
+    .replace(/( in JSON)? at position \d+.*$/s, '')
     .replace(/^"[\s\S]*" is not valid JSON$/, 'not valid JSON');
   return { line, message: `invalid JSON: ${reason}` };
 }
