@@ -30,7 +30,8 @@ export function problemFromIssue(file: string, issue: ZodIssue, document: Source
     file,
     line: document.lineOf(path),
     path: formatDocumentPath(path),
-    message: fieldNameHint(path, document.value) ?? describeZodIssue(issue),
+    // Our own cross-field messages (code "custom") are already specific.
+    message: (issue.code === 'custom' ? undefined : fieldNameHint(path, document.value)) ?? describeZodIssue(issue),
   };
 }
 
@@ -80,15 +81,22 @@ function closestField(value: string): string | undefined {
   return bestDistance <= Math.max(1, Math.floor(wanted.length / 3)) ? best : undefined;
 }
 
+/** Edit distance where swapping two neighbours counts as one edit ("nmae" is one from "name"). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      const up = rows[i - 1]?.[j] ?? 0;
+      const diagonal = rows[i - 1]?.[j - 1] ?? 0;
+      let best = Math.min(up + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row[j] = best;
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length] ?? 0;
+  return rows[a.length]?.[b.length] ?? 0;
 }
