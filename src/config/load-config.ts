@@ -55,7 +55,8 @@ export interface LoadedConfig {
 
 /** A config problem as kept in `AppError.details.issues`. */
 export interface ConfigIssue {
-  source: 'file' | 'env' | 'flags';
+  /** Who set the bad value; `defaults` only for rules across fields that no layer touched. */
+  source: 'file' | 'env' | 'flags' | 'defaults';
   /** The config file (as shown in messages) for `file`, the variable for `env`. */
   origin: string;
   line: number | null;
@@ -365,7 +366,7 @@ function attribute(
     }
   }
   // Only defaults are involved (a rule across fields); point at the file if there is one.
-  return layers.hasFile ? { source: 'file', origin: '' } : { source: 'flags', origin: 'command line' };
+  return layers.hasFile ? { source: 'file', origin: '' } : { source: 'defaults', origin: 'defaults' };
 }
 
 /** Resolves the relative paths a layer sets, against `base`. Values of the wrong type are left for zod. */
