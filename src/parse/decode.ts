@@ -76,9 +76,9 @@ class DecodeSession {
   #head: Uint8Array = new Uint8Array(0);
   /** File offset of the next byte to decode. */
   #offset = 0;
-  /** Line breaks in everything decoded so far (for messages). */
-  #lineBreaks = 0;
-  #sawLf = false;
+  /** LFs and CRs in everything decoded so far (for line numbers in messages). */
+  #lfs = 0;
+  #crs = 0;
   /** The last chunk decoded; a bad UTF-8 sequence may have begun at its end. */
   #previous: Uint8Array | undefined;
 
@@ -150,33 +150,35 @@ class DecodeSession {
       throw this.#invalid(bytes, e);
     }
     if (this.#singleByteUnits) {
-      this.#lineBreaks += this.#countByteBreaks(bytes, bytes.length);
+      this.#addBreaks(bytes);
     } else {
-      this.#lineBreaks += countTextLf(text);
+      this.#lfs += countTextLf(text);
     }
     this.#previous = bytes;
     this.#offset += bytes.length;
     return text;
   }
 
-  /** Line breaks in `bytes` before `end`: LF, or CR for files that have no LF at all. */
-  #countByteBreaks(bytes: Uint8Array, end: number): number {
-    let n = 0;
-    let i = bytes.indexOf(0x0a);
-    while (i !== -1 && i < end) {
-      n++;
-      i = bytes.indexOf(0x0a, i + 1);
-    }
-    if (n > 0) {
-      this.#sawLf = true;
-    } else if (!this.#sawLf) {
-      let j = bytes.indexOf(0x0d);
-      while (j !== -1 && j < end) {
-        n++;
-        j = bytes.indexOf(0x0d, j + 1);
-      }
-    }
-    return n;
+  /**
+   * Line breaks in `bytes` before `end`, given the totals so far: LFs, or CRs for a file that
+   * has no LF at all (old Mac line endings). Both are counted, because a CRLF may be cut
+   * between two chunks.
+   */
+  #countByteBreaks(bytes: Uint8Array, end: number): { lf: number; cr: number } {
+    return { lf: countByte(bytes, 0x0a, end), cr: countByte(bytes, 0x0d, end) };
+  }
+
+  #addBreaks(bytes: Uint8Array): void {
+    const { lf, cr } = this.#countByteBreaks(bytes, bytes.length);
+    this.#lfs += lf;
+    this.#crs += cr;
+  }
+
+  /** 1-based line of the byte at `index` of `bytes` (a chunk not yet counted). */
+  #lineAt(bytes: Uint8Array, index: number): number {
+    const { lf, cr } = this.#countByteBreaks(bytes, index);
+    const lfs = this.#lfs + lf;
+    return 1 + (lfs > 0 ? lfs : this.#crs + cr);
   }
 
   #bomMismatch(bom: Bom): AppError {
@@ -213,7 +215,7 @@ class DecodeSession {
 
   #binary(bytes: Uint8Array, index: number): AppError {
     const offset = this.#offset + index;
-    const line = 1 + this.#lineBreaks + this.#countByteBreaks(bytes, index);
+    const line = this.#lineAt(bytes, index);
     return new AppError(
       'PARSE_FAILED',
       `'${this.#displayName}' is a binary file, not text: it contains a NUL byte at byte offset ` +
@@ -226,7 +228,7 @@ class DecodeSession {
     const cause = coerceError(e);
     if (this.#encoding !== 'utf-8') {
       // Only UTF-16 can fail here (single-byte decoders map every byte).
-      const line = 1 + this.#lineBreaks;
+      const line = this.#lineAt(bytes, 0);
       return new AppError(
         'ENCODING_INVALID',
         `'${this.#displayName}' is not valid ${this.#encoding.toUpperCase()}: bad data in bytes ` +
@@ -241,7 +243,7 @@ class DecodeSession {
       previous === undefined || tail === 0 ? bytes : Buffer.concat([previous.subarray(previous.length - tail), bytes]);
     const found = findInvalidUtf8(scan, false) ?? { offset: tail, byte: bytes[0] ?? 0 };
     const inChunk = Math.max(0, found.offset - tail);
-    const line = 1 + this.#lineBreaks + this.#countByteBreaks(bytes, inChunk);
+    const line = this.#lineAt(bytes, inChunk);
     return this.#invalidUtf8(this.#offset + found.offset - tail, line, found.byte, cause, false);
   }
 
@@ -253,11 +255,11 @@ class DecodeSession {
       return new AppError(
         'ENCODING_INVALID',
         `'${this.#displayName}' ends in the middle of a ${this.#encoding.toUpperCase()} character ` +
-          `(the file is ${this.#offset} bytes, line ${1 + this.#lineBreaks}); it may be cut off`,
+          `(the file is ${this.#offset} bytes, line ${this.#lineAt(previous, 0)}); it may be cut off`,
         { cause: coerceError(e), details: { file: this.#displayName, byteOffset: this.#offset } },
       );
     }
-    return this.#invalidUtf8(this.#offset - tail, 1 + this.#lineBreaks, byte, coerceError(e), true);
+    return this.#invalidUtf8(this.#offset - tail, this.#lineAt(previous, 0), byte, coerceError(e), true);
   }
 
   #invalidUtf8(offset: number, line: number, byte: number, cause: Error, atEnd: boolean): AppError {
@@ -282,6 +284,16 @@ class DecodeSession {
       },
     });
   }
+}
+
+function countByte(bytes: Uint8Array, byte: number, end: number): number {
+  let n = 0;
+  let i = bytes.indexOf(byte);
+  while (i !== -1 && i < end) {
+    n++;
+    i = bytes.indexOf(byte, i + 1);
+  }
+  return n;
 }
 
 function countTextLf(text: string): number {
