@@ -16,7 +16,28 @@ import type { ParsedFile, ParseInput, Parser, RawRow } from './parser.js';
  * The file is streamed: bytes are read, decoded and split into lines as rows are asked for,
  * so memory stays flat however large the file is.
  */
+/** Longest line, in characters. */
+export const DEFAULT_MAX_LINE_CHARS = 1_000_000;
+
+export interface FixedWidthParserOptions {
+  /**
+   * A line longer than this fails the file with PARSE_FAILED, so a file without line breaks
+   * (or with the wrong `lineEnding`) cannot eat memory. Default 1 000 000.
+   */
+  maxLineChars?: number;
+  /** Bytes per read from the file. Default: file-chunks' default (64 KiB). */
+  highWaterMark?: number;
+}
+
 export class FixedWidthParser implements Parser {
+  readonly #maxLineChars: number;
+  readonly #highWaterMark: number | undefined;
+
+  constructor(options: FixedWidthParserOptions = {}) {
+    this.#maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+    this.#highWaterMark = options.highWaterMark;
+  }
+
   async open(input: ParseInput): Promise<ParsedFile> {
     const format = input.format;
     if (format.type !== 'fixed-width') {
@@ -24,12 +45,13 @@ export class FixedWidthParser implements Parser {
     }
     const file = await openFileChunks(input.path, {
       displayName: input.displayName,
+      ...(this.#highWaterMark === undefined ? {} : { highWaterMark: this.#highWaterMark }),
       ...(input.onBytes === undefined ? {} : { onBytes: input.onBytes }),
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
     return {
       header: null,
-      rows: readRows(file, format, input),
+      rows: readRows(file, format, input, this.#maxLineChars),
       close: () => file.close(),
     };
   }
@@ -67,7 +89,12 @@ function recordTypeFilter(format: FixedWidthFormat): (line: string) => boolean {
   };
 }
 
-async function* readRows(file: FileChunks, format: FixedWidthFormat, input: ParseInput): AsyncGenerator<RawRow[]> {
+async function* readRows(
+  file: FileChunks,
+  format: FixedWidthFormat,
+  input: ParseInput,
+  maxLineChars: number,
+): AsyncGenerator<RawRow[]> {
   const columns = format.columns.map(toSlice);
   const isRecord = recordTypeFilter(format);
   const splitter = new LineSplitter(format.lineEnding);
@@ -106,6 +133,14 @@ async function* readRows(file: FileChunks, format: FixedWidthFormat, input: Pars
             batch = [];
           }
         }
+      }
+      if (splitter.pendingChars > maxLineChars) {
+        throw new AppError(
+          'PARSE_FAILED',
+          `Line ${lineNo + 1} of '${input.displayName}' is longer than ${maxLineChars} characters; ` +
+            `check that the file has line breaks and that "lineEnding" (${format.lineEnding}) fits them`,
+          { details: { line: lineNo + 1, maxLineChars } },
+        );
       }
     }
     const last = splitter.end();
@@ -174,6 +209,11 @@ export class LineSplitter {
 
   constructor(lineEnding: 'auto' | 'lf' | 'crlf' | 'cr') {
     this.#separator = lineEnding === 'auto' ? undefined : SEPARATORS[lineEnding];
+  }
+
+  /** Characters of the line not yet complete. */
+  get pendingChars(): number {
+    return this.#pending.length;
   }
 
   /** Complete lines in the text seen so far. */

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FormatDefinitionSchema, type FormatDefinitionInput } from '../../../src/formats/format-definition.js';
+import { createParser } from '../../../src/parse/create-parser.js';
+import { DelimitedParser } from '../../../src/parse/delimited-parser.js';
+import { ExcelParser } from '../../../src/parse/excel-parser.js';
 import { FixedWidthParser, LineSplitter } from '../../../src/parse/fixed-width-parser.js';
 import type { ParsedFile, RawRow } from '../../../src/parse/parser.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -210,5 +213,27 @@ describe('LineSplitter', () => {
   it('splits only on the chosen separator', () => {
     expect(split('crlf', ['a\nb\r', '\nc\rd'])).toEqual(['a\nb', 'c\rd']);
     expect(split('cr', ['a\r', 'b\nc\r'])).toEqual(['a', 'b\nc']);
+  });
+});
+
+describe('FixedWidthParser line length limit', () => {
+  it('fails with PARSE_FAILED when a line grows past maxLineChars', async () => {
+    const path = await writeExport('kunden.txt', record('C', '1', 'N', 'C', 'DE') + '\n' + 'C'.repeat(5000));
+    const small = new FixedWidthParser({ maxLineChars: 1000, highWaterMark: 256 });
+    const parsed = await small.open({ path, displayName: 'kunden.txt', sizeBytes: 0, format: customerFormat(), batchSize: 10 });
+    await expect(readAll(parsed)).rejects.toMatchObject({
+      code: 'PARSE_FAILED',
+      message: expect.stringContaining("Line 2 of 'kunden.txt' is longer than 1000 characters") as unknown,
+    });
+  });
+});
+
+// create-parser.ts has no test file of its own yet; it is the fixed-width parser's entry point.
+describe('createParser', () => {
+  it('picks the parser by the format type', () => {
+    const excel = { maxHeapMb: 64, timeoutSeconds: 10, maxFileBytes: 1024 };
+    expect(createParser({ type: 'fixed-width' }, { excel })).toBeInstanceOf(FixedWidthParser);
+    expect(createParser({ type: 'delimited' }, { excel })).toBeInstanceOf(DelimitedParser);
+    expect(createParser({ type: 'xlsx' }, { excel })).toBeInstanceOf(ExcelParser);
   });
 });
