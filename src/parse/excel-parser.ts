@@ -171,6 +171,10 @@ class WorkbookSession {
       this.#fail(coerceError(signal?.reason ?? new Error('aborted')));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) {
+      // Aborted while the size was checked: the event has fired already.
+      onAbort();
+    }
 
     // The time limit covers reading the workbook, which is where SheetJS spends its time;
     // handing out batches afterwards is linear and cheap.

@@ -8,7 +8,11 @@ import type { FormatDefinition } from '../formats/format-definition.js';
  * iterator; row-level problems (too many fields, unterminated quote) come with the row as data.
  */
 
-/** A raw cell: text for text files; typed values for spreadsheets. */
+/**
+ * A raw cell: text for text files; typed values for spreadsheets. A `Date` from a spreadsheet
+ * carries the sheet's wall-clock date and time in its UTC components (a date-only cell is UTC
+ * midnight), so read it with getUTC*(); a datetime has no zone of its own (see excel-worker.ts).
+ */
 export type Cell = string | number | boolean | Date | null;
 
 export interface RawRow {

@@ -245,3 +245,19 @@ describe('cellRef', () => {
     ]);
   });
 });
+
+describe('ExcelParser and an AbortSignal', () => {
+  it('stops reading and rejects with the abort reason', async () => {
+    const controller = new AbortController();
+    const opening = parser.open({
+      path: customersPath,
+      displayName: 'kunden.xlsx',
+      sizeBytes: 0,
+      format: xlsxFormat({ sheet: 'Kunden', headerRow: 4 }),
+      batchSize: 10,
+      signal: controller.signal,
+    });
+    controller.abort(new Error('service stopping'));
+    await expect(opening).rejects.toThrow('service stopping');
+  });
+});
