@@ -50,11 +50,16 @@ export function createNumberReader(options: NumberFormatOptions): NumberReader {
       if (m === null) {
         return undefined;
       }
-      const [, sign, integer, fraction, trailingMinus] = m;
+      // Indexed access: destructuring a match array goes through the iterator protocol.
+      const sign = m[1];
+      const integer = m[2];
+      const fraction = m[3];
+      const trailingMinus = m[4];
       if ((integer === undefined && fraction === undefined) || (sign !== undefined && trailingMinus !== undefined)) {
         return undefined;
       }
-      const digits = groupPattern === null || integer === undefined ? (integer ?? '0') : integer.replace(groupPattern, '');
+      const digits =
+        integer === undefined ? '0' : groupPattern === null || integer.length < 5 ? integer : integer.replace(groupPattern, '');
       const negative = sign === '-' || trailingMinus !== undefined;
       const value = Number(`${negative ? '-' : ''}${digits}${fraction === undefined ? '' : `.${fraction}`}`);
       if (!Number.isFinite(value)) {
