@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import type { LoggingConfig } from '../config/app-config.js';
-import { AppError, coerceError } from '../errors.js';
+import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import { formatJsonLine, formatTextLine } from './log-line.js';
 import type { LogLevel, LogMeta, Logger } from './logger.js';
 import { redact, redactUrl } from './redact.js';
@@ -72,10 +72,25 @@ export function createWinstonLogger(config: LoggingConfig, options: WinstonLogge
       ? new winston.transports.Console({ stderrLevels: Object.keys(LEVELS), format: consoleFormat })
       : new winston.transports.Stream({ stream: stderr, format: consoleFormat });
 
+  // A failing log file (disk full, share gone, a folder where the next file should be) must not
+  // crash the service through an unhandled 'error' event. It cannot be logged through the
+  // broken logger, so it goes to stderr, once per kind of failure.
+  const reported = new Set<string>();
+  const reportFailure = (e: unknown): void => {
+    const err = coerceError(e);
+    const key = `${err.name}:${fsErrorCode(err) ?? err.message}`;
+    if (!reported.has(key)) {
+      reported.add(key);
+      stderr.write(`customer-import: writing the log failed: ${redactUrl(err.message)}\n`);
+    }
+  };
+
   const transports: winston.transport[] = [consoleTransport];
   let fileTransport: DailyRotateFile | undefined;
   if (config.file) {
     fileTransport = createFileTransport(config);
+    // The rotate library re-emits its file streams' errors on `logStream` and nowhere else.
+    fileTransport.logStream.on('error', reportFailure);
     transports.push(fileTransport);
   }
 
@@ -88,18 +103,7 @@ export function createWinstonLogger(config: LoggingConfig, options: WinstonLogge
     exitOnError: false,
   });
 
-  // A transport error (disk full, share gone) must not crash the service through an unhandled
-  // 'error' event. It cannot be logged through the broken logger, so it goes to stderr once per
-  // kind of failure.
-  const reported = new Set<string>();
-  winstonLogger.on('error', (e: unknown) => {
-    const err = coerceError(e);
-    const key = `${err.name}:${(err as { code?: unknown }).code ?? err.message}`;
-    if (!reported.has(key)) {
-      reported.add(key);
-      stderr.write(`customer-import: writing the log failed: ${redactUrl(err.message)}\n`);
-    }
-  });
+  winstonLogger.on('error', reportFailure);
 
   const state: LoggerState = { closed: false };
   let closing: Promise<void> | undefined;
