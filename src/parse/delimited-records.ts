@@ -137,10 +137,11 @@ export class DelimitedRecordReader {
     if (end - this.#previousEnd > this.#options.maxRecordChars) {
       throw this.#tooLong(input.slice(this.#previousEnd, end), line);
     }
+    const blank = cells.length === 1 && (cells[0] ?? '').trim() === '' && !this.#quotedBefore(end);
     this.#previousEnd = end;
     this.#breaksAtPreviousEnd = breaksAtEnd;
-    if (cells.length === 1 && (cells[0] ?? '').trim() === '') {
-      // A blank (or whitespace-only) line is not a record.
+    if (blank) {
+      // A blank (or whitespace-only) line is not a record; a quoted empty value ("") is.
       return;
     }
     let malformedQuotes = false;
@@ -157,6 +158,20 @@ export class DelimitedRecordReader {
       }
     }
     this.#out.push({ line, cells, malformedQuotes, unterminatedQuote, endLine });
+  }
+
+  /** Whether the line that ends at `end` (a one-cell blank-looking record) holds a quote. */
+  #quotedBefore(end: number): boolean {
+    const input = this.#input;
+    let stop = end;
+    while (stop > this.#previousEnd && (input.charCodeAt(stop - 1) === 0x0a || input.charCodeAt(stop - 1) === 0x0d)) {
+      stop--;
+    }
+    if (stop <= this.#previousEnd) {
+      return false;
+    }
+    const from = Math.max(input.lastIndexOf('\n', stop - 1), input.lastIndexOf('\r', stop - 1), this.#previousEnd - 1) + 1;
+    return input.slice(from, stop).includes(this.#options.quote);
   }
 
   /** Line of a position in the current input, without moving the forward-only counter. */
