@@ -6,7 +6,7 @@ import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
 import { moveFileExclusive } from '../util/move-file.js';
 import { fileTimestamp, safeBaseName } from '../util/safe-file-name.js';
-import type { StableFile } from './exchange-watcher.js';
+import type { StableFile } from './stable-file.js';
 import { sameSnapshot, snapshotOf } from './stability.js';
 
 /**
