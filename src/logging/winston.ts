@@ -23,8 +23,8 @@ export interface WinstonLoggerOptions {
   /** Default: `process.stderr.isTTY`. */
   stderrIsTty?: boolean;
   /**
-   * Where console lines go instead of `process.stderr`; for tests that read them.
-   * @internal
+   * Where console lines go. Default: `process.stderr` through winston's Console transport. A CLI
+   * with injected io, or a test that reads the lines, passes its own stream.
    */
   stderr?: NodeJS.WritableStream;
 }
