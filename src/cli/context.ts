@@ -43,14 +43,23 @@ export class CommandContext {
     return this.#loaded.config;
   }
 
-  async logger(): Promise<Logger> {
+  /**
+   * The logger: for one-shot commands only problems reach stderr (results go to stdout); the
+   * service logs at the configured level. --verbose and --quiet override both.
+   */
+  async logger(mode: 'cli' | 'service' = 'cli'): Promise<Logger> {
     if (!this.#logger) {
       const config = await this.config();
-      // On the command line, results go to stdout and only problems to stderr, unless asked.
-      const level = this.flags.verbose ? 'debug' : this.flags.quiet ? 'error' : 'warn';
+      const level = this.flags.verbose
+        ? 'debug'
+        : this.flags.quiet
+          ? 'error'
+          : mode === 'service'
+            ? config.logging.level
+            : 'warn';
       const { logger, close } = createWinstonLogger(
         { ...config.logging, level },
-        { mode: 'cli', instance: config.instanceName ?? 'cli', stderrIsTty: this.io.stderr.isTTY },
+        { mode, instance: config.instanceName ?? 'cli', stderrIsTty: this.io.stderr.isTTY },
       );
       this.#releasers.push(close);
       this.#logger = logger;

@@ -5,7 +5,7 @@ import { IMPORT_MODES, outcomeSucceeded, type FileOutcome, type ImportMode } fro
 import { formatErrorsCsv } from '../../pipeline/error-report.js';
 import { processFile } from '../../pipeline/process-file.js';
 import { parserFactory } from '../../pipeline/parser-factory.js';
-import { resolveFormatForFile } from '../../formats/match-format.js';
+import { resolveFormatForFile } from '../../formats/resolve-format.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, formatValue, oneLine, printJson, printLines } from '../print.js';

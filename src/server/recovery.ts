@@ -1,0 +1,80 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WatchJob } from '../config/app-config.js';
+import { coerceError, fsErrorCode } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { moveToArchive } from '../pipeline/archive.js';
+import type { CustomerStore } from '../store/customer-store.js';
+import type { Clock } from '../util/clock.js';
+import { NODE_FS_PORT } from '../util/fs-port.js';
+import { sha256File } from '../util/hash.js';
+import { parseClaimedName, type ClaimedFile } from '../watcher/claim.js';
+import { createNameFilter } from '../watcher/name-filter.js';
+
+/**
+ * Start-up recovery. A file in processing/ means a process claimed it and then stopped
+ * (crash, kill -9, shutdown while queued). If the file's content was committed by a run, only
+ * the move to archive/ is missing: do it now. Otherwise the run never committed (a crash rolls
+ * it back), so the file is imported again, exactly once.
+ */
+export async function recoverClaimedFiles(
+  runtime: { job: WatchJob; processingDir: string; archiveDir: string },
+  deps: { store: CustomerStore; logger: Logger; clock: Clock },
+): Promise<ClaimedFile[]> {
+  const { job, processingDir } = runtime;
+  let names: string[];
+  try {
+    names = (await readdir(processingDir)).sort();
+  } catch (e) {
+    if (fsErrorCode(e) === 'ENOENT') {
+      return [];
+    }
+    throw e;
+  }
+  const filter = createNameFilter({ patterns: [job.pattern].flat() });
+  const toImport: ClaimedFile[] = [];
+  for (const name of names) {
+    const parsed = parseClaimedName(name);
+    // Several jobs may share one processing/ folder: each takes back the names its pattern matches.
+    if (!parsed || filter.classify(parsed.originalName) !== 'data') {
+      continue;
+    }
+    const path = join(processingDir, name);
+    const log = deps.logger.child({ job: job.name, file: parsed.originalName });
+    try {
+      const stats = await NODE_FS_PORT.lstat(path);
+      if (!stats.isFile()) {
+        continue;
+      }
+      const claimed: ClaimedFile = {
+        path,
+        name,
+        originalName: parsed.originalName,
+        originalPath: join(job.folder, parsed.originalName),
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        ino: stats.ino,
+        dev: stats.dev,
+        claimedAt: parsed.claimedAt,
+        markerPath: null,
+        crossDevice: false,
+      };
+      const sha256 = stats.size > 0 ? await sha256File(path) : null;
+      const committed = sha256 === null ? null : await deps.store.findSucceededRunBySha(sha256);
+      if (committed) {
+        const archived = await moveToArchive(claimed, runtime.archiveDir, { clock: deps.clock });
+        log.info('File left in processing/ had been imported; archived it', {
+          event: 'file.recovered',
+          runId: committed.id,
+          archivedAs: archived.name,
+        });
+        continue;
+      }
+      log.info('File left in processing/ was not imported yet; importing it', { event: 'file.recovered', claimedAs: name });
+      toImport.push(claimed);
+    } catch (e) {
+      log.error('Could not recover a file in processing/; it stays there', { event: 'internal.error', error: coerceError(e) });
+    }
+  }
+  return toImport;
+}
