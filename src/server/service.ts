@@ -353,7 +353,7 @@ class WatchService implements Service {
     }
     if (attempts > this.#config.retry.maxRetries) {
       log.error('File could not be imported after all retries', {
-        event: 'file.failed',
+        event: 'file.deferred',
         attempt: attempts,
         code: outcome.error?.code,
       });
@@ -390,7 +390,7 @@ class WatchService implements Service {
             log.warn('Could not write the errors report next to the archived file', { event: 'file.archived', error: coerceError(e) }),
           );
         }
-        log.info('File archived', { event: 'file.archived', archivedAs: archived.name, runId: outcome.runId });
+        log.info('File archived', { event: 'file.archived', folder: 'archive', archivedAs: archived.name, runId: outcome.runId });
         await this.#saveState(runtime, claimed, 'archived', outcome.runId, `archive/${archived.name}`);
       } else {
         const text = formatOutcomeText(outcome, { job: job.name, instance: this.#instance });
@@ -400,7 +400,7 @@ class WatchService implements Service {
           { errorsCsv: formatErrorsCsv(outcome.issues), errorText: gaveUp ? `Gave up after ${this.#config.retry.maxRetries} retries.\n\n${text}` : text },
           { clock: this.#clock },
         );
-        log.warn('File moved to failed/', { event: 'file.failed', movedAs: failed.name, runId: outcome.runId, code: outcome.error?.code });
+        log.info('File moved to failed/', { event: 'file.archived', folder: 'failed', movedAs: failed.name, runId: outcome.runId, code: outcome.error?.code });
         await this.#saveState(runtime, claimed, 'failed', outcome.runId, `failed/${failed.name}`);
       }
     } catch (e) {

@@ -70,6 +70,11 @@ export interface ExchangeWatcher {
   stop(): Promise<void>;
   /** The consumer is done with a file it got from `onStable`; whatever is at the path now is tracked from scratch. */
   release(path: string, options?: ReleaseOptions): void;
+  /**
+   * Files the watcher is still busy with: tracked until stable (a file waiting for its marker
+   * included) or released with a back-off. Files in flight are the consumer's and not counted.
+   */
+  pendingCount(): number;
   /** @internal The chokidar instance, for tests that need to emit on it. */
   readonly fsWatcher: FSWatcher | null;
 }
@@ -178,6 +183,10 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
 
   release(path: string, options: ReleaseOptions = {}): void {
     this.#gate.release(resolve(path), options.retryInMs ?? 0);
+  }
+
+  pendingCount(): number {
+    return this.#gate.pendingCount();
   }
 
   async #checkFolder(): Promise<void> {

@@ -139,6 +139,17 @@ export class StabilityGate {
     this.#entries.set(path, deferred);
   }
 
+  /** Paths tracked or deferred (not in flight). */
+  pendingCount(): number {
+    let count = 0;
+    for (const entry of this.#entries.values()) {
+      if (entry.kind !== 'in-flight') {
+        count += 1;
+      }
+    }
+    return count;
+  }
+
   /** Stops every timer and waits for looks and handler calls under way; nothing is handed on after this. */
   async stop(): Promise<void> {
     this.#stopped = true;

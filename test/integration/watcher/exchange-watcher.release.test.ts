@@ -18,7 +18,11 @@ for (const mode of WATCH_MODES) {
       await h.watcher.start();
       const path = join(h.folder, 'customers.txt');
       await writeFile(path, 'first export\n');
+      await h.logger.waitFor((l) => l.meta.event === 'file.detected', 5000);
+      expect(h.watcher.pendingCount()).toBe(1);
       await waitFor(() => h?.emitted.length === 1, { message: 'the first drop' });
+      // In flight: the consumer's now, no longer pending in the watcher.
+      expect(h.watcher.pendingCount()).toBe(0);
       const first = h.emitted[0]!;
       const claimed = await claimFile(first, join(h.folder, 'processing'));
       // The ERP drops the next export while the first is still being imported (in flight).
@@ -53,6 +57,7 @@ for (const mode of WATCH_MODES) {
       await waitFor(() => h?.emitted.length === 1, { message: 'the first emission' });
       const releasedAt = Date.now();
       h.watcher.release(h.emitted[0]!.path, { retryInMs: 400 });
+      expect(h.watcher.pendingCount()).toBe(1);
       await waitFor(() => h?.emitted.length === 2, { message: 'the retried emission' });
       expect((h.emitted[1]?.at ?? 0) - releasedAt).toBeGreaterThanOrEqual(400 + STABILITY_MS - 20);
     });

@@ -40,6 +40,8 @@ export interface ParseAllResult {
 export interface ParseAllOptions extends DelimitedParserOptions {
   batchSize?: number;
   displayName?: string;
+  /** Also told every progress report (they are in the result too, when there is one). */
+  onBytes?: (bytesRead: number) => void;
 }
 
 /** Opens `path` with a DelimitedParser and reads every batch. */
@@ -56,7 +58,10 @@ export async function parseAll(
     sizeBytes: 0,
     format,
     batchSize: options.batchSize ?? 1000,
-    onBytes: (n) => bytes.push(n),
+    onBytes: (n) => {
+      bytes.push(n);
+      options.onBytes?.(n);
+    },
   });
   const batches: RawRow[][] = [];
   try {
