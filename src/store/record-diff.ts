@@ -123,7 +123,7 @@ export function planUpsert(stored: StoredState | undefined, fields: Readonly<Rec
   const dataJson = serializeData(data);
   const hash = dataContentHash(dataJson);
   if (hash === stored.contentHash) {
-    return { action: 'unchanged', rowHash, refreshRowHash: false };
+    return { action: 'unchanged', rowHash, refreshRowHash: true };
   }
   return { action: 'update', rowHash, contentHash: hash, dataJson, data, changes: diffFields(before, data) };
 }

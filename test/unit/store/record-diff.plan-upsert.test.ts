@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import {
+  customerSearchText,
+  diffFields,
+  likePattern,
+  mergeFields,
+  planUpsert,
+  recordRowHash,
+  serializeData,
+} from '../../../src/store/record-diff.js';
+import type { StoredState, UpsertPlan } from '../../../src/store/record-diff.js';
+
+/** What a store would hold after applying a plan (insert/update) for these fields. */
+function storedAfter(plan: UpsertPlan): StoredState {
+  if (plan.action === 'unchanged') {
+    throw new Error('no write planned');
+  }
+  return { rowHash: plan.rowHash, contentHash: plan.contentHash, dataJson: plan.dataJson };
+}
+
+describe('record-diff', () => {
+  it('merges: values replace, null clears, absent keeps', () => {
+    expect(mergeFields({ a: 1, b: 'x', c: true }, { a: 2, b: null, d: 'new' })).toEqual({ a: 2, c: true, d: 'new' });
+  });
+
+  it('diffs field by field, sorted, with undefined for a missing side', () => {
+    expect(diffFields({ b: 1, a: 'x', z: false }, { a: 'x', b: 2, c: 'n' })).toEqual([
+      { field: 'b', old: 1, new: 2 },
+      { field: 'c', old: undefined, new: 'n' },
+      { field: 'z', old: false, new: undefined },
+    ]);
+  });
+
+  it('hashes records independently of key order, and null differently from absent', () => {
+    expect(recordRowHash({ a: 1, b: 2 })).toBe(recordRowHash({ b: 2, a: 1 }));
+    expect(recordRowHash({ a: 1, b: null })).not.toBe(recordRowHash({ a: 1 }));
+    expect(recordRowHash({ a: 1 })).not.toBe(recordRowHash({ a: '1' }));
+  });
+
+  it('plans an insert without the null fields, with every field as a change', () => {
+    const plan = planUpsert(undefined, { name: 'Alpha', fax: null });
+    expect(plan).toMatchObject({
+      action: 'insert',
+      data: { name: 'Alpha' },
+      dataJson: '{"name":"Alpha"}',
+      changes: [{ field: 'name', old: undefined, new: 'Alpha' }],
+    });
+    // The content hash is that of the data, not of the row with its null.
+    expect(storedAfter(plan).contentHash).toBe(storedAfter(planUpsert(undefined, { name: 'Alpha' })).contentHash);
+  });
+
+  it('settles the same row again by its row hash, without reading the stored data', () => {
+    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha' }));
+    const plan = planUpsert({ ...stored, dataJson: 'not json: must not be parsed' }, { name: 'Alpha' });
+    expect(plan).toEqual({ action: 'unchanged', rowHash: stored.rowHash, refreshRowHash: false });
+  });
+
+  it('plans unchanged with a row-hash refresh when the row differs but the content does not', () => {
+    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha', city: 'Berlin' }));
+    const plan = planUpsert(stored, { name: 'Alpha', fax: null });
+    expect(plan).toEqual({ action: 'unchanged', rowHash: recordRowHash({ name: 'Alpha', fax: null }), refreshRowHash: true });
+  });
+
+  it('plans an update with the merged data and its changes', () => {
+    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha', city: 'Berlin', email: 'a@example.com' }));
+    const plan = planUpsert(stored, { city: 'Hamburg', email: null });
+    expect(plan).toMatchObject({
+      action: 'update',
+      data: { name: 'Alpha', city: 'Hamburg' },
+      dataJson: serializeData({ city: 'Hamburg', name: 'Alpha' }),
+      changes: [
+        { field: 'city', old: 'Berlin', new: 'Hamburg' },
+        { field: 'email', old: 'a@example.com', new: undefined },
+      ],
+    });
+  });
+
+  it('builds lower-cased search text and LIKE patterns with %, _ and \\ escaped', () => {
+    expect(customerSearchText('K-1', { name: 'MÜLLER', email: 'A@B.example', city: 'Köln', phone: 'X' })).toBe(
+      'k-1\nmüller\na@b.example\nköln',
+    );
+    expect(likePattern('100%_A\\b')).toBe('%100\\%\\_a\\\\b%');
+  });
+});
