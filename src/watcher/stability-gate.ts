@@ -220,7 +220,7 @@ export class StabilityGate {
       this.#schedule(path, entry, this.#nextLookMs(entry));
       return;
     }
-    const markerPath = await this.#markerReady(path, entry);
+    const markerPath = await this.#markerReady(path, entry, snapshot);
     if (markerPath === false || !this.#isCurrent(path, entry)) {
       this.#schedule(path, entry, this.#pollEveryMs);
       return;
@@ -274,14 +274,19 @@ export class StabilityGate {
     }
   }
 
-  /** Marker mode: the marker's path once it exists as a regular file, false while it does not. */
-  async #markerReady(path: string, entry: TrackingEntry): Promise<string | null | false> {
+  /**
+   * Marker mode: the marker's path once it exists as a regular file at least as new as the data
+   * file; false until then. The age check matters: the previous drop's marker stays until that
+   * run ends, and must not release the ERP's next file early (the ERP writes data, then marker).
+   */
+  async #markerReady(path: string, entry: TrackingEntry, data: StatSnapshot): Promise<string | null | false> {
     const markerPath = this.#options.markerPathFor(path);
     if (markerPath === null) {
       return null;
     }
     try {
-      if ((await this.#fs.lstat(markerPath)).isFile()) {
+      const marker = await this.#fs.lstat(markerPath);
+      if (marker.isFile() && marker.mtimeMs >= data.mtimeMs) {
         return markerPath;
       }
     } catch (e) {
@@ -295,7 +300,7 @@ export class StabilityGate {
     }
     if (!entry.markerWaitLogged) {
       entry.markerWaitLogged = true;
-      this.#log.debug('File is stable but its marker is missing; waiting for the marker', {
+      this.#log.debug('File is stable but its marker is missing or older than the file; waiting for the marker', {
         event: 'file.waiting',
         file: basename(path),
         marker: basename(markerPath),

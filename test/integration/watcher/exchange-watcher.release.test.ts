@@ -1,4 +1,4 @@
-import { readdir, unlink, writeFile } from 'node:fs/promises';
+import { readdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimFile } from '../../../src/watcher/claim.js';
@@ -116,14 +116,19 @@ for (const mode of WATCH_MODES) {
       await waitFor(() => h?.emitted.length === 2, { message: 'the second file with its marker' });
     });
 
-    it('marker mode: a marker that is there before the data file is stable still needs the full window', async () => {
+    it('marker mode: a marker older than the data file (the previous drop’s) does not release it', async () => {
       h = await createHarness(mode.polling, { patterns: ['customers.txt'], marker: { enabled: true, suffix: '.done' } });
-      await writeFile(join(h.folder, 'customers.txt.done'), '');
+      const marker = join(h.folder, 'customers.txt.done');
+      await writeFile(marker, '');
+      const past = new Date(Date.now() - 60_000);
+      await utimes(marker, past, past);
       await h.watcher.start();
-      const droppedAt = Date.now();
       await writeFile(join(h.folder, 'customers.txt'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the file' });
-      expect((h.emitted[0]?.at ?? 0) - droppedAt).toBeGreaterThanOrEqual(STABILITY_MS - 20);
+      await sleep(STABILITY_MS * 3);
+      expect(h.emitted).toHaveLength(0);
+      const now = new Date();
+      await utimes(marker, now, now);
+      await waitFor(() => h?.emitted.length === 1, { message: 'the file with a fresh marker' });
     });
 
     it('marker mode with a fixed marker name', async () => {
