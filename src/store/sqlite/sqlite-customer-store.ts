@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { StoredCustomer } from '../../domain/customer.js';
+import { emptyCounts } from '../../domain/file-outcome.js';
 import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type {
@@ -28,7 +29,8 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import { toFileStateEntry, toHistoryEntry, toRowIssue, toRunRecord, toStoredCustomer } from './sqlite-rows.js';
 import type { CustomerRow, FileStateRow } from './sqlite-rows.js';
 import { prepareStatements } from './sqlite-statements.js';
-import type { InsertRunParams, SqliteStatements } from './sqlite-statements.js';
+import type { SqliteStatements } from './sqlite-statements.js';
+import { finishRunParams, insertRun, insertRunIssues } from './sqlite-run-writes.js';
 import type { SqliteStoreConfig } from './sqlite-store-config.js';
 
 export interface SqliteStoreDeps {
@@ -119,7 +121,7 @@ export class SqliteCustomerStore implements CustomerStore {
     try {
       if (!options.dryRun) {
         // Committed on its own, before the data transaction: a crash leaves a `running` trace.
-        runId = this.#insertRun(null, meta, 'running', null, null);
+        runId = insertRun(this.#statements, { id: null, meta, status: 'running', duplicateOfRunId: null, summary: null });
       }
       this.#db.exec('BEGIN IMMEDIATE');
     } catch (e) {
@@ -142,12 +144,12 @@ export class SqliteCustomerStore implements CustomerStore {
   async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
     let id: number | null = null;
     return this.#write('record a duplicate run', () => {
-      id = this.#insertRun(id, meta, 'duplicate', duplicateOfRunId, {
-        counts: { read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, warnings: 0 },
-        issues: [],
-        error: null,
-        finishedAt: meta.startedAt,
-        durationMs: 0,
+      id = insertRun(this.#statements, {
+        id,
+        meta,
+        status: 'duplicate',
+        duplicateOfRunId,
+        summary: { counts: emptyCounts(), issues: [], error: null, finishedAt: meta.startedAt, durationMs: 0 },
       });
       return id;
     });
@@ -158,20 +160,8 @@ export class SqliteCustomerStore implements CustomerStore {
     return this.#write('record a rejected run', () =>
       this.#db
         .transaction(() => {
-          id = this.#insertRun(id, meta, 'failed', null, summary);
-          summary.issues.forEach((issue, seq) => {
-            this.#statements.insertIssue.run({
-              runId: id ?? 0,
-              seq,
-              line: issue.line,
-              column: issue.column,
-              value: issue.value,
-              code: issue.code,
-              message: issue.message,
-              severity: issue.severity,
-              cell: issue.cell ?? null,
-            });
-          });
+          id = insertRun(this.#statements, { id, meta, status: 'failed', duplicateOfRunId: null, summary });
+          insertRunIssues(this.#statements, id, summary.issues);
           return id;
         })
         .immediate(),
@@ -364,58 +354,17 @@ export class SqliteCustomerStore implements CustomerStore {
     }
   }
 
-  #insertRun(
-    id: number | null,
-    meta: RunMeta,
-    status: string,
-    duplicateOfRunId: number | null,
-    summary: RunSummary | null,
-  ): number {
-    const counts = summary?.counts;
-    const params: InsertRunParams = {
-      id,
-      file: meta.file,
-      sha256: meta.sha256,
-      sizeBytes: meta.sizeBytes,
-      format: meta.format,
-      mode: meta.mode,
-      job: meta.job,
-      source: meta.source,
-      instance: meta.instance,
-      status,
-      read: counts?.read ?? 0,
-      inserted: counts?.inserted ?? 0,
-      updated: counts?.updated ?? 0,
-      unchanged: counts?.unchanged ?? 0,
-      skipped: counts?.skipped ?? 0,
-      warnings: counts?.warnings ?? 0,
-      errorCode: summary?.error?.code ?? null,
-      errorMessage: summary?.error?.message ?? null,
-      duplicateOfRunId,
-      startedAt: meta.startedAt,
-      finishedAt: summary?.finishedAt ?? null,
-      durationMs: summary === null ? null : Math.round(summary.durationMs),
-    };
-    return Number(this.#statements.insertRun.run(params).lastInsertRowid);
-  }
-
   /** The run row is committed but its transaction could not start: say so instead of leaving it running. */
   #markStartFailed(runId: number, error: AppError): void {
     try {
       this.#statements.finishRun.run({
-        id: runId,
-        status: 'failed',
-        claimSha256: null,
-        read: 0,
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
-        skipped: 0,
-        warnings: 0,
-        errorCode: error.code,
-        errorMessage: error.message,
-        duplicateOfRunId: null,
-        finishedAt: this.#isoNow(),
+        ...finishRunParams(runId, 'failed', null, {
+          counts: emptyCounts(),
+          issues: [],
+          error: { code: error.code, message: error.message },
+          finishedAt: this.#isoNow(),
+          durationMs: 0,
+        }),
         durationMs: null,
       });
     } catch {

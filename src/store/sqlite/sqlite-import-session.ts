@@ -1,11 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import type { RowIssue } from '../../domain/row-issue.js';
 import { AppError, ErrorCode } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { BatchResult, ImportSession, RunMeta, RunSummary, StagedRecord } from '../customer-store.js';
 import { customerSearchText, planUpsert } from '../record-diff.js';
 import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
 import type { SqliteStatements } from './sqlite-statements.js';
+import { finishRunParams, insertRunIssues } from './sqlite-run-writes.js';
 
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
@@ -95,7 +95,8 @@ export class SqliteImportSession implements ImportSession {
           at,
           runId,
         };
-        if (plan.action === 'insert') {
+        const operation = plan.action === 'insert' ? 'inserted' : 'updated';
+        if (operation === 'inserted') {
           st.insertCustomer.run(params);
           result.inserted++;
         } else {
@@ -104,10 +105,10 @@ export class SqliteImportSession implements ImportSession {
         }
         // Dry runs have no run to point at, and their writes are rolled back anyway.
         if (runId !== null) {
-          st.insertHistory.run(runId, record.key, plan.action === 'insert' ? 'inserted' : 'updated',
-            JSON.stringify(plan.changes), record.line, at, null);
+          const changesJson = JSON.stringify(plan.changes);
+          st.insertHistory.run(runId, record.key, operation, changesJson, record.line, at, null);
         }
-        result.changes.push({ key: record.key, line: record.line, operation: plan.action === 'insert' ? 'inserted' : 'updated', changes: plan.changes });
+        result.changes.push({ key: record.key, line: record.line, operation, changes: plan.changes });
       }
     } catch (e) {
       // Half a batch is in the transaction now; nothing of this run may be committed any more.
@@ -129,8 +130,8 @@ export class SqliteImportSession implements ImportSession {
     }
     const claim = this.#force ? null : this.#meta.sha256;
     try {
-      st.finishRun.run(this.#finishParams(runId, 'succeeded', claim, summary));
-      this.#insertIssues(runId, summary.issues);
+      st.finishRun.run(finishRunParams(runId, 'succeeded', claim, summary));
+      insertRunIssues(st, runId, summary.issues);
       db.exec('COMMIT');
     } catch (e) {
       this.#rollbackQuietly();
@@ -157,6 +158,7 @@ export class SqliteImportSession implements ImportSession {
     if (this.#state === 'done') {
       throw this.#finished('record a failure');
     }
+    const { db, statements: st } = this.#host;
     const runId = this.runId;
     const wasOpen = this.#state === 'open';
     this.#end(() => {
@@ -164,12 +166,10 @@ export class SqliteImportSession implements ImportSession {
         this.#host.rollback();
       }
       if (runId !== null) {
-        this.#host.db
-          .transaction(() => {
-            this.#host.statements.finishRun.run(this.#finishParams(runId, 'failed', null, summary));
-            this.#insertIssues(runId, summary.issues);
-          })
-          .immediate();
+        db.transaction(() => {
+          st.finishRun.run(finishRunParams(runId, 'failed', null, summary));
+          insertRunIssues(st, runId, summary.issues);
+        }).immediate();
       }
     }, `record run ${runId ?? '(dry run)'} as failed`);
   }
@@ -192,7 +192,7 @@ export class SqliteImportSession implements ImportSession {
 
   #recordDuplicate(runId: number, winnerId: number, summary: RunSummary): void {
     this.#host.statements.finishRun.run({
-      ...this.#finishParams(runId, 'duplicate', null, summary),
+      ...finishRunParams(runId, 'duplicate', null, summary),
       // Nothing of this run was committed, so it wrote nothing.
       inserted: 0,
       updated: 0,
@@ -201,43 +201,6 @@ export class SqliteImportSession implements ImportSession {
       errorMessage: `Run ${winnerId} imported the same content first.`,
       duplicateOfRunId: winnerId,
     });
-  }
-
-  #insertIssues(runId: number, issues: readonly RowIssue[]): void {
-    const insert = this.#host.statements.insertIssue;
-    issues.forEach((issue, seq) => {
-      insert.run({
-        runId,
-        seq,
-        line: issue.line,
-        column: issue.column,
-        value: issue.value,
-        code: issue.code,
-        message: issue.message,
-        severity: issue.severity,
-        cell: issue.cell ?? null,
-      });
-    });
-  }
-
-  #finishParams(runId: number, status: string, claimSha256: string | null, summary: RunSummary) {
-    const { counts } = summary;
-    return {
-      id: runId,
-      status,
-      claimSha256,
-      read: counts.read,
-      inserted: counts.inserted,
-      updated: counts.updated,
-      unchanged: counts.unchanged,
-      skipped: counts.skipped,
-      warnings: counts.warnings,
-      errorCode: summary.error?.code ?? null,
-      errorMessage: summary.error?.message ?? null,
-      duplicateOfRunId: null as number | null,
-      finishedAt: summary.finishedAt,
-      durationMs: Math.round(summary.durationMs),
-    };
   }
 
   /** Runs the last step of a session; whatever happens, the session is over afterwards. */
