@@ -45,6 +45,7 @@ class HandleChunks implements FileChunks {
   readonly #size: number;
   #closed = false;
   #closing: Promise<void> | undefined;
+  #total = 0;
 
   constructor(handle: FileHandle, options: FileChunksOptions) {
     this.#handle = handle;
@@ -62,28 +63,49 @@ class HandleChunks implements FileChunks {
     return this.#closing;
   }
 
+  /**
+   * One read runs ahead while the consumer works on the chunk before it, so disk (or network
+   * share) latency overlaps with parsing; at most one chunk beyond the consumer is in memory.
+   */
   async *#read(): AsyncGenerator<Buffer> {
-    let total = 0;
-    while (!this.#closed) {
-      this.#options.signal?.throwIfAborted();
-      // A fresh buffer per read: the consumer may keep a reference (decoders, strings).
-      const buffer = Buffer.allocUnsafe(this.#size);
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await this.#handle.read(buffer, 0, this.#size, null));
-      } catch (e) {
-        if (this.#closed) {
-          return;
-        }
-        throw fileError(e, this.#options.displayName, 'read');
+    let next = this.#readOne();
+    for (;;) {
+      const result = await next;
+      if ('error' in result) {
+        throw result.error;
       }
-      if (bytesRead === 0 || this.#closed) {
+      if (result.chunk === undefined) {
         return;
       }
-      total += bytesRead;
-      this.#options.onBytes?.(total);
-      yield bytesRead === this.#size ? buffer : buffer.subarray(0, bytesRead);
+      next = this.#readOne();
+      yield result.chunk;
     }
+  }
+
+  /** Reads the next chunk; never rejects, so a read ahead nobody awaits cannot go unhandled. */
+  async #readOne(): Promise<{ chunk: Buffer | undefined } | { error: unknown }> {
+    if (this.#closed) {
+      return { chunk: undefined };
+    }
+    try {
+      this.#options.signal?.throwIfAborted();
+    } catch (error) {
+      return { error };
+    }
+    // A fresh buffer per read: the consumer may keep a reference (decoders, strings).
+    const buffer = Buffer.allocUnsafe(this.#size);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await this.#handle.read(buffer, 0, this.#size, null));
+    } catch (e) {
+      return this.#closed ? { chunk: undefined } : { error: fileError(e, this.#options.displayName, 'read') };
+    }
+    if (bytesRead === 0 || this.#closed) {
+      return { chunk: undefined };
+    }
+    this.#total += bytesRead;
+    this.#options.onBytes?.(this.#total);
+    return { chunk: bytesRead === this.#size ? buffer : buffer.subarray(0, bytesRead) };
   }
 }
 
