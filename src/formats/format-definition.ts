@@ -256,7 +256,9 @@ function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx):
         message: `field "${column.field}" holds ${kind} values, but type "${column.type}" gives ${produces}`,
       });
     }
-    if ((column.empty ?? format.emptyCells) === 'default' && column.default === undefined && column.required) {
+    // The key never takes a default (that would merge unrelated rows into one customer).
+    const usesDefault = column.empty === 'default' || (column.empty === undefined && format.emptyCells === 'default' && column.field !== format.key);
+    if (usesDefault && column.default === undefined && column.required) {
       ctx.addIssue({
         code: 'custom',
         path: ['columns', index, 'default'],

@@ -265,7 +265,8 @@ class DecodeSession {
   #invalidUtf8(offset: number, line: number, byte: number, cause: Error, atEnd: boolean): AppError {
     const hex = `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     const what = atEnd
-      ? `the file ends inside a multi-byte character that starts with byte ${hex} at byte offset ${offset} (line ${line})`
+      ? `the file ends inside a multi-byte character that starts with byte ${hex} at byte offset ${offset} ` +
+        `(line ${line})`
       : `byte ${hex} at byte offset ${offset} (line ${line}) cannot appear there`;
     const reading = windows1252Reading(byte);
     const next =

@@ -74,7 +74,9 @@ export class FieldCountCheck {
       column: null,
       value: null,
       code: tooMany ? 'TOO_MANY_FIELDS' : 'TOO_FEW_FIELDS',
-      message: `Line ${line} has ${found} field${found === 1 ? '' : 's'}, expected ${expected} as in ${this.#reference}${hint}`,
+      message:
+        `Line ${line} has ${found} field${found === 1 ? '' : 's'}, ` +
+        `expected ${expected} as in ${this.#reference}${hint}`,
       severity: 'error',
     };
   }

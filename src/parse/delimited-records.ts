@@ -170,7 +170,8 @@ export class DelimitedRecordReader {
     if (stop <= this.#previousEnd) {
       return false;
     }
-    const from = Math.max(input.lastIndexOf('\n', stop - 1), input.lastIndexOf('\r', stop - 1), this.#previousEnd - 1) + 1;
+    const lineBreak = Math.max(input.lastIndexOf('\n', stop - 1), input.lastIndexOf('\r', stop - 1));
+    const from = Math.max(lineBreak, this.#previousEnd - 1) + 1;
     return input.slice(from, stop).includes(this.#options.quote);
   }
 

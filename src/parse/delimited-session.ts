@@ -2,7 +2,14 @@ import type { RowIssue } from '../domain/row-issue.js';
 import { AppError } from '../errors.js';
 import type { DelimitedFormat } from '../formats/format-definition.js';
 import { decodeText } from './decode.js';
-import { describeDelimiter, detectDelimiter, detectNewline, newlinesPresent, otherDelimitersIn, type Newline } from './delimited-detect.js';
+import {
+  describeDelimiter,
+  detectDelimiter,
+  detectNewline,
+  newlinesPresent,
+  otherDelimitersIn,
+  type Newline,
+} from './delimited-detect.js';
 import { FieldCountCheck } from './delimited-field-count.js';
 import { DelimitedRecordReader, type DelimitedRecord } from './delimited-records.js';
 import type { FileChunks } from './file-chunks.js';
@@ -40,13 +47,13 @@ export interface DelimitedSessionOptions {
 }
 
 export class DelimitedSession implements ParsedFile {
-  header: string[] | null = null;
   readonly rows: AsyncIterable<RawRow[]>;
 
   readonly #options: DelimitedSessionOptions;
   readonly #format: DelimitedFormat;
   readonly #text: AsyncIterator<string>;
   #reader: DelimitedRecordReader | undefined;
+  #header: string[] | null = null;
   #headerSeen = false;
   #fieldCount: FieldCountCheck | undefined;
   #delimiter = ',';
@@ -65,6 +72,10 @@ export class DelimitedSession implements ParsedFile {
       displayName: options.displayName,
     })[Symbol.asyncIterator]();
     this.rows = this.#batches();
+  }
+
+  get header(): string[] | null {
+    return this.#header;
   }
 
   /** Settles the layout and reads up to the first data row. Throws file-level AppErrors. */
@@ -180,7 +191,7 @@ export class DelimitedSession implements ParsedFile {
         if (header[0]?.charCodeAt(0) === 0xfeff) {
           header[0] = header[0].slice(1);
         }
-        this.header = header;
+        this.#header = header;
         this.#fieldCount = FieldCountCheck.fromHeader(header, record.line, this.#delimiter);
         continue;
       }
@@ -193,9 +204,16 @@ export class DelimitedSession implements ParsedFile {
     const { line, cells } = record;
     let issue: RowIssue | undefined;
     if (record.unterminatedQuote) {
-      issue = rowIssue(line, 'UNTERMINATED_QUOTE', `Line ${line} ends the file inside a quoted value (the closing quote is missing)`);
+      issue = rowIssue(
+        line,
+        'UNTERMINATED_QUOTE',
+        `Line ${line} ends the file inside a quoted value (the closing quote is missing)`,
+      );
     } else if (record.malformedQuotes) {
-      const runs = record.endLine > line ? `; the quoted value runs on to line ${record.endLine}, so those lines may belong to it` : '';
+      const runs =
+        record.endLine > line
+          ? `; the quoted value runs on to line ${record.endLine}, so those lines may belong to it`
+          : '';
       issue = rowIssue(
         line,
         'MALFORMED_QUOTES',
@@ -268,8 +286,9 @@ export class DelimitedSession implements ParsedFile {
         : describeDelimiter(this.#delimiter);
     throw new AppError(
       'PARSE_FAILED',
-      `'${this.#options.displayName}': every row has one column: the file looks ${describeDelimiter(other)}-delimited ` +
-        `but format '${format.id}' says ${says}. Set delimiter: "${other === '\t' ? '\\t' : other}" in the format definition`,
+      `'${this.#options.displayName}': every row has one column: the file looks ` +
+        `${describeDelimiter(other)}-delimited but format '${format.id}' says ${says}. ` +
+        `Set delimiter: "${other === '\t' ? '\\t' : other}" in the format definition`,
       { details: { file: this.#options.displayName, format: format.id, found: other, configured: this.#delimiter } },
     );
   }

@@ -135,7 +135,10 @@ export function describeBinary(head: Uint8Array): string {
   }
   const utf16 = guessUtf16WithoutBom(head);
   if (utf16 !== undefined) {
-    return `it looks like ${utf16.toUpperCase()} text without a byte order mark; set encoding: ${utf16} in the format definition`;
+    return (
+      `it looks like ${utf16.toUpperCase()} text without a byte order mark; ` +
+      `set encoding: ${utf16} in the format definition`
+    );
   }
   return 'check that the ERP exports text, and that the file is not compressed';
 }

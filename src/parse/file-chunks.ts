@@ -114,10 +114,12 @@ function fileError(e: unknown, displayName: string, during: 'open' | 'read'): Ap
   const cause = coerceError(e);
   const code = fsErrorCode(e);
   if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES' || code === 'EAGAIN') {
-    return new AppError('FILE_BUSY', `'${displayName}' cannot be ${during === 'open' ? 'opened' : 'read'} (${code}); it may be locked by another program`, {
-      cause,
-      details: { file: displayName, fsCode: code },
-    });
+    return new AppError(
+      'FILE_BUSY',
+      `'${displayName}' cannot be ${during === 'open' ? 'opened' : 'read'} (${code}); ` +
+        'it may be locked by another program',
+      { cause, details: { file: displayName, fsCode: code } },
+    );
   }
   return new AppError(
     'FILE_UNREADABLE',
