@@ -31,9 +31,10 @@ export interface DecodeOptions {
   displayName: string;
 }
 
-/** A BOM is at most 3 bytes; wait for that many before deciding how to decode. */
-const BOM_PROBE_BYTES = 3;
-/** Bytes kept from the start of the file for diagnostics (binary and UTF-16 sniffing). */
+/**
+ * Bytes collected from the start of the file before decoding begins: enough for any BOM and
+ * for the binary and UTF-16 sniffing in messages, even when reads are tiny.
+ */
 const HEAD_BYTES = 512;
 
 /**
@@ -91,7 +92,7 @@ class DecodeSession {
   push(chunk: Buffer): string {
     if (this.#decoder === undefined) {
       const probe = this.#probe === undefined ? chunk : Buffer.concat([this.#probe, chunk]);
-      if (probe.length < BOM_PROBE_BYTES) {
+      if (probe.length < HEAD_BYTES) {
         this.#probe = probe;
         return '';
       }

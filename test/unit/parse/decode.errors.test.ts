@@ -108,3 +108,12 @@ describe('decodeText errors', () => {
     expect(error.details).toMatchObject({ line: 1001, byteOffset: 4000 });
   });
 });
+
+describe('decodeText diagnostics with tiny reads', () => {
+  it('still recognises a ZIP and BOM-less UTF-16 when every byte is its own chunk', async () => {
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]);
+    expect((await decodeError(zip, 'utf-8', 1)).message).toContain('ZIP archive');
+    const utf16be = iconv.encode('Name;City;Street\n', 'utf-16be');
+    expect((await decodeError(utf16be, 'utf-16le', 1)).message).toContain('set encoding: utf-16be');
+  });
+});
