@@ -301,7 +301,8 @@ class FileRun {
   }
 
   async #failRun(session: ImportSession, e: unknown): Promise<FileOutcome> {
-    const error = isAppError(e) ? e : null;
+    // An abort (shutdown) surfaces from the parser as the signal's own reason: it is not a bug.
+    const error = isAppError(e) ? e : this.#deps.signal?.aborted ? this.#interrupted() : null;
     const summary = this.#summary(
       error ? { code: error.code, message: error.message } : { code: ErrorCode.INTERNAL, message: coerceError(e).message },
     );
@@ -395,10 +396,15 @@ class FileRun {
 
   #throwIfAborted(): void {
     if (this.#deps.signal?.aborted) {
-      throw new AppError(ErrorCode.PARSE_FAILED, `Import of '${this.#request.displayName}' was interrupted; nothing was written.`, {
-        retryable: true,
-      });
+      throw this.#interrupted();
     }
+  }
+
+  /** A run stopped by shutdown: rolled back, and retryable (the file stays claimed). */
+  #interrupted(): AppError {
+    return new AppError(ErrorCode.PARSE_FAILED, `Import of '${this.#request.displayName}' was interrupted; nothing was written.`, {
+      retryable: true,
+    });
   }
 }
 

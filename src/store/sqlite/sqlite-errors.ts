@@ -47,6 +47,14 @@ export function wrapSqliteError(e: unknown, what: string, path: string): AppErro
   }
   const err = coerceError(e);
   const code = sqliteErrorCode(e);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    // Not a bug of ours: the configured file is something else, or damaged. The admin must act.
+    return new AppError(
+      ErrorCode.CONFIG_INVALID,
+      `SQLite store at ${path} could not ${what} (${code}): the file is not a SQLite database or is damaged. Point store.path at another file, or restore it from a backup.`,
+      { cause: err, details: { sqliteCode: code, path } },
+    );
+  }
   const unavailable = isUnavailableCode(code);
   const hint = unavailable
     ? ' The file is locked by another process, or the disk is full or failing; the store will be tried again.'
