@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { AppConfig, WatchJob } from '../config/app-config.js';
 import { AppError, ErrorCode, coerceError, fsErrorCode } from '../errors.js';
-import type { FileOutcome } from '../domain/file-outcome.js';
+import { emptyCounts, type FileOutcome } from '../domain/file-outcome.js';
 import type { FormatSet } from '../formats/load-formats.js';
 import type { Logger } from '../logging/logger.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -15,6 +15,7 @@ import { NODE_FS_PORT } from '../util/fs-port.js';
 import { ClaimError, claimFile, type ClaimedFile } from '../watcher/claim.js';
 import { createExchangeWatcher, type ExchangeWatcher, type StableFile } from '../watcher/exchange-watcher.js';
 import { backoffMs } from './backoff.js';
+import { ClaimRetries } from './claim-retries.js';
 import { recoverClaimedFiles } from './recovery.js';
 import { Releasers } from './releasers.js';
 
@@ -83,6 +84,7 @@ class WatchService implements Service {
   readonly #queue: QueueItem[] = [];
   /** Deferred items waiting for their back-off before going back into the queue. */
   readonly #retryTimers = new Set<NodeJS.Timeout>();
+  readonly #claimRetries: ClaimRetries;
   /** Claims in progress (between stable and queued). */
   #claiming = 0;
   #running: Promise<void> | null = null;
@@ -100,6 +102,7 @@ class WatchService implements Service {
     this.#logger = deps.logger;
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#parserFor = parserFactory(config);
+    this.#claimRetries = new ClaimRetries(config.retry);
     this.#instance = config.instanceName ?? 'customer-import';
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
@@ -250,6 +253,10 @@ class WatchService implements Service {
     const log = this.#logger.child({ job: runtime.job.name, file: file.name });
     try {
       const claimed = await claimFile(file, runtime.processingDir, NODE_FS_PORT, this.#clock);
+      this.#claimRetries.forget(file.path);
+      // The marker belongs to the file just claimed: remove it now, not after the run, or it
+      // could be the marker the ERP already wrote for its next drop (which would then wait forever).
+      await this.#removeMarker(claimed, log);
       // The drop path is free again: the ERP's next export there is a new file.
       watcher?.release(file.path);
       log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
@@ -259,15 +266,16 @@ class WatchService implements Service {
       if (e instanceof ClaimError) {
         switch (e.reason) {
           case 'busy':
-            log.warn('File is not ready (locked); will look again', { event: 'file.not-ready', code: e.code });
-            watcher?.release(file.path, { retryInMs: backoffMs(this.#config.retry, 1) });
+            await this.#claimBusy(runtime, file, e, log);
             return;
           case 'changed':
             log.debug('File changed after it was seen stable; watching it again', { event: 'file.waiting' });
+            this.#claimRetries.forget(file.path);
             watcher?.release(file.path);
             return;
           case 'vanished':
             log.debug('File vanished before it could be claimed', { event: 'file.vanished' });
+            this.#claimRetries.forget(file.path);
             watcher?.release(file.path);
             return;
           default: {
@@ -279,6 +287,58 @@ class WatchService implements Service {
       log.error('Could not claim the file; it stays in the exchange folder', { event: 'file.not-ready', error: coerceError(e) });
       watcher?.release(file.path, { retryInMs: this.#config.retry.maxIntervalMs });
     }
+  }
+
+  /**
+   * A stable file we may not rename yet (locked): look again after a growing back-off. Once the
+   * retries are used up a human must act: say so once (error line, notification), then keep
+   * looking at the longest interval, since a locked file cannot be moved to failed/ either.
+   */
+  async #claimBusy(runtime: JobRuntime, file: StableFile, error: ClaimError, log: Logger): Promise<void> {
+    const decision = this.#claimRetries.next(file.path);
+    const code = typeof error.details?.['code'] === 'string' ? error.details['code'] : error.code;
+    const meta = { event: 'file.not-ready' as const, code, attempt: decision.attempt, retryInMs: decision.retryInMs };
+    if (decision.gaveUpNow) {
+      log.error('File is still locked after all retries; someone must release it. Looking again at the longest interval', meta);
+    } else if (decision.exhausted) {
+      log.debug('File is still locked; will look again', meta);
+    } else {
+      log.warn('File is not ready (locked); will look again', meta);
+    }
+    runtime.watcher?.release(file.path, { retryInMs: decision.retryInMs });
+    await this.#saveDropState(runtime, file, 'not-ready', `locked: ${code}`);
+    if (decision.gaveUpNow) {
+      await this.#deps.notifier.notifyRun({
+        job: runtime.job.name,
+        instance: this.#instance,
+        file: file.name,
+        outcome: this.#notClaimedOutcome(runtime, file, error),
+        gaveUp: true,
+      });
+    }
+  }
+
+  /** The outcome of a drop that was never read (it could not be claimed), for notifiers. */
+  #notClaimedOutcome(runtime: JobRuntime, file: StableFile, error: ClaimError): FileOutcome {
+    const now = new Date(this.#clock.now()).toISOString();
+    return {
+      status: 'deferred',
+      runId: null,
+      file: file.name,
+      format: runtime.job.format,
+      mode: runtime.job.mode,
+      sha256: null,
+      sizeBytes: file.size,
+      dryRun: false,
+      counts: emptyCounts(),
+      issues: [],
+      error,
+      duplicateOfRunId: null,
+      changes: [],
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+    };
   }
 
   #enqueue(item: QueueItem): void {
@@ -376,7 +436,7 @@ class WatchService implements Service {
     this.#retryTimers.add(timer);
   }
 
-  /** The run is over: move the file, write reports, remove the marker, tell people. */
+  /** The run is over: move the file, write reports, tell people. (The marker went at the claim.) */
   async #finish(runtime: JobRuntime, claimed: ClaimedFile, outcome: FileOutcome, log: Logger, gaveUp: boolean): Promise<void> {
     const { job } = runtime;
     const committed = outcome.status === 'imported' || outcome.status === 'partial' || outcome.status === 'duplicate';
@@ -391,7 +451,10 @@ class WatchService implements Service {
           );
         }
         log.info('File archived', { event: 'file.archived', folder: 'archive', archivedAs: archived.name, runId: outcome.runId });
-        await this.#saveState(runtime, claimed, 'archived', outcome.runId, `archive/${archived.name}`);
+        // A duplicate is reported, never skipped silently: the state says which run had it.
+        const duplicateNote =
+          outcome.status === 'duplicate' ? ` (duplicate: already imported in run ${outcome.duplicateOfRunId ?? '?'})` : '';
+        await this.#saveState(runtime, claimed, 'archived', outcome.runId, `archive/${archived.name}${duplicateNote}`);
       } else {
         const text = formatOutcomeText(outcome, { job: job.name, instance: this.#instance });
         const failed = await moveToFailed(
@@ -407,7 +470,6 @@ class WatchService implements Service {
       // The file stays in processing/; the next start finishes it (archived if its run committed).
       log.error('Could not move the file out of processing/', { event: 'internal.error', code: ErrorCode.ARCHIVE_FAILED, error: coerceError(e) });
     }
-    await this.#removeMarker(claimed, log);
     await this.#deps.notifier.notifyRun({ job: job.name, instance: this.#instance, file: claimed.originalName, outcome, gaveUp });
   }
 
@@ -419,8 +481,28 @@ class WatchService implements Service {
       await NODE_FS_PORT.unlink(claimed.markerPath);
     } catch (e) {
       if (fsErrorCode(e) !== 'ENOENT') {
-        log.warn('Could not remove the marker file', { event: 'file.archived', error: coerceError(e) });
+        log.warn('Could not remove the marker file', { event: 'file.claimed', error: coerceError(e) });
       }
+    }
+  }
+
+  /** The state of a drop that is not claimed yet (kept under its drop name, replaced on each look). */
+  async #saveDropState(runtime: JobRuntime, file: StableFile, state: FileState, detail: string): Promise<void> {
+    try {
+      await this.#deps.store.saveFileState({
+        id: `drop:${file.name}`,
+        job: runtime.job.name,
+        path: file.path,
+        name: file.name,
+        state,
+        sha256: null,
+        sizeBytes: file.size,
+        runId: null,
+        detail,
+        updatedAt: new Date(this.#clock.now()).toISOString(),
+      });
+    } catch (e) {
+      this.#logger.warn('Could not save the file state', { event: 'store.retry', state, error: coerceError(e) });
     }
   }
 
