@@ -213,6 +213,7 @@ class WorkbookSession {
     };
     return {
       header: ready.header,
+      sheet: ready.sheetName,
       rows: this.#batches(close),
       cellRef,
       close,

@@ -248,6 +248,7 @@ function* dataRows(
   firstIndex: number,
   width: number,
   header: readonly string[] | null,
+  sheetName: string,
 ): Generator<WireRow> {
   for (let r = firstIndex; r < rows.length; r++) {
     const source = rows[r];
@@ -286,7 +287,7 @@ function* dataRows(
         column: first.column,
         cell: first.cell,
         value: first.value,
-        message: `Cell ${first.cell} holds the Excel error ${first.value}${more}; fix the formula in the workbook`,
+        message: `Cell ${first.cell} of sheet '${sheetName}' holds the Excel error ${first.value}${more}; fix the formula in the workbook`,
       },
     };
   }
@@ -316,7 +317,7 @@ function run(input: ExcelWorkerInput): void {
     firstDataIndex = headerIndex + 1;
   }
 
-  const iterator = dataRows(rows, firstDataIndex, header?.length ?? 0, header);
+  const iterator = dataRows(rows, firstDataIndex, header?.length ?? 0, header, sheetName);
   post({ type: 'ready', header, sheetName, bytesRead: bytes.length });
 
   parentPort?.on('message', (message: ExcelMainMessage) => {

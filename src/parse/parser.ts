@@ -28,6 +28,8 @@ export interface ParsedFile {
   readonly header: string[] | null;
   /** Rows in file order, in batches (bounded memory: the next batch is read on demand). */
   readonly rows: AsyncIterable<RawRow[]>;
+  /** Name of the sheet read, for messages; undefined for text files. */
+  readonly sheet?: string;
   /** Where a cell is, for messages: `B17` for sheets; undefined for text files. */
   cellRef?(columnIndex: number, line: number): string | undefined;
   /** Stops reading and releases the file (also safe after the rows were consumed). */

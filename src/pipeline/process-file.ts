@@ -162,7 +162,11 @@ class FileRun {
   async #importRows(parsed: ParsedFile, session: ImportSession): Promise<void> {
     const format = this.#request.format;
     const binding = bindColumns(format, parsed.header, this.#request.displayName);
-    const validator = createRowValidator(format, binding, { defaultTimeZone: this.#deps.defaultTimeZone });
+    const validator = createRowValidator(format, binding, {
+      defaultTimeZone: this.#deps.defaultTimeZone,
+      ...(parsed.cellRef === undefined ? {} : { cellRef: parsed.cellRef.bind(parsed) }),
+      ...(parsed.sheet === undefined ? {} : { sheet: parsed.sheet }),
+    });
     this.#logger.debug('Header matched the format', { event: 'file.parsed' });
 
     for await (const rows of parsed.rows) {

@@ -29,6 +29,8 @@ export interface RowValidatorOptions {
   defaultTimeZone: string;
   /** Cell address for issues (spreadsheets: `B17`), usually `ParsedFile.cellRef`. */
   cellRef?: (columnIndex: number, line: number) => string | undefined;
+  /** Sheet the rows come from (spreadsheets), named with the cell in issue messages. */
+  sheet?: string;
 }
 
 export interface RowValidationResult {
@@ -91,6 +93,7 @@ export function createRowValidator(
   const clearAttributes = format.emptyCells === 'clear';
   const keyPlan = plans.find((p) => p.field === format.key);
   const cellRef = options.cellRef;
+  const sheet = options.sheet;
 
   const issueAt = (row: RawRow, plan: FieldPlan, cell: Cell | undefined, code: RowIssueCode, message: string): RowIssue => {
     const issue: RowIssue = {
@@ -104,6 +107,10 @@ export function createRowValidator(
     const ref = cellRef?.(plan.index, row.line);
     if (ref !== undefined) {
       issue.cell = ref;
+      // A workbook has several sheets; the admin needs both to find the cell.
+      if (sheet !== undefined) {
+        issue.message = `${message} (cell ${ref} of sheet '${sheet}')`;
+      }
     }
     return issue;
   };
