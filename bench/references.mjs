@@ -1,0 +1,73 @@
+// The raw references the targets are ratios of: the sqlite3 CLI's `.import` and psql's `\copy`
+// of the same file into a 20-column table whose first column is the primary key. They parse
+// CSV in C and write without any validation, history or hashing, so they are the floor.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { measure } from './measure.mjs';
+
+export const SQLITE3 = '/usr/bin/sqlite3';
+
+/** Columns c1 … c20, c1 the primary key (the customer number). */
+function columnsDdl(count) {
+  const cols = [];
+  for (let i = 1; i <= count; i++) {
+    cols.push(i === 1 ? 'c1 TEXT PRIMARY KEY' : `c${i} TEXT`);
+  }
+  return cols.join(', ');
+}
+
+export function sqliteAvailable() {
+  return existsSync(SQLITE3);
+}
+
+/** `.import` of `file` (header skipped) into a fresh database file with sqlite3's defaults. */
+export async function sqliteImport(file, dbPath, columnCount) {
+  mkdirSync(dirname(dbPath), { recursive: true });
+  for (const suffix of ['', '-journal', '-wal', '-shm']) {
+    rmSync(dbPath + suffix, { force: true });
+  }
+  const script = [
+    `CREATE TABLE ref (${columnsDdl(columnCount)});`,
+    '.mode csv',
+    '.separator ;',
+    `.import --skip 1 '${file.replaceAll("'", "''")}' ref`,
+    'SELECT count(*) FROM ref;',
+  ].join('\n');
+  const result = await measure(SQLITE3, ['-bail', dbPath], { input: `${script}\n` });
+  const count = Number(result.stdout.trim().split('\n').pop());
+  return { ...result, rows: count };
+}
+
+/** psql with a URL; `-X` so a ~/.psqlrc cannot change timing or output. */
+function psql(url, args, input) {
+  return measure('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-t', '-A', url, ...args], { input });
+}
+
+/** Drops and creates a database next to `url` (same server); returns the new database's URL. */
+export async function recreateDatabase(url, name) {
+  const result = await psql(url, [], `DROP DATABASE IF EXISTS ${name} WITH (FORCE);\nCREATE DATABASE ${name};\n`);
+  if (result.code !== 0) {
+    throw new Error(`psql could not create database ${name}: ${result.stderr.trim()}`);
+  }
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return target.toString();
+}
+
+export async function dropDatabase(url, name) {
+  await psql(url, [], `DROP DATABASE IF EXISTS ${name} WITH (FORCE);\n`);
+}
+
+/** `\copy` of `file` into a fresh table with a primary key; only the copy itself is timed. */
+export async function pgCopy(url, file, columnCount, encoding) {
+  const setup = await psql(url, [], `DROP TABLE IF EXISTS ref;\nCREATE TABLE ref (${columnsDdl(columnCount)});\n`);
+  if (setup.code !== 0) {
+    throw new Error(`psql could not create the reference table: ${setup.stderr.trim()}`);
+  }
+  const pgEncoding = encoding === 'windows-1252' ? 'WIN1252' : 'UTF8';
+  const copy = `\\copy ref FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING '${pgEncoding}')`;
+  const result = await psql(url, ['-c', copy]);
+  const count = await psql(url, ['-c', 'SELECT count(*) FROM ref']);
+  await psql(url, ['-c', 'DROP TABLE ref']);
+  return { ...result, rows: Number(count.stdout.trim()) };
+}
