@@ -87,6 +87,11 @@ export const CustomerRecordSchema = z.strictObject({
 });
 export type CustomerRecord = z.infer<typeof CustomerRecordSchema>;
 
+/** A validated record with the line of the file it came from. */
+export interface StagedRecord extends CustomerRecord {
+  line: number;
+}
+
 /** What the store holds for a customer. */
 export interface StoredCustomer {
   key: string;

@@ -1,4 +1,4 @@
-import type { CustomerRecord, CustomerStatus, FieldValue, StoredCustomer } from '../domain/customer.js';
+import type { CustomerStatus, FieldValue, StagedRecord, StoredCustomer } from '../domain/customer.js';
 import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { ErrorCode, isAppError } from '../errors.js';
@@ -33,10 +33,7 @@ export interface RunMeta {
   startedAt: string;
 }
 
-/** A validated record with the line it came from. */
-export interface StagedRecord extends CustomerRecord {
-  line: number;
-}
+export type { StagedRecord } from '../domain/customer.js';
 
 export interface BatchResult {
   inserted: number;

@@ -125,7 +125,7 @@ function lineOfNode(node: unknown, lineCounter: LineCounter): number | null {
 function jsonSyntaxProblem(e: unknown, text: string, doc: Document, lineCounter: LineCounter): SyntaxProblem {
   const raw = e instanceof Error ? e.message : 'unreadable JSON';
   const position = /at position (\d+)/.exec(raw);
-  let line: number | null = null;
+  let line: number | null;
   if (position?.[1] !== undefined) {
     line = lineAt(text, Number(position[1]));
   } else {

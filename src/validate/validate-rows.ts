@@ -3,7 +3,7 @@ import type { RowIssue, RowIssueCode } from '../domain/row-issue.js';
 import { AppError, ErrorCode } from '../errors.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Cell, RawRow } from '../parse/parser.js';
-import type { StagedRecord } from '../store/customer-store.js';
+import type { StagedRecord } from '../domain/customer.js';
 import { createCellCoercer, type CellCoercer } from './coerce-values.js';
 import { formatWallTime, wallTimeOfCellDate } from './date-patterns.js';
 import type { ColumnBinding } from './map-columns.js';

@@ -44,7 +44,6 @@ export class SqliteImportSession implements ImportSession {
   readonly runId: number | null;
   readonly #host: SessionHost;
   readonly #meta: RunMeta;
-  readonly #dryRun: boolean;
   readonly #force: boolean;
   #state: SessionState = 'open';
 
@@ -52,7 +51,6 @@ export class SqliteImportSession implements ImportSession {
     this.#host = host;
     this.runId = options.runId;
     this.#meta = options.meta;
-    this.#dryRun = options.dryRun;
     this.#force = options.force;
   }
 

@@ -60,7 +60,7 @@ describe('createWinstonLogger: console output', () => {
 
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\S+Z info  File imported event=file.imported file=customers.txt rows=3$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\S+Z info {2}File imported event=file.imported file=customers.txt rows=3$/);
     expect(lines[1]).toContain('warn  File rejected event=file.failed error="HEADER_MISMATCH: Column KUNNR is missing"');
     expect(text).not.toContain(ESC);
   });
