@@ -63,9 +63,14 @@ export interface ServiceHarness {
   config: AppConfig;
   logger: CapturingLogger;
   store: CustomerStore;
-  service: Service;
+  readonly service: Service;
   /** Starts the service (resolves when files already there are being tracked). */
   start(): Promise<void>;
+  /**
+   * A new process's service on the same folder and store (what a restart does): stops the
+   * current one if needed, then starts a fresh one, which runs start-up recovery.
+   */
+  restart(): Promise<void>;
   /** Resolves with the n-th (1-based) line with this event that matches, waiting if needed. */
   waitForEvent(event: LogEvent, match?: (line: CapturedLine) => boolean, count?: number, timeoutMs?: number): Promise<CapturedLine>;
   /** Lines with this event so far, optionally filtered. */
@@ -111,8 +116,9 @@ export async function createServiceHarness(options: HarnessOptions): Promise<Ser
   const logger = new CapturingLogger();
   const formats = await loadFormats(config.formatsDir);
   const store = await createStore(config.store, { logger });
-  const notifier = createNotifier(config.notify, { logger, instance: 'test-instance' });
-  const service = createService(config, { store, formats, logger, notifier });
+  const newService = (): Service =>
+    createService(config, { store, formats, logger, notifier: createNotifier(config.notify, { logger, instance: 'test-instance' }) });
+  let service = newService();
   let started = false;
   let disposed = false;
 
@@ -125,9 +131,16 @@ export async function createServiceHarness(options: HarnessOptions): Promise<Ser
     config,
     logger,
     store,
-    service,
+    get service() {
+      return service;
+    },
     async start() {
       started = true;
+      await service.start();
+    },
+    async restart() {
+      await service.stop(5000);
+      service = newService();
       await service.start();
     },
     events(event, match) {
