@@ -59,6 +59,8 @@ export interface FileOutcome {
   dryRun: boolean;
   counts: ImportCounts;
   issues: RowIssue[];
+  /** File-level remarks that did not stop the run (an optional column missing, a header twice, …). */
+  notices: string[];
   /** Why the file was rejected or deferred. */
   error: AppError | null;
   /** For `duplicate`: the run that imported this content before. */

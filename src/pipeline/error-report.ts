@@ -51,6 +51,9 @@ export function formatOutcomeText(outcome: FileOutcome, context: { job?: string 
   if (outcome.error) {
     lines.push('', `Error (${outcome.error.code}):`, outcome.error.message);
   }
+  if (outcome.notices.length > 0) {
+    lines.push('', 'Notes:', ...outcome.notices.map((n) => `  ${n}`));
+  }
   if (outcome.status === 'rejected') {
     lines.push('', 'Nothing from this file was written to the database.');
   }

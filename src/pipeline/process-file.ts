@@ -82,6 +82,7 @@ class FileRun {
   readonly #counts: ImportCounts = emptyCounts();
   readonly #issues: RowIssue[] = [];
   readonly #changes: RecordChange[] = [];
+  readonly #notices: string[] = [];
   /** Key → line of its first row in this file, to report keys that appear twice. */
   readonly #seenKeys = new Map<string, number>();
   #sha256: string | null = null;
@@ -381,6 +382,7 @@ class FileRun {
       dryRun: this.#request.dryRun ?? false,
       counts: { ...this.#counts },
       issues: this.#issues,
+      notices: this.#notices,
       error,
       duplicateOfRunId: null,
       changes: this.#changes,

@@ -108,6 +108,7 @@ export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): 
     durationMs: outcome.durationMs,
     duplicateOfRunId: outcome.duplicateOfRunId,
     error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+    notices: outcome.notices,
     errors: outcome.issues.map((i) => ({
       line: i.line,
       column: i.column,
@@ -160,6 +161,9 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
     `  read ${c.read} · ${would}insert ${c.inserted} · ${would}update ${c.updated} · unchanged ${c.unchanged} · skipped ${c.skipped}` +
       (c.warnings > 0 ? ` · warnings ${c.warnings}` : ''),
   );
+  for (const notice of outcome.notices) {
+    lines.push(`  note: ${oneLine(notice)}`);
+  }
   const shown = outcome.issues.slice(0, MAX_ISSUES_PRINTED);
   if (shown.length > 0) {
     lines.push(`  ${outcome.issues.length} problem(s) in rows:`);

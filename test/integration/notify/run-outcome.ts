@@ -15,6 +15,7 @@ export function makeOutcome(overrides: Partial<FileOutcome> = {}): FileOutcome {
     dryRun: false,
     counts: { ...emptyCounts(), read: 3, inserted: 2, updated: 1 },
     issues: [],
+    notices: [],
     error: null,
     duplicateOfRunId: null,
     changes: [],
