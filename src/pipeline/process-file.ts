@@ -163,6 +163,10 @@ class FileRun {
   async #importRows(parsed: ParsedFile, session: ImportSession): Promise<void> {
     const format = this.#request.format;
     const binding = bindColumns(format, parsed.header, this.#request.displayName);
+    this.#notices.push(...binding.warnings);
+    if (binding.warnings.length > 0) {
+      this.#logger.warn('The header differs from the format', { event: 'file.parsed', notices: binding.warnings.length });
+    }
     const validator = createRowValidator(format, binding, {
       defaultTimeZone: this.#deps.defaultTimeZone,
       ...(parsed.cellRef === undefined ? {} : { cellRef: parsed.cellRef.bind(parsed) }),
