@@ -305,6 +305,19 @@ describe('import: bad files', () => {
   });
 });
 
+describe('import: header differences that do not stop the run', () => {
+  it('notes an optional column missing from the file, and imports the rest', async () => {
+    await writeFile(join(dir, 'n.txt'), iconv.encode('Nr.;Name;Ort\r\n1;Alpha;Bonn\r\n', 'win1252'));
+    const { code, json } = await runCliJson<ImportJson & { notices: string[] }>(['import', 'n.txt', '--format', 'nav'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ outcome: 'imported', inserted: 1 });
+    expect(json.notices).toEqual(expect.arrayContaining([expect.stringContaining("Optional column 'E-Mail' is not in 'n.txt'")]));
+    await writeFile(join(dir, 'n2.txt'), iconv.encode('Nr.;Name;Ort\r\n2;Beta;Bonn\r\n', 'win1252'));
+    const text = await runCli(['import', 'n2.txt', '--format', 'nav'], { cwd: dir });
+    expect(text.stdout).toContain("note: Optional column 'Kreditlimit' is not in 'n2.txt'");
+  });
+});
+
 describe('usage errors', () => {
   it('exits 2 for an unknown mode and for an invalid config', async () => {
     await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;;Bonn;DE;1;Nein;']));
