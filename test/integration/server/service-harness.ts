@@ -10,7 +10,10 @@ import { createService, type Service } from '../../../src/server/service.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { CustomerStore, RunRecord } from '../../../src/store/customer-store.js';
 import { writeTree } from '../../helpers/run-cli.js';
+import { ERP_FORMAT_YAML } from '../../helpers/service-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+
+export { erpLines } from '../../helpers/service-process.js';
 
 /**
  * The watch service in-process on a real project folder: a config file, a format definition,
@@ -26,25 +29,6 @@ export const WATCH_MODES = [
 
 /** Short stability window for the in-process tests, in seconds. */
 export const TEST_STABILITY_SECONDS = 0.3;
-
-/**
- * `K00001;Fake Customer 1;Teststr. 1` lines (test/helpers/erp-writer.ts) without a header;
- * at most 5 invalid rows before a file is rejected.
- */
-export const ERP_FORMAT_YAML = `
-id: erp-test
-type: delimited
-encoding: utf-8
-delimiter: ";"
-header: false
-key: customerNo
-onInvalidRows:
-  maxSkippedRows: 5
-columns:
-  - { source: 1, field: customerNo, required: true }
-  - { source: 2, field: name, required: true }
-  - { source: 3, field: street }
-`;
 
 export interface HarnessOptions {
   polling: boolean;
@@ -183,13 +167,4 @@ export async function createServiceHarness(options: HarnessOptions): Promise<Ser
       }
     },
   };
-}
-
-/** Lines of fake customers in the ERP format; `start` shifts the numbers. */
-export function erpLines(count: number, start = 1, tag = ''): string {
-  let text = '';
-  for (let i = 0; i < count; i += 1) {
-    text += `K${String(start + i).padStart(6, '0')};Fake Customer ${start + i}${tag};Teststr. ${i + 1}\n`;
-  }
-  return text;
 }
