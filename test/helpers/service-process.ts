@@ -15,7 +15,8 @@ import { makeTempDir } from './temp-dir.js';
  * The CLI must be built first (`npm test` builds before vitest; in your own runs use `npm run build`).
  */
 
-export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+// TEST_CLI_ENTRY points at another build of main.js (e.g. a private one while others rebuild dist/).
+export const CLI_ENTRY = process.env['TEST_CLI_ENTRY'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
 /**
  * `K00001;Fake Customer 1;Teststr. 1` lines (test/helpers/erp-writer.ts) without a header;
