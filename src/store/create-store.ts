@@ -1,9 +1,9 @@
 import type { StoreConfig } from '../config/app-config.js';
-import { AppError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { SYSTEM_CLOCK } from '../util/clock.js';
 import type { Clock } from '../util/clock.js';
 import type { CustomerStore } from './customer-store.js';
+import { PostgresCustomerStore } from './postgres/postgres-customer-store.js';
 import { SqliteCustomerStore } from './sqlite/sqlite-customer-store.js';
 
 export interface CreateStoreDeps {
@@ -17,7 +17,7 @@ export interface CreateStoreDeps {
  * concrete back-ends; everything else sees the CustomerStore contract.
  *
  * Throws AppError: STORE_UNAVAILABLE (cannot open, locked beyond the busy timeout; retryable),
- * STORE_MIGRATION_FAILED, or CONFIG_INVALID for a back-end that is not available.
+ * STORE_MIGRATION_FAILED.
  */
 export async function createStore(config: StoreConfig, deps: CreateStoreDeps): Promise<CustomerStore> {
   const clock = deps.clock ?? SYSTEM_CLOCK;
@@ -34,10 +34,19 @@ export async function createStore(config: StoreConfig, deps: CreateStoreDeps): P
       }
       return store;
     }
-    case 'postgres':
-      throw new AppError(ErrorCode.CONFIG_INVALID, 'PostgreSQL store is not built yet', {
-        details: { store: 'postgres' },
-      });
+    case 'postgres': {
+      const { store, migration } = await PostgresCustomerStore.open(config, { clock });
+      if (migration.applied.length > 0) {
+        deps.logger.info('Store schema migrated.', {
+          event: 'store.migrated',
+          store: 'postgres',
+          schema: config.schema,
+          version: migration.version,
+          applied: migration.applied.map((m) => `${m.version}-${m.name}`),
+        });
+      }
+      return store;
+    }
     default: {
       const never: never = config;
       return never;

@@ -142,10 +142,4 @@ describe('sqlite: opening and migrating', () => {
     await expect(store.countCustomers()).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(await (await open(path)).countCustomers()).toBe(0);
   });
-
-  it('says the PostgreSQL store is not built yet', async () => {
-    await expect(
-      createStore({ type: 'postgres', url: 'postgres://localhost/x', schema: 'public', poolSize: 1 }, { logger: NULL_LOGGER }),
-    ).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: 'PostgreSQL store is not built yet' });
-  });
 });

@@ -1,0 +1,363 @@
+import type pg from 'pg';
+import { emptyCounts } from '../../domain/file-outcome.js';
+import { AppError, ErrorCode, coerceError } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import type { BatchResult, ImportSession, RunMeta, RunSummary, StagedRecord } from '../customer-store.js';
+import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
+import { toFieldChanges } from './postgres-rows.js';
+import type { StoredChange } from './postgres-rows.js';
+import { finishRunParams, insertRun, insertRunIssues } from './postgres-run-writes.js';
+import { copyIntoStaging, stageBatch } from './postgres-staging.js';
+import type { PostgresStatements } from './postgres-statements.js';
+
+/** What a session needs from the store that opened it. */
+export interface SessionHost {
+  readonly pool: pg.Pool;
+  readonly sql: PostgresStatements;
+  /** Redacted URL and schema, for messages. */
+  readonly location: string;
+  readonly clock: Clock;
+  /** First key of the runs' advisory locks (per schema); the run id is the second. */
+  readonly lockNamespace: number;
+  /** The session is over; the store forgets it. */
+  ended(session: PostgresImportSession): void;
+}
+
+export interface SessionOptions {
+  meta: RunMeta;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/** The partial unique index on runs that is the database-side exactly-once claim. */
+const CLAIM_INDEX = 'runs_claim_sha256_key';
+
+/**
+ * `open`: the data transaction is running. `rolled-back`: it is gone (an error, a lost
+ * connection), only `fail` may follow, to record the run. `done`: nothing may follow.
+ */
+type SessionState = 'open' | 'rolled-back' | 'done';
+
+interface UpsertRoundRow {
+  total: number;
+  inserted: number;
+  updated: number;
+  changes: { seq: number; key: string; line: number; operation: 'inserted' | 'updated'; changes: StoredChange[] }[];
+}
+
+/**
+ * One import run on its own pooled connection: the run row is inserted and committed on its own
+ * first (a crash leaves a `running` trace), then BEGIN opens the data transaction that every
+ * `applyBatch` writes into and `commit` ends, together with the run record.
+ *
+ * Inside the transaction the session holds a transaction-level advisory lock on its run id.
+ * PostgreSQL releases it when the transaction ends or the connection dies, so `abortStaleRuns`
+ * (of this or any other instance) can tell a run that is still going from one whose process is gone.
+ *
+ * A connection that drops mid-run takes the transaction with it (PostgreSQL rolls it back). The
+ * session notices through the client's `error` event or the failing query; later calls throw
+ * STORE_UNAVAILABLE, and `fail` records the run on another pooled connection if it can.
+ */
+export class PostgresImportSession implements ImportSession {
+  readonly runId: number | null;
+  readonly #host: SessionHost;
+  readonly #meta: RunMeta;
+  readonly #force: boolean;
+  #client: pg.PoolClient | null;
+  /** The connection failed (terminated backend, network): it must be destroyed, not reused. */
+  #lost: Error | null = null;
+  #stagingCreated = false;
+  #state: SessionState = 'open';
+  readonly #onClientError = (e: Error): void => {
+    this.#lost ??= e;
+  };
+
+  private constructor(host: SessionHost, client: pg.PoolClient, runId: number | null, options: SessionOptions) {
+    this.#host = host;
+    this.#client = client;
+    this.runId = runId;
+    this.#meta = options.meta;
+    this.#force = options.force;
+    client.on('error', this.#onClientError);
+  }
+
+  /** Inserts the `running` run (unless dry), then opens the data transaction. */
+  static async begin(host: SessionHost, options: SessionOptions): Promise<PostgresImportSession> {
+    const what = `begin the import of '${options.meta.file}'`;
+    let client: pg.PoolClient;
+    try {
+      client = await host.pool.connect();
+    } catch (e) {
+      throw wrapPostgresError(e, what, host.location);
+    }
+    // Until the session exists, a dropped connection must not crash the process either.
+    const early = (): void => undefined;
+    client.on('error', early);
+    let runId: number | null = null;
+    try {
+      if (!options.dryRun) {
+        runId = await insertRun(client, host.sql, { meta: options.meta, status: 'running', duplicateOfRunId: null, summary: null });
+      }
+      await client.query('BEGIN');
+      if (runId !== null) {
+        await client.query(host.sql.lockRun, [host.lockNamespace, runId]);
+      }
+    } catch (e) {
+      const error = wrapPostgresError(e, what, host.location);
+      client.off('error', early);
+      client.release(coerceError(e));
+      if (runId !== null) {
+        await markStartFailed(host, runId, error);
+      }
+      throw error;
+    }
+    client.off('error', early);
+    return new PostgresImportSession(host, client, runId, options);
+  }
+
+  async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
+    const client = this.#openClient('apply a batch');
+    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+    if (records.length === 0) {
+      return result;
+    }
+    const changes: UpsertRoundRow['changes'] = [];
+    let batchRounds = 0;
+    try {
+      const batch = stageBatch(records);
+      batchRounds = batch.rounds;
+      await copyIntoStaging(client, this.#host.sql, batch, this.#stagingCreated);
+      this.#stagingCreated = true;
+      const at = this.#now();
+      for (let round = 0; round < batch.rounds; round++) {
+        const { rows } = await client.query<UpsertRoundRow>(this.#host.sql.upsertRound, [
+          round,
+          this.#meta.source,
+          at,
+          this.runId,
+        ]);
+        const row = rows[0];
+        if (row === undefined) {
+          throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
+        }
+        result.inserted += row.inserted;
+        result.updated += row.updated;
+        result.unchanged += row.total - row.inserted - row.updated;
+        changes.push(...row.changes);
+      }
+    } catch (e) {
+      // Half a batch may be in the transaction now; nothing of this run may be committed any more.
+      await this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
+    }
+    // Rounds were applied one after another; callers expect the changes in batch order.
+    if (batchRounds > 1) {
+      changes.sort((a, b) => a.seq - b.seq);
+    }
+    result.changes = changes.map((c) => ({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) }));
+    return result;
+  }
+
+  async commit(summary: RunSummary): Promise<void> {
+    const client = this.#openClient('commit');
+    const runId = this.runId;
+    if (runId === null) {
+      // A dry run computed everything a real run would; now it leaves no trace.
+      await this.#end(async () => {
+        await client.query('ROLLBACK');
+      }, 'roll back the dry run');
+      return;
+    }
+    const claim = this.#force ? null : this.#meta.sha256;
+    const { sql } = this.#host;
+    try {
+      await client.query(sql.finishRun, finishRunParams(runId, 'succeeded', claim, summary));
+      await insertRunIssues(client, sql, runId, summary.issues);
+      await client.query('COMMIT');
+    } catch (e) {
+      await this.#rollbackQuietly();
+      if (claim !== null && isUniqueViolation(e, CLAIM_INDEX)) {
+        await this.#end(() => this.#recordDuplicate(runId, claim, summary, e), 'record the duplicate run');
+      }
+      this.#state = 'rolled-back';
+      throw this.#wrap(e, `commit run ${runId}`);
+    }
+    this.#release();
+  }
+
+  async fail(summary: RunSummary): Promise<void> {
+    if (this.#state === 'done') {
+      throw this.#finished('record a failure');
+    }
+    const runId = this.runId;
+    if (this.#state === 'open') {
+      await this.#rollbackQuietly();
+    }
+    await this.#end(async () => {
+      if (runId === null) {
+        return;
+      }
+      // On the pool, not on the session's connection: that one may be the reason for the failure.
+      // Only a run still `running` is touched: a COMMIT whose answer was lost may have succeeded.
+      await this.#inTransaction(async (db) => {
+        const updated = await db.query(this.#host.sql.failRun, finishRunParams(runId, 'failed', null, summary));
+        if (updated.rowCount === 1) {
+          await insertRunIssues(db, this.#host.sql, runId, summary.issues);
+        }
+      });
+    }, `record run ${runId ?? '(dry run)'} as failed`);
+  }
+
+  /** Used by the store's `close()`: the run row stays `running`, for `abortStaleRuns` to find. */
+  async abandon(): Promise<void> {
+    if (this.#state === 'done') {
+      return;
+    }
+    const wasOpen = this.#state === 'open';
+    this.#state = 'done';
+    if (wasOpen) {
+      await this.#rollbackQuietly();
+    }
+    this.#release();
+  }
+
+  /** The winner of the claim is known only after the unique violation; record this run as its duplicate. */
+  async #recordDuplicate(runId: number, claim: string, summary: RunSummary, cause: unknown): Promise<never> {
+    const { pool, sql } = this.#host;
+    const winner = await pool.query<{ id: string }>(sql.findClaimWinner, [claim]);
+    const winnerId = winner.rows[0] === undefined ? null : Number(winner.rows[0].id);
+    if (winnerId === null) {
+      // The winner vanished again (a forced re-run cannot remove a claim): report the original error.
+      throw cause;
+    }
+    await pool.query(
+      sql.finishRun,
+      finishRunParams(runId, 'duplicate', null, summary, {
+        // Nothing of this run was committed, so it wrote nothing.
+        nothingWritten: true,
+        duplicateOfRunId: winnerId,
+        errorCode: ErrorCode.DUPLICATE_RUN,
+        errorMessage: `Run ${winnerId} imported the same content first.`,
+      }),
+    );
+    throw new AppError(
+      ErrorCode.DUPLICATE_RUN,
+      `Run ${runId} of '${this.#meta.file}' was not committed: run ${winnerId} imported the same content ` +
+        '(same sha256) first. Its data was rolled back.',
+      { cause, details: { runId, duplicateOfRunId: winnerId, sha256: claim } },
+    );
+  }
+
+  async #inTransaction(work: (db: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.#host.pool.connect();
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    let failed: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (e) {
+      failed = coerceError(e);
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.off('error', ignore);
+      client.release(failed);
+    }
+  }
+
+  /** Runs the last step of a session; whatever happens, the session is over afterwards. */
+  async #end(step: () => Promise<void>, what: string): Promise<void> {
+    this.#state = 'done';
+    try {
+      await step();
+    } catch (e) {
+      throw this.#wrap(e, what);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** The client, if the transaction is still usable; otherwise the right error. */
+  #openClient(action: string): pg.PoolClient {
+    if (this.#state === 'done') {
+      throw this.#finished(action);
+    }
+    if (this.#state === 'open' && this.#lost !== null) {
+      // PostgreSQL rolled the transaction back when the connection went.
+      this.#state = 'rolled-back';
+      throw this.#wrap(this.#lost, `${action} for run ${this.runId ?? '(dry run)'}: the connection was lost`);
+    }
+    if (this.#state === 'rolled-back' || this.#client === null) {
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `Cannot ${action}: the data transaction of run ${this.runId ?? '(dry run)'} was rolled back after an error; call fail().`,
+      );
+    }
+    return this.#client;
+  }
+
+  async #rollbackQuietly(): Promise<void> {
+    if (this.#client === null || this.#lost !== null) {
+      return;
+    }
+    try {
+      await this.#client.query('ROLLBACK');
+    } catch (e) {
+      // The first error is the one worth reporting; a connection that cannot roll back is dropped.
+      this.#lost ??= coerceError(e);
+    }
+  }
+
+  /** Gives the connection back (or destroys it when it failed) and tells the store. */
+  #release(): void {
+    this.#state = 'done';
+    const client = this.#client;
+    this.#client = null;
+    if (client !== null) {
+      client.off('error', this.#onClientError);
+      // A lost connection is destroyed; pg-pool needs some listener for its last words.
+      if (this.#lost !== null) {
+        client.on('error', () => undefined);
+      }
+      client.release(this.#lost ?? undefined);
+    }
+    this.#host.ended(this);
+  }
+
+  #wrap(e: unknown, what: string): AppError {
+    return wrapPostgresError(e, what, this.#host.location);
+  }
+
+  #finished(action: string): AppError {
+    return new AppError(
+      ErrorCode.INTERNAL,
+      `Cannot ${action}: the import session of run ${this.runId ?? '(dry run)'} is already finished.`,
+    );
+  }
+
+  #now(): string {
+    return new Date(this.#host.clock.now()).toISOString();
+  }
+}
+
+/** The run row is committed but its transaction could not start: say so instead of leaving it running. */
+async function markStartFailed(host: SessionHost, runId: number, error: AppError): Promise<void> {
+  const now = new Date(host.clock.now()).toISOString();
+  try {
+    await host.pool.query(
+      host.sql.failRun,
+      finishRunParams(runId, 'failed', null, {
+        counts: emptyCounts(),
+        issues: [],
+        error: { code: error.code, message: error.message },
+        finishedAt: now,
+        durationMs: 0,
+      }),
+    );
+  } catch {
+    // Still unreachable: the row stays `running` and abortStaleRuns settles it at the next start.
+  }
+}

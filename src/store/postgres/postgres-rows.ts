@@ -1,0 +1,190 @@
+import type { CustomerStatus, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type { ImportMode } from '../../domain/file-outcome.js';
+import type { RowIssue } from '../../domain/row-issue.js';
+import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
+
+/**
+ * Rows as pg returns them, and their mapping to the contract's types. pg gives bigint columns
+ * as strings (they may exceed 2^53) and timestamptz as Date; ids and sizes here stay far below
+ * 2^53, and times were written from ISO strings with millisecond precision, so `Number()` and
+ * `toISOString()` give back exactly what was stored. The CHECK constraints guarantee the unions.
+ */
+
+type BigintColumn = string | number;
+
+export interface RunRow {
+  id: BigintColumn;
+  file: string;
+  sha256: string;
+  size_bytes: BigintColumn;
+  format: string;
+  mode: string;
+  job: string | null;
+  source: string;
+  instance: string;
+  status: string;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  warnings: number;
+  error_code: string | null;
+  error_message: string | null;
+  duplicate_of_run_id: BigintColumn | null;
+  claim_sha256: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: BigintColumn | null;
+}
+
+export interface RunIssueRow {
+  line: number;
+  column_name: string | null;
+  value: string | null;
+  code: string;
+  message: string;
+  severity: string;
+  cell: string | null;
+}
+
+export interface CustomerRow {
+  key: string;
+  data: Record<string, FieldValue>;
+  status: string;
+  source: string | null;
+  created_at: Date;
+  updated_at: Date;
+  created_run_id: BigintColumn | null;
+  updated_run_id: BigintColumn | null;
+}
+
+/** History changes are stored as jsonb, where an `undefined` side is simply left out. */
+export interface StoredChange {
+  field: string;
+  old?: FieldValue;
+  new?: FieldValue;
+}
+
+export interface HistoryRow {
+  run_id: BigintColumn;
+  key: string;
+  operation: string;
+  changes: StoredChange[];
+  line: number | null;
+  at: Date;
+  note: string | null;
+}
+
+export interface FileStateRow {
+  id: string;
+  job: string;
+  path: string;
+  name: string;
+  state: string;
+  sha256: string | null;
+  size_bytes: BigintColumn | null;
+  run_id: BigintColumn | null;
+  detail: string | null;
+  updated_at: Date;
+}
+
+function num(value: BigintColumn): number {
+  return Number(value);
+}
+
+function numOrNull(value: BigintColumn | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function iso(value: Date): string {
+  return value.toISOString();
+}
+
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: num(row.id),
+    file: row.file,
+    sha256: row.sha256,
+    sizeBytes: num(row.size_bytes),
+    format: row.format,
+    mode: row.mode as ImportMode,
+    job: row.job,
+    source: row.source,
+    instance: row.instance,
+    status: row.status as RunStatus,
+    counts: {
+      read: row.read,
+      inserted: row.inserted,
+      updated: row.updated,
+      unchanged: row.unchanged,
+      skipped: row.skipped,
+      warnings: row.warnings,
+    },
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
+    startedAt: iso(row.started_at),
+    finishedAt: row.finished_at === null ? null : iso(row.finished_at),
+    durationMs: numOrNull(row.duration_ms),
+  };
+}
+
+export function toRowIssue(row: RunIssueRow): RowIssue {
+  const issue: RowIssue = {
+    line: row.line,
+    column: row.column_name,
+    value: row.value,
+    code: row.code as RowIssue['code'],
+    message: row.message,
+    severity: row.severity as RowIssue['severity'],
+  };
+  if (row.cell !== null) {
+    issue.cell = row.cell;
+  }
+  return issue;
+}
+
+export function toStoredCustomer(row: CustomerRow): StoredCustomer {
+  return {
+    key: row.key,
+    data: row.data,
+    status: row.status as CustomerStatus,
+    source: row.source,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    createdRunId: numOrNull(row.created_run_id),
+    updatedRunId: numOrNull(row.updated_run_id),
+  };
+}
+
+/** `{ field, old?, new? }` as stored, to the contract's shape with explicit `undefined` sides. */
+export function toFieldChanges(changes: readonly StoredChange[]): HistoryEntry['changes'] {
+  return changes.map((c) => ({ field: c.field, old: c.old, new: c.new }));
+}
+
+export function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  return {
+    runId: num(row.run_id),
+    key: row.key,
+    operation: row.operation as HistoryEntry['operation'],
+    changes: toFieldChanges(row.changes),
+    line: row.line,
+    at: iso(row.at),
+    note: row.note,
+  };
+}
+
+export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: string } {
+  return {
+    id: row.id,
+    job: row.job,
+    path: row.path,
+    name: row.name,
+    state: row.state as FileState,
+    sha256: row.sha256,
+    sizeBytes: numOrNull(row.size_bytes),
+    runId: numOrNull(row.run_id),
+    detail: row.detail,
+    updatedAt: iso(row.updated_at),
+  };
+}

@@ -1,0 +1,206 @@
+import { SEARCH_FIELDS } from '../record-diff.js';
+
+/**
+ * Every fixed SQL text of the PostgreSQL store, built once per store for its schema (all tables
+ * are schema-qualified; nothing relies on search_path, which a connection pooler may reset).
+ * Only the queries with optional filters (customer list, file states) are built per call.
+ */
+
+/** The TEMP staging table a batch is COPY'd into; dropped when the run's transaction ends. */
+export const STAGING_TABLE = 'pg_temp.customer_import_staging';
+
+/** Columns of the staging table, in COPY order. */
+export const STAGING_COLUMNS = ['round', 'seq', 'line', 'key', 'fields', 'row_hash'] as const;
+
+export interface PostgresStatements {
+  /** Qualified table names, for the queries built per call. */
+  customersTable: string;
+  fileStatesTable: string;
+  createStaging: string;
+  truncateStaging: string;
+  copyStaging: string;
+  /** $1 round, $2 source, $3 at, $4 run id (null: dry run, no history). One row of counts and changes. */
+  upsertRound: string;
+  insertRun: string;
+  finishRun: string;
+  /** Like finishRun, but only while the run is still `running` (a late failure never overwrites a commit). */
+  failRun: string;
+  insertIssues: string;
+  selectRun: string;
+  selectIssues: string;
+  listRuns: string;
+  findSucceededBySha: string;
+  findClaimWinner: string;
+  abortStaleRuns: string;
+  selectCustomer: string;
+  selectHistory: string;
+  countCustomers: string;
+  upsertFileState: string;
+  lockRun: string;
+}
+
+/** `s` is the quoted schema name. */
+export function postgresStatements(s: string): PostgresStatements {
+  const dataHash = (expr: string): string => `encode(sha256(convert_to((${expr})::text, 'UTF8')), 'hex')`;
+  // Same text as customerSearchText() builds in JS for SQLite: key and search fields, one per
+  // line, lower-cased (PostgreSQL's lower() follows the database's LC_CTYPE; UTF-8 locales
+  // lower umlauts, as JavaScript does).
+  const searchText = (key: string, data: string): string =>
+    `lower(concat_ws(E'\\n', ${key}, ${SEARCH_FIELDS.map((f) => `${data} ->> '${f}'`).join(', ')}))`;
+
+  return {
+    customersTable: `${s}.customers`,
+    fileStatesTable: `${s}.file_states`,
+    createStaging: `CREATE TEMP TABLE customer_import_staging (
+        round integer NOT NULL,
+        seq integer NOT NULL,
+        line integer NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        fields jsonb NOT NULL,
+        row_hash text NOT NULL
+      ) ON COMMIT DROP`,
+    truncateStaging: `TRUNCATE ${STAGING_TABLE}`,
+    copyStaging: `COPY ${STAGING_TABLE} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`,
+
+    // One statement per round (a round holds each key at most once; see the session). Reading:
+    // - locked: the stored rows of the round's keys, locked in key order, so a concurrent run of
+    //   another instance cannot change them between this read and the write (FOR UPDATE also
+    //   returns the newest committed version after waiting for such a run);
+    // - planned: the merged data. Same row hash as last time: nothing to merge. Otherwise the
+    //   stored data || the incoming fields, with the keys whose new value is JSON null stripped
+    //   ("keep" = an absent field keeps its value, null clears it);
+    // - changed: the new and really changed rows, with their field-level changes, old → new,
+    //   sorted by field name (a side that is missing is left out of the change);
+    // - written: INSERT … ON CONFLICT DO UPDATE … WHERE the content changed. xmax = 0 tells an
+    //   insert from an update, so the counts are what the database did;
+    // - refreshed: unchanged content under a new row hash: remember the hash for the fast path;
+    // - history: one row per written customer (not for dry runs).
+    upsertRound: `
+      WITH locked AS (
+        SELECT c.key, c.data, c.row_hash
+        FROM ${s}.customers c
+        WHERE c.key IN (SELECT st.key FROM ${STAGING_TABLE} st WHERE st.round = $1::int)
+        ORDER BY c.key
+        FOR UPDATE OF c
+      ),
+      planned AS (
+        SELECT st.seq, st.line, st.key, st.row_hash,
+               l.key IS NOT NULL AS existed,
+               l.data AS old_data,
+               CASE WHEN l.row_hash = st.row_hash THEN l.data
+                    ELSE jsonb_strip_nulls(coalesce(l.data, '{}'::jsonb) || st.fields)
+               END AS new_data,
+               l.row_hash IS DISTINCT FROM st.row_hash AS new_row_hash
+        FROM ${STAGING_TABLE} st
+        LEFT JOIN locked l ON l.key = st.key
+        WHERE st.round = $1::int
+      ),
+      changed AS (
+        SELECT p.seq, p.line, p.key, p.row_hash, p.new_data,
+               (SELECT coalesce(
+                         jsonb_agg(
+                           jsonb_strip_nulls(jsonb_build_object(
+                             'field', f.field, 'old', p.old_data -> f.field, 'new', p.new_data -> f.field))
+                           ORDER BY f.field COLLATE "C"),
+                         '[]'::jsonb)
+                FROM (SELECT jsonb_object_keys(coalesce(p.old_data, '{}'::jsonb)) AS field
+                      UNION
+                      SELECT jsonb_object_keys(p.new_data)) f
+                WHERE (p.old_data -> f.field) IS DISTINCT FROM (p.new_data -> f.field)) AS changes
+        FROM planned p
+        WHERE NOT p.existed OR p.new_data <> p.old_data
+      ),
+      written AS (
+        INSERT INTO ${s}.customers AS c
+          (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
+        SELECT ch.key, ch.new_data, ${dataHash('ch.new_data')}, ch.row_hash, ${searchText('ch.key', 'ch.new_data')},
+               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint
+        FROM changed ch
+        ORDER BY ch.key
+        ON CONFLICT (key) DO UPDATE SET
+          data = excluded.data, content_hash = excluded.content_hash, row_hash = excluded.row_hash,
+          search_text = excluded.search_text, source = excluded.source,
+          updated_at = excluded.updated_at, updated_run_id = excluded.updated_run_id
+        WHERE c.data IS DISTINCT FROM excluded.data
+        RETURNING c.key, (c.xmax = 0) AS inserted
+      ),
+      refreshed AS (
+        UPDATE ${s}.customers c SET row_hash = p.row_hash
+        FROM planned p
+        WHERE c.key = p.key AND p.existed AND p.new_row_hash AND p.new_data = p.old_data
+      ),
+      history AS (
+        INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
+        SELECT $4::bigint, ch.key, CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END, ch.changes, ch.line,
+               $3::timestamptz, NULL
+        FROM changed ch
+        JOIN written w ON w.key = ch.key
+        WHERE $4::bigint IS NOT NULL
+        ORDER BY ch.seq
+      )
+      SELECT
+        (SELECT count(*) FROM planned)::int AS total,
+        (SELECT count(*) FROM written WHERE inserted)::int AS inserted,
+        (SELECT count(*) FROM written WHERE NOT inserted)::int AS updated,
+        (SELECT coalesce(
+                  jsonb_agg(
+                    jsonb_build_object(
+                      'seq', ch.seq, 'key', ch.key, 'line', ch.line, 'changes', ch.changes,
+                      'operation', CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END)
+                    ORDER BY ch.seq),
+                  '[]'::jsonb)
+         FROM changed ch
+         JOIN written w ON w.key = ch.key) AS changes`,
+
+    insertRun: `INSERT INTO ${s}.runs
+        (file, sha256, size_bytes, format, mode, job, source, instance, status,
+         read, inserted, updated, unchanged, skipped, warnings, error_code, error_message,
+         duplicate_of_run_id, started_at, finished_at, duration_ms)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+      RETURNING id`,
+    finishRun: `UPDATE ${s}.runs
+        SET status = $2, claim_sha256 = $3, read = $4, inserted = $5, updated = $6, unchanged = $7,
+            skipped = $8, warnings = $9, error_code = $10, error_message = $11, duplicate_of_run_id = $12,
+            finished_at = $13, duration_ms = $14
+      WHERE id = $1`,
+    failRun: `UPDATE ${s}.runs
+        SET status = $2, claim_sha256 = $3, read = $4, inserted = $5, updated = $6, unchanged = $7,
+            skipped = $8, warnings = $9, error_code = $10, error_message = $11, duplicate_of_run_id = $12,
+            finished_at = $13, duration_ms = $14
+      WHERE id = $1 AND status = 'running'`,
+    // Set-based: the issues arrive as one array per column.
+    insertIssues: `INSERT INTO ${s}.run_issues (run_id, seq, line, column_name, value, code, message, severity, cell)
+      SELECT $1::bigint, i.seq, i.line, i.column_name, i.value, i.code, i.message, i.severity, i.cell
+      FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+        AS i (seq, line, column_name, value, code, message, severity, cell)`,
+    selectRun: `SELECT * FROM ${s}.runs WHERE id = $1`,
+    selectIssues: `SELECT line, column_name, value, code, message, severity, cell
+      FROM ${s}.run_issues WHERE run_id = $1 ORDER BY line, seq`,
+    listRuns: `SELECT * FROM ${s}.runs ORDER BY id DESC LIMIT $1 OFFSET $2`,
+    // The claim holder first: it is the run later duplicates point at; forced re-imports after it.
+    findSucceededBySha: `SELECT * FROM ${s}.runs WHERE sha256 = $1 AND status = 'succeeded'
+      ORDER BY claim_sha256 IS NULL, id DESC LIMIT 1`,
+    findClaimWinner: `SELECT id FROM ${s}.runs WHERE claim_sha256 = $1 AND status = 'succeeded'`,
+    // A run is stale when nobody holds its advisory lock any more: the session that ran it took
+    // the lock inside its transaction, and PostgreSQL drops it with the connection. So even runs
+    // of a live instance that this store does not know of stay alone.
+    abortStaleRuns: `UPDATE ${s}.runs r SET status = 'aborted', finished_at = $2::timestamptz
+      WHERE r.status = 'running' AND r.instance = $1 AND NOT (r.id = ANY ($3::bigint[]))
+        AND NOT EXISTS (
+          SELECT 1 FROM pg_locks l
+          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.classid::bigint = $4::bigint AND l.objid::bigint = r.id)`,
+    lockRun: 'SELECT pg_advisory_xact_lock($1::int, $2::int)',
+    selectCustomer: `SELECT * FROM ${s}.customers WHERE key = $1`,
+    selectHistory: `SELECT run_id, key, operation, changes, line, at, note
+      FROM ${s}.customer_history WHERE key = $1 ORDER BY id DESC`,
+    countCustomers: `SELECT count(*)::int AS n FROM ${s}.customers`,
+    upsertFileState: `INSERT INTO ${s}.file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      ON CONFLICT (id) DO UPDATE SET
+        job = excluded.job, path = excluded.path, name = excluded.name, state = excluded.state,
+        sha256 = excluded.sha256, size_bytes = excluded.size_bytes, run_id = excluded.run_id,
+        detail = excluded.detail, updated_at = excluded.updated_at`,
+  };
+}
