@@ -145,6 +145,9 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
       ignoreInitial: false,
       persistent: true,
       followSymlinks: false,
+      // chokidar silently drops files without the owner read bit (a drop written with mode
+      // 000/0200); we want events for them too: the gate and the pipeline report them as not ready.
+      ignorePermissionErrors: true,
       usePolling: this.#options.polling,
       interval,
       binaryInterval: interval,
