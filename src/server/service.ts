@@ -332,6 +332,7 @@ class WatchService implements Service {
       dryRun: false,
       counts: emptyCounts(),
       issues: [],
+      notices: [],
       error,
       duplicateOfRunId: null,
       changes: [],
