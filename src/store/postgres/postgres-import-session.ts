@@ -122,10 +122,8 @@ export class PostgresImportSession implements ImportSession {
       return result;
     }
     const changes: UpsertRoundRow['changes'] = [];
-    let batchRounds = 0;
     try {
       const batch = stageBatch(records);
-      batchRounds = batch.rounds;
       await copyIntoStaging(client, this.#host.sql, batch, this.#stagingCreated);
       this.#stagingCreated = true;
       const at = this.#now();
@@ -152,9 +150,7 @@ export class PostgresImportSession implements ImportSession {
       throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
     }
     // Rounds were applied one after another; callers expect the changes in batch order.
-    if (batchRounds > 1) {
-      changes.sort((a, b) => a.seq - b.seq);
-    }
+    changes.sort((a, b) => a.seq - b.seq);
     result.changes = changes.map((c) => ({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) }));
     return result;
   }
