@@ -18,8 +18,6 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
-import { importX } from 'eslint-plugin-import-x';
-import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const LAYERS = ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'parse', 'validate', 'store', 'notify', 'pipeline', 'server', 'cli'];
 
@@ -41,24 +39,6 @@ const ALLOWED = {
   cli: LAYERS,
 };
 
-const zones = [];
-for (const [layer, allowed] of Object.entries(ALLOWED)) {
-  for (const other of LAYERS) {
-    if (!allowed.includes(other)) {
-      zones.push({ target: `./src/${layer}`, from: `./src/${other}`, message: `STYLE.md §3: ${layer}/ may not import ${other}/.` });
-    }
-  }
-}
-// Only create-store.ts picks a concrete store back-end.
-for (const layer of ['pipeline', 'server', 'cli']) {
-  zones.push({ target: `./src/${layer}`, from: './src/store/sqlite', message: 'Use store/create-store.ts, not a back-end.' });
-  zones.push({ target: `./src/${layer}`, from: './src/store/postgres', message: 'Use store/create-store.ts, not a back-end.' });
-}
-// The library never imports the CLI (the layer table covers the folders; these are the root files).
-for (const file of ['./src/errors.ts', './src/index.ts']) {
-  zones.push({ target: file, from: './src/cli', message: 'The library never imports cli/.' });
-}
-
 /** Type-only layers: a value import from these is a layering error. */
 const TYPE_ONLY = {
   logging: ['config'],
@@ -69,37 +49,52 @@ const TYPE_ONLY = {
   pipeline: ['config'],
 };
 
+/** One rule block per layer: the layers it may not import (or only types of). */
+function layerBlock(layer) {
+  const allowed = ALLOWED[layer];
+  const patterns = [];
+  for (const other of LAYERS) {
+    if (other === layer) {
+      continue;
+    }
+    if (!allowed.includes(other)) {
+      patterns.push({ group: [`**/${other}/*`, `**/${other}/**`], message: `STYLE.md §3: ${layer}/ may not import ${other}/.` });
+    } else if (TYPE_ONLY[layer]?.includes(other)) {
+      patterns.push({
+        group: [`**/${other}/*`, `**/${other}/**`],
+        allowTypeImports: true,
+        message: `STYLE.md §3: ${layer}/ may import only types from ${other}/.`,
+      });
+    }
+  }
+  if (['pipeline', 'server', 'cli'].includes(layer)) {
+    patterns.push({ group: ['**/store/sqlite/*', '**/store/postgres/*'], message: 'Only store/create-store.ts picks a back-end.' });
+  }
+  return {
+    files: [`src/${layer}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/out/', 'test-results/', 'data/', 'logs/', 'exchange/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
       curly: 'error',
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE.md §4).' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/no-explicit-any': 'error',
-      'import-x/no-restricted-paths': ['error', { zones }],
     },
   },
-  ...Object.entries(TYPE_ONLY).map(([layer, layers]) => ({
-    files: [`src/${layer}/**/*.ts`],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: layers.map((other) => ({
-            group: [`**/${other}/*`],
-            allowTypeImports: true,
-            message: `STYLE.md §3: ${layer}/ may import only types from ${other}/.`,
-          })),
-        },
-      ],
-    },
-  })),
+  ...LAYERS.map(layerBlock),
+  {
+    // The library never imports the CLI.
+    files: ['src/errors.ts', 'src/index.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/*', '**/cli/**'], message: 'The library never imports cli/.' }] }] },
+  },
   {
     files: ['src/**/*.ts'],
     ignores: ['src/config/load-config.ts', 'src/cli/**'],
