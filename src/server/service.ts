@@ -29,6 +29,16 @@ import { Releasers } from './releasers.js';
  * waits or imports. Files left in processing/ by a crash are finished at start-up.
  */
 
+export interface ServiceOptions {
+  /**
+   * Import what is in the folders now, then report idle (`watch --once`): a file that stays
+   * locked after all retries is reported and then left alone instead of being watched forever.
+   */
+  once?: boolean;
+  /** How often whenIdle() re-checks, in ms (files can vanish without telling anyone). Default 200. */
+  idleCheckMs?: number;
+}
+
 export interface ServiceDeps {
   store: CustomerStore;
   formats: FormatSet;
@@ -70,8 +80,8 @@ interface QueueItem {
 
 const DEFAULT_STOP_GRACE_MS = 60_000;
 
-export function createService(config: AppConfig, deps: ServiceDeps): Service {
-  return new WatchService(config, deps);
+export function createService(config: AppConfig, deps: ServiceDeps, options: ServiceOptions = {}): Service {
+  return new WatchService(config, deps, options);
 }
 
 class WatchService implements Service {
@@ -96,7 +106,10 @@ class WatchService implements Service {
   readonly #parserFor;
   readonly #instance: string;
 
-  constructor(config: AppConfig, deps: ServiceDeps) {
+  readonly #options: ServiceOptions;
+
+  constructor(config: AppConfig, deps: ServiceDeps, options: ServiceOptions) {
+    this.#options = options;
     this.#config = config;
     this.#deps = deps;
     this.#logger = deps.logger;
@@ -144,6 +157,7 @@ class WatchService implements Service {
           marker: job.marker,
           ignoreDirs: [runtime.processingDir, runtime.archiveDir, runtime.failedDir],
           onStable: (file) => this.#onStable(runtime, file),
+          onDetected: (file) => void this.#saveDropState(runtime, file, 'waiting', 'waiting for the stability window'),
         },
         { logger: this.#logger.child({ job: job.name }), clock: this.#clock },
       );
@@ -204,7 +218,14 @@ class WatchService implements Service {
     if (this.#isIdle()) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      // Events wake waiters at once; the timer catches what nobody announces (a waiting file vanished).
+      const timer = setInterval(() => this.#notifyIdle(), this.#options.idleCheckMs ?? 200);
+      this.#idleWaiters.push(() => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
   }
 
   #isIdle(): boolean {
@@ -261,6 +282,8 @@ class WatchService implements Service {
       watcher?.release(file.path);
       log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
       await this.#saveState(runtime, claimed, 'claimed', null, null);
+      // The drop's own record ends here; the claimed file carries on under its processing/ name.
+      await this.#saveDropState(runtime, file, 'claimed', `claimed as processing/${claimed.name}`);
       this.#enqueue({ runtime, claimed, attempts: 0 });
     } catch (e) {
       if (e instanceof ClaimError) {
@@ -305,7 +328,12 @@ class WatchService implements Service {
     } else {
       log.warn('File is not ready (locked); will look again', meta);
     }
-    runtime.watcher?.release(file.path, { retryInMs: decision.retryInMs });
+    if (decision.gaveUpNow && this.#options.once) {
+      // --once: reported below; the file stays in flight (not looked at again) so the run can end.
+      log.error('File is still locked after all retries; it is left in the exchange folder', meta);
+    } else {
+      runtime.watcher?.release(file.path, { retryInMs: decision.retryInMs });
+    }
     await this.#saveDropState(runtime, file, 'not-ready', `locked: ${code}`);
     if (decision.gaveUpNow) {
       await this.#deps.notifier.notifyRun({
@@ -488,10 +516,15 @@ class WatchService implements Service {
   }
 
   /** The state of a drop that is not claimed yet (kept under its drop name, replaced on each look). */
-  async #saveDropState(runtime: JobRuntime, file: StableFile, state: FileState, detail: string): Promise<void> {
+  async #saveDropState(
+    runtime: JobRuntime,
+    file: Pick<StableFile, 'path' | 'name' | 'size'>,
+    state: FileState,
+    detail: string,
+  ): Promise<void> {
     try {
       await this.#deps.store.saveFileState({
-        id: `drop:${file.name}`,
+        id: `drop:${runtime.job.name}:${file.name}`,
         job: runtime.job.name,
         path: file.path,
         name: file.name,

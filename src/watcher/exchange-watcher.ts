@@ -50,6 +50,8 @@ export interface ExchangeWatcherOptions {
    * to failed/. Errors it throws (or rejects with) are logged, then the file is released.
    */
   onStable: (file: StableFile) => void;
+  /** Called once when a matching file is first seen and starts waiting for the stability window. */
+  onDetected?: ((file: { path: string; name: string; size: number }) => void) | undefined;
 }
 
 export interface ExchangeWatcherDeps {
@@ -124,6 +126,7 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
           return markerName === null ? null : join(this.#folder, markerName);
         },
         onStable: options.onStable,
+        onDetected: options.onDetected,
       },
       { logger: this.#log, clock: deps.clock ?? SYSTEM_CLOCK, fs: this.#fs },
     );

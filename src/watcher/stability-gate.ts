@@ -25,6 +25,8 @@ export interface StabilityGateOptions {
   /** Marker mode: the marker that must exist before `path` is handed on; null when off. */
   markerPathFor: (path: string) => string | null;
   onStable: (file: StableFile) => void;
+  /** A new file is being waited for (first look); for the consumer's record of waiting files. */
+  onDetected?: ((file: { path: string; name: string; size: number }) => void) | undefined;
 }
 
 export interface StabilityGateDeps {
@@ -214,6 +216,7 @@ export class StabilityGate {
     if (entry.tracker.observe(snapshot) !== 'stable') {
       if (before === null) {
         this.#log.info('File detected', { event: 'file.detected', file: name, size: snapshot.size });
+        this.#options.onDetected?.({ path, name, size: snapshot.size });
       } else if (!sameSnapshot(before, snapshot)) {
         this.#log.debug('File changed; stability window restarted', { event: 'file.waiting', file: name, size: snapshot.size });
       }

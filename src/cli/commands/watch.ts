@@ -14,7 +14,7 @@ export async function watchCommand(flags: { once?: boolean }, ctx: CommandContex
   const formats = await ctx.formats();
   const store = await ctx.store();
   const notifier = createNotifier(config.notify, { logger, instance: config.instanceName ?? 'customer-import' });
-  const service = createService(config, { store, formats, logger, notifier });
+  const service = createService(config, { store, formats, logger, notifier }, { once: flags.once ?? false });
 
   const signal = ctx.io.signal;
   const stopped = new Promise<void>((resolve) => {
