@@ -139,6 +139,12 @@ export interface FileStateEntry {
   runId: number | null;
   /** Short reason (e.g. "locked: EBUSY", "moved to archive/x"); no customer data. */
   detail: string | null;
+  /**
+   * While the file is `claimed` or `not-ready`: the instance that holds the claim and keeps
+   * `updatedAt` fresh with {@link CustomerStore.touchFileStates} (the heartbeat another instance
+   * checks before taking a claim over). Absent when nobody has touched it.
+   */
+  owner?: string;
   updatedAt: string;
 }
 
@@ -161,6 +167,12 @@ export interface CustomerStore {
   /** Creates or replaces the state of a file, keyed by (job, name of the drop, claim id). */
   saveFileState(entry: FileStateEntry & { id: string }): Promise<void>;
   listFileStates(query: { job?: string; states?: readonly FileState[] }): Promise<(FileStateEntry & { id: string })[]>;
+  /**
+   * The claim heartbeat: sets `owner` and `updatedAt` of the given file states, but only of those
+   * still `claimed` or `not-ready` (a state written meanwhile, e.g. `archived`, is never undone).
+   * Returns how many were touched.
+   */
+  touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number>;
   close(): Promise<void>;
 }
 

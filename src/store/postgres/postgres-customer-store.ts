@@ -213,8 +213,17 @@ export class PostgresCustomerStore implements CustomerStore {
       entry.sizeBytes,
       entry.runId,
       entry.detail,
+      entry.owner ?? null,
       entry.updatedAt,
     ]);
+  }
+
+  async touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number> {
+    if (ids.length === 0) {
+      return 0;
+    }
+    const result = await this.#query('touch file states', this.#sql.touchFileStates, [[...ids], owner, updatedAt]);
+    return result.rowCount ?? 0;
   }
 
   async listFileStates(query: {

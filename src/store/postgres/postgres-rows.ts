@@ -86,6 +86,7 @@ export interface FileStateRow {
   size_bytes: BigintColumn | null;
   run_id: BigintColumn | null;
   detail: string | null;
+  owner: string | null;
   updated_at: Date;
 }
 
@@ -185,6 +186,7 @@ export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: stri
     sizeBytes: numOrNull(row.size_bytes),
     runId: numOrNull(row.run_id),
     detail: row.detail,
+    ...(row.owner === null ? {} : { owner: row.owner }),
     updatedAt: iso(row.updated_at),
   };
 }

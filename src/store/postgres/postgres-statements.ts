@@ -36,6 +36,7 @@ export interface PostgresStatements {
   selectHistory: string;
   countCustomers: string;
   upsertFileState: string;
+  touchFileStates: string;
   lockRun: string;
 }
 
@@ -196,11 +197,14 @@ export function postgresStatements(s: string): PostgresStatements {
     selectHistory: `SELECT run_id, key, operation, changes, line, at, note
       FROM ${s}.customer_history WHERE key = $1 ORDER BY id DESC`,
     countCustomers: `SELECT count(*)::int AS n FROM ${s}.customers`,
-    upsertFileState: `INSERT INTO ${s}.file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, updated_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    upsertFileState: `INSERT INTO ${s}.file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, owner, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
       ON CONFLICT (id) DO UPDATE SET
         job = excluded.job, path = excluded.path, name = excluded.name, state = excluded.state,
         sha256 = excluded.sha256, size_bytes = excluded.size_bytes, run_id = excluded.run_id,
-        detail = excluded.detail, updated_at = excluded.updated_at`,
+        detail = excluded.detail, owner = excluded.owner, updated_at = excluded.updated_at`,
+    // The claim heartbeat. Only claims still held are touched.
+    touchFileStates: `UPDATE ${s}.file_states SET owner = $2, updated_at = $3::timestamptz
+      WHERE state IN ('claimed', 'not-ready') AND id = ANY ($1::text[])`,
   };
 }

@@ -239,11 +239,22 @@ export class SqliteCustomerStore implements CustomerStore {
       size_bytes: entry.sizeBytes,
       run_id: entry.runId,
       detail: entry.detail,
+      owner: entry.owner ?? null,
       updated_at: entry.updatedAt,
     };
     this.#write('save a file state', () => {
       this.#statements.upsertFileState.run(row);
     });
+  }
+
+  async touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number> {
+    if (ids.length === 0) {
+      return 0;
+    }
+    return this.#write(
+      'touch file states',
+      () => this.#statements.touchFileStates.run({ ids: JSON.stringify(ids), owner, at: updatedAt }).changes,
+    );
   }
 
   async listFileStates(query: {

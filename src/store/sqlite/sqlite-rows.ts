@@ -88,6 +88,7 @@ export interface FileStateRow {
   size_bytes: number | null;
   run_id: number | null;
   detail: string | null;
+  owner: string | null;
   updated_at: string;
 }
 
@@ -178,6 +179,7 @@ export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: stri
     sizeBytes: row.size_bytes,
     runId: row.run_id,
     detail: row.detail,
+    ...(row.owner === null ? {} : { owner: row.owner }),
     updatedAt: row.updated_at,
   };
 }

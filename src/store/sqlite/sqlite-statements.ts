@@ -92,6 +92,7 @@ export interface SqliteStatements {
   findClaimWinner: Statement<[string], { id: number }>;
   abortStaleRuns: Statement<[{ instance: string; at: string; keep: number }]>;
   upsertFileState: Statement<[FileStateRow]>;
+  touchFileStates: Statement<[{ ids: string; owner: string; at: string }]>;
 }
 
 export function prepareStatements(db: Database): SqliteStatements {
@@ -155,12 +156,17 @@ export function prepareStatements(db: Database): SqliteStatements {
        WHERE status = 'running' AND instance = @instance AND id <> @keep`,
     ),
     upsertFileState: db.prepare<[FileStateRow]>(
-      `INSERT INTO file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, updated_at)
-       VALUES (@id, @job, @path, @name, @state, @sha256, @size_bytes, @run_id, @detail, @updated_at)
+      `INSERT INTO file_states (id, job, path, name, state, sha256, size_bytes, run_id, detail, owner, updated_at)
+       VALUES (@id, @job, @path, @name, @state, @sha256, @size_bytes, @run_id, @detail, @owner, @updated_at)
        ON CONFLICT (id) DO UPDATE SET
          job = excluded.job, path = excluded.path, name = excluded.name, state = excluded.state,
          sha256 = excluded.sha256, size_bytes = excluded.size_bytes, run_id = excluded.run_id,
-         detail = excluded.detail, updated_at = excluded.updated_at`,
+         detail = excluded.detail, owner = excluded.owner, updated_at = excluded.updated_at`,
+    ),
+    // The claim heartbeat; `ids` is a JSON array. Only claims still held are touched.
+    touchFileStates: db.prepare<[{ ids: string; owner: string; at: string }]>(
+      `UPDATE file_states SET owner = @owner, updated_at = @at
+       WHERE state IN ('claimed', 'not-ready') AND id IN (SELECT value FROM json_each(@ids))`,
     ),
   };
 }

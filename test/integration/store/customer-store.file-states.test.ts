@@ -62,6 +62,27 @@ for (const backend of BACKENDS) {
       expect(await ids({ job: 'nobody' })).toEqual([]);
     });
 
+    it('touches only claims still held: owner and heartbeat time, never an end state', async () => {
+      await store.saveFileState(fileState('a', { state: 'claimed' }));
+      await store.saveFileState(fileState('b', { state: 'not-ready', detail: 'store down' }));
+      await store.saveFileState(fileState('c', { state: 'archived' }));
+      expect(await store.touchFileStates(['a', 'b', 'c', 'unknown'], 'host-1', '2026-11-20T10:05:00.000Z')).toBe(2);
+      expect(await store.touchFileStates([], 'host-1', '2026-11-20T10:06:00.000Z')).toBe(0);
+
+      const states = await store.listFileStates({ job: 'erp' });
+      expect(states.map((s) => [s.id, s.state, s.owner, s.updatedAt, s.detail])).toEqual([
+        ['c', 'archived', undefined, '2026-11-20T10:00:00.000Z', null],
+        ['a', 'claimed', 'host-1', '2026-11-20T10:05:00.000Z', null],
+        ['b', 'not-ready', 'host-1', '2026-11-20T10:05:00.000Z', 'store down'],
+      ]);
+      // A new state written by the service replaces the owner with its own (none: the claim ended).
+      await store.saveFileState(fileState('a', { state: 'archived', updatedAt: '2026-11-20T10:07:00.000Z' }));
+      expect((await store.listFileStates({ states: ['archived'] })).map((s) => [s.id, s.owner])).toEqual([
+        ['c', undefined],
+        ['a', undefined],
+      ]);
+    });
+
     it('keeps file states across a reopen', async () => {
       await store.saveFileState(fileState('a', { state: 'archived', detail: 'moved to archive/a.txt' }));
       const reopened = await db.open();

@@ -1,8 +1,9 @@
 import type { SqliteMigration } from '../sqlite-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
+import { fileStateOwner } from './0002-file-state-owner.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema];
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner];
