@@ -100,19 +100,7 @@ export function planUpsert(stored: StoredState | undefined, fields: Readonly<Rec
   const rowJson = stableStringify(fields);
   const rowHash = contentHash(rowJson);
   if (stored === undefined) {
-    const data = mergeFields({}, fields);
-    // Without nulls the new data is the record itself: one serialization and one hash less per
-    // inserted row, which is most rows of a first import.
-    const sameAsRow = Object.keys(data).length === Object.keys(fields).length;
-    const dataJson = sameAsRow ? rowJson : serializeData(data);
-    return {
-      action: 'insert',
-      rowHash,
-      contentHash: sameAsRow ? rowHash : dataContentHash(dataJson),
-      dataJson,
-      data,
-      changes: diffFields({}, data),
-    };
+    return planInsert(fields, rowJson, rowHash);
   }
   // The fast path: the same row as last time. No JSON.parse, no merge.
   if (stored.rowHash === rowHash) {
@@ -126,6 +114,37 @@ export function planUpsert(stored: StoredState | undefined, fields: Readonly<Rec
     return { action: 'unchanged', rowHash, refreshRowHash: true };
   }
   return { action: 'update', rowHash, contentHash: hash, dataJson, data, changes: diffFields(before, data) };
+}
+
+/**
+ * The plan for a key the store does not have: the data is the record without its nulls, and
+ * every field is a change from nothing. Built in one pass over the sorted field names (the same
+ * result as mergeFields + diffFields, which a first import would otherwise run a million times).
+ */
+function planInsert(fields: Readonly<Record<string, FieldValue>>, rowJson: string, rowHash: string): UpsertPlan {
+  const data: CustomerData = {};
+  const changes: FieldChange[] = [];
+  let nulls = false;
+  for (const field of Object.keys(fields).sort()) {
+    const value = fields[field];
+    if (value === null) {
+      nulls = true;
+    } else if (value !== undefined) {
+      data[field] = value;
+      changes.push({ field, old: undefined, new: value });
+    }
+  }
+  // Without nulls the new data is the record itself: one serialization and one hash less per
+  // inserted row, which is most rows of a first import.
+  const dataJson = nulls ? serializeData(data) : rowJson;
+  return {
+    action: 'insert',
+    rowHash,
+    contentHash: nulls ? dataContentHash(dataJson) : rowHash,
+    dataJson,
+    data,
+    changes,
+  };
 }
 
 /**
