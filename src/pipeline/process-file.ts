@@ -16,6 +16,7 @@ import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createRowValidator } from '../validate/validate-rows.js';
+import { KeyLines } from './key-lines.js';
 import { completedStatus, isErrorBudgetSpent } from './outcome-policy.js';
 
 /**
@@ -84,7 +85,7 @@ class FileRun {
   readonly #changes: RecordChange[] = [];
   readonly #notices: string[] = [];
   /** Key → line of its first row in this file, to report keys that appear twice. */
-  readonly #seenKeys = new Map<string, number>();
+  readonly #seenKeys = new KeyLines();
   #sha256: string | null = null;
   #sizeBytes = 0;
 
@@ -232,7 +233,7 @@ class FileRun {
   #acceptKey(record: StagedRecord): boolean {
     const firstLine = this.#seenKeys.get(record.key);
     if (firstLine === undefined) {
-      this.#seenKeys.set(record.key, record.line);
+      this.#seenKeys.add(record.key, record.line);
       return true;
     }
     const rule = this.#request.format.duplicateKeys;
