@@ -13,7 +13,7 @@ describe('loadFormats on valid sets', () => {
   it('loads every shipped format in formats/', async () => {
     const set = await loadFormats(resolve(REPO, 'formats'));
     expect(set.dir).toBe(resolve(REPO, 'formats'));
-    expect(set.list().map((f) => f.id)).toEqual(['nav-debitors', 'plain-csv']);
+    expect(set.list().map((f) => f.id)).toEqual(['as400-fixed-width', 'customers-xlsx', 'nav-debitors', 'plain-csv']);
     const nav = set.require('nav-debitors');
     expect(nav.file).toBe(resolve(REPO, 'formats/nav-debitors.yaml'));
     expect(nav.definition).toMatchObject({
