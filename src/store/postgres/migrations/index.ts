@@ -1,10 +1,11 @@
 import type { PostgresMigration } from '../postgres-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
+import { importRules } from './0003-import-rules.js';
 
 /**
  * Every PostgreSQL migration, oldest first. Append only: a released migration is never edited,
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  * Versions match the SQLite migrations of the same logical change.
  */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [initialSchema, fileStateOwner];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [initialSchema, fileStateOwner, importRules];

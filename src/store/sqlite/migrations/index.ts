@@ -1,9 +1,10 @@
 import type { SqliteMigration } from '../sqlite-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
+import { importRules } from './0003-import-rules.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner];
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner, importRules];
