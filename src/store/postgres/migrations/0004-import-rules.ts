@@ -1,13 +1,13 @@
 import type { PostgresMigration } from '../postgres-migrator.js';
 
 /**
- * The import modes and rules (issue 5), as SQLite's migration 3: a customer's type (B2B/B2C,
+ * The import modes and rules (issue 5), as SQLite's migration 4: a customer's type (B2B/B2C,
  * kept from the first import) and when/by which rebuild run it was deactivated; a run's new
  * counts and the newest last-modified value it saw (kept as the text the file had, so the next
  * changed-since run compares against exactly that).
  */
 export const importRules: PostgresMigration = {
-  version: 3,
+  version: 4,
   name: 'import-rules',
   sql: (s) => `
     ALTER TABLE ${s}.customers ADD COLUMN type text CHECK (type IN ('B2B', 'B2C'));

@@ -6,7 +6,7 @@ import type { SqliteMigration } from '../sqlite-migrator.js';
  * last-modified value it saw (the `last-transfer` point of the next changed-since run).
  */
 export const importRules: SqliteMigration = {
-  version: 3,
+  version: 4,
   name: 'import-rules',
   up(db) {
     db.exec(`

@@ -1,7 +1,7 @@
 import type { SqliteMigration } from '../sqlite-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
-import { importRules } from './0003-import-rules.js';
+import { importRules } from './0004-import-rules.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
