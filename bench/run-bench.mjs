@@ -7,6 +7,7 @@
 //   npm run bench -- --rows 100000   one size only (quick)
 //   npm run bench -- --skip-pg       no PostgreSQL rows
 //   npm run bench -- --no-build      reuse bench/out/dist from the last run
+//   npm run bench -- --ref HEAD      bench a commit (git archive) instead of the working tree
 //   npm run bench -- --profile       also write a V8 CPU profile of each import to bench/out/profiles
 //
 // PostgreSQL rows need BENCH_DATABASE_URL (or TEST_DATABASE_URL): a server where the bench may
@@ -40,6 +41,7 @@ const { values: flags } = parseArgs({
     'skip-pg': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    ref: { type: 'string' },
   },
 });
 
@@ -84,11 +86,33 @@ async function main() {
   console.log(`\nbench finished in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; results in bench/out/results.json`);
 }
 
-/** Compiles src/ into bench/out/dist, so the bench never touches the dist/ others may be using. */
+/**
+ * Compiles src/ into bench/out/dist, so the bench never touches the dist/ others may be using.
+ * With --ref, the sources of that commit are compiled instead (a working tree that others are
+ * editing at the same moment is not always a consistent program).
+ */
 function build() {
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
   rmSync(DIST, { recursive: true, force: true });
-  const result = spawnSync(tsc, ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', DIST, '--declaration', 'false', '--sourceMap', 'false'], {
+  let project = join(ROOT, 'tsconfig.build.json');
+  if (flags.ref !== undefined) {
+    const tree = join(OUT, 'src-ref');
+    rmSync(tree, { recursive: true, force: true });
+    mkdirSync(tree, { recursive: true });
+    const archive = spawnSync('sh', ['-c', `git archive "$REF" src | tar -x -C "$TREE"`], {
+      cwd: ROOT,
+      env: { ...process.env, REF: flags.ref, TREE: tree },
+      encoding: 'utf8',
+    });
+    if (archive.status !== 0) {
+      throw new Error(`git archive ${flags.ref} failed: ${archive.stderr}`);
+    }
+    project = join(tree, 'tsconfig.json');
+    writeFileSync(project, JSON.stringify({ extends: join(ROOT, 'tsconfig.build.json'), compilerOptions: { rootDir: 'src' }, include: ['src'] }));
+    const rev = spawnSync('git', ['rev-parse', '--short', flags.ref], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    console.log(`benching commit ${rev} (${flags.ref})`);
+  }
+  const result = spawnSync(tsc, ['-p', project, '--outDir', DIST, '--declaration', 'false', '--sourceMap', 'false'], {
     cwd: ROOT,
     encoding: 'utf8',
   });
@@ -304,7 +328,8 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
     reference: ref?.label ?? null,
     ratio: ratio === null ? null : Math.round(ratio * 100) / 100,
     target: target ?? null,
-    pass: target === undefined || ratio === null ? null : ratio <= target,
+    // A run that failed or counted wrong has no meaningful time: no verdict.
+    pass: target === undefined || ratio === null || !ok ? null : ratio <= target,
     countsOk: ok,
   };
 }
@@ -312,7 +337,7 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
 /** Peak RSS of each import, and its growth from the smallest to the largest file. */
 function rssGrowth(results) {
   const imports = results.filter((r) => r.kind !== 'reference');
-  const checks = imports.map((r) => ({
+  const checks = imports.filter((r) => r.countsOk).map((r) => ({
     what: `${r.scenario}, ${r.rows.toLocaleString('en-US')} rows`,
     value: r.peakRssMb,
     target: `≤ ${TARGETS.rssMb} MB`,
@@ -323,7 +348,7 @@ function rssGrowth(results) {
     for (const scenario of new Set(imports.map((r) => r.scenario))) {
       const a = imports.find((r) => r.scenario === scenario && r.rows === small);
       const b = imports.find((r) => r.scenario === scenario && r.rows === large);
-      if (a?.peakRssMb && b?.peakRssMb) {
+      if (a?.countsOk && b?.countsOk && a.peakRssMb && b.peakRssMb) {
         const growth = b.peakRssMb / a.peakRssMb;
         checks.push({
           what: `${scenario}: peak RSS ${large.toLocaleString('en-US')} / ${small.toLocaleString('en-US')} rows`,
@@ -343,7 +368,7 @@ function printReport(results, rssChecks, pg) {
   console.log('|---:|---|---:|---:|---:|---|---|---|');
   for (const r of results) {
     const ratio = r.ratio === null ? '' : `${fmt(r.ratio, 2)}× ${r.reference}`;
-    const verdict = r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
+    const verdict = !r.countsOk ? 'RUN FAILED' : r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
     const counts = r.countsOk ? '' : ' (WRONG COUNTS)';
     console.log(
       `| ${fmt(r.rows)} | ${r.scenario}${counts} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.rowsPerSecond)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.target === null ? '' : `≤ ${r.target}×`} | ${verdict} |`,
