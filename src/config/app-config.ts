@@ -57,6 +57,13 @@ export const WatchJobSchema = z.strictObject({
   archiveDir: z.string().min(1).optional().describe('Default <folder>/archive'),
   failedDir: z.string().min(1).optional().describe('Default <folder>/failed'),
   marker: MarkerConfigSchema.default({ enabled: false, suffix: '.done' }),
+  claimTimeoutSeconds: z
+    .number()
+    .min(1)
+    .default(600)
+    .describe(
+      'A claimed file whose instance stopped its heartbeat this long ago (it died) is taken over by another instance. Default 600',
+    ),
 });
 
 export const LoggingConfigSchema = z.strictObject({

@@ -20,6 +20,8 @@ import { createNameFilter } from '../watcher/name-filter.js';
 export async function recoverClaimedFiles(
   runtime: { job: WatchJob; processingDir: string; archiveDir: string },
   deps: { store: CustomerStore; logger: Logger; clock: Clock },
+  /** Only these processing/ names (the claims this instance just took over); default: all. */
+  only?: ReadonlySet<string>,
 ): Promise<ClaimedFile[]> {
   const { job, processingDir } = runtime;
   let names: string[];
@@ -34,6 +36,9 @@ export async function recoverClaimedFiles(
   const filter = createNameFilter({ patterns: [job.pattern].flat() });
   const toImport: ClaimedFile[] = [];
   for (const name of names) {
+    if (only !== undefined && !only.has(name)) {
+      continue;
+    }
     const parsed = parseClaimedName(name);
     // Several jobs may share one processing/ folder: each takes back the names its pattern matches.
     if (!parsed || filter.classify(parsed.originalName) !== 'data') {

@@ -16,7 +16,7 @@ import { ClaimError, claimFile, type ClaimedFile } from '../watcher/claim.js';
 import { createExchangeWatcher, type ExchangeWatcher, type StableFile } from '../watcher/exchange-watcher.js';
 import { backoffMs } from './backoff.js';
 import { ClaimRetries } from './claim-retries.js';
-import { recoverClaimedFiles } from './recovery.js';
+import { createClaimTakeover, type ClaimTakeover } from './claim-takeover.js';
 import { Releasers } from './releasers.js';
 
 /**
@@ -105,6 +105,8 @@ class WatchService implements Service {
   readonly done: Promise<void>;
   readonly #parserFor;
   readonly #instance: string;
+  /** Per job: the heartbeat on claims held, and the takeover of stale ones (claim-takeover.ts). */
+  readonly #takeovers = new Map<JobRuntime, ClaimTakeover>();
 
   readonly #options: ServiceOptions;
 
@@ -252,10 +254,23 @@ class WatchService implements Service {
 
   /** Files in processing/ from a crash: archived if their content was committed, imported otherwise. */
   async #recover(runtime: JobRuntime): Promise<void> {
-    const recovered = await recoverClaimedFiles(runtime, { store: this.#deps.store, logger: this.#logger, clock: this.#clock });
-    for (const claimed of recovered) {
-      this.#enqueue({ runtime, claimed, attempts: 0 });
-    }
+    const enqueue = (files: readonly ClaimedFile[]): void => {
+      for (const claimed of files) {
+        if (!this.#stopping) {
+          this.#enqueue({ runtime, claimed, attempts: 0 });
+        }
+      }
+    };
+    const takeover = createClaimTakeover(runtime, {
+      store: this.#deps.store,
+      logger: this.#logger,
+      clock: this.#clock,
+      instance: this.#instance,
+      onTaken: enqueue,
+    });
+    this.#takeovers.set(runtime, takeover);
+    this.#releasers.add(`claim takeover ${runtime.job.name}`, () => takeover.stop());
+    enqueue(await takeover.start());
   }
 
   #onStable(runtime: JobRuntime, file: StableFile): void {
@@ -371,6 +386,7 @@ class WatchService implements Service {
   }
 
   #enqueue(item: QueueItem): void {
+    this.#takeovers.get(item.runtime)?.hold(item.claimed.name);
     this.#queue.push(item);
     this.#logger.info('File queued', {
       event: 'file.queued',
@@ -499,6 +515,8 @@ class WatchService implements Service {
       // The file stays in processing/; the next start finishes it (archived if its run committed).
       log.error('Could not move the file out of processing/', { event: 'internal.error', code: ErrorCode.ARCHIVE_FAILED, error: coerceError(e) });
     }
+    // Moved, or left for a takeover once the claim goes stale: either way this run is done with it.
+    this.#takeovers.get(runtime)?.release(claimed.name);
     await this.#deps.notifier.notifyRun({ job: job.name, instance: this.#instance, file: claimed.originalName, outcome, gaveUp });
   }
 
