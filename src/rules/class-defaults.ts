@@ -1,0 +1,46 @@
+import type { FieldValue } from '../domain/customer.js';
+
+/**
+ * Customer class defaults (`customerClasses` in the app config): a class such as ECCUSTOMER gives
+ * values to the fields a row leaves empty or out — currency, payment terms, language, price
+ * group. A value the file gives is never overridden. The class is the row's own customerClass,
+ * else the job's or the format's default class.
+ */
+export type CustomerClasses = Readonly<Record<string, Readonly<Record<string, FieldValue>>>>;
+
+export interface ClassDefaultsResult {
+  fields: Readonly<Record<string, FieldValue>>;
+  /** The class the row belongs to but the config does not define (reported once per file). */
+  unknownClass: string | null;
+}
+
+export function applyClassDefaults(
+  fields: Readonly<Record<string, FieldValue>>,
+  classes: CustomerClasses,
+  defaultClass: string | undefined,
+): ClassDefaultsResult {
+  const own = fields['customerClass'];
+  const className = typeof own === 'string' && own.trim() !== '' ? own.trim() : defaultClass;
+  if (className === undefined) {
+    return { fields, unknownClass: null };
+  }
+  // hasOwn: a class named "constructor" must not find Object.prototype's.
+  const defaults = Object.hasOwn(classes, className) ? classes[className] : undefined;
+  if (defaults === undefined) {
+    return { fields, unknownClass: className };
+  }
+  let filled: Record<string, FieldValue> | null = null;
+  for (const [field, value] of Object.entries(defaults)) {
+    const current = fields[field];
+    if (current === undefined || current === null || current === '') {
+      filled ??= { ...fields };
+      filled[field] = value;
+    }
+  }
+  // A default class the row did not name is written too, so the stored customer says which class gave its values.
+  if (own === undefined || own === null || own === '') {
+    filled ??= { ...fields };
+    filled['customerClass'] = className;
+  }
+  return { fields: filled ?? fields, unknownClass: null };
+}
