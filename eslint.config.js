@@ -9,9 +9,10 @@
 //   watcher      → util, errors, logging, domain, config (types), watcher
 //   parse        → util, errors, logging, domain, formats (types), parse
 //   validate     → util, errors, logging, domain, formats (types), parse (types), validate
+//   rules        → util, errors, logging, domain, config (types), formats (types), rules
 //   store        → util, errors, logging, domain, config (types), store
 //   notify       → util, errors, logging, domain, config (types), notify
-//   pipeline     → util, errors, logging, domain, config (types), formats, parse, validate,
+//   pipeline     → util, errors, logging, domain, config (types), formats, parse, validate, rules,
 //                  store (contract only), notify (contract only), pipeline
 //   server       → everything above except store back-ends (create-store only)
 //   cli          → on top; never imported by the library
@@ -19,7 +20,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'parse', 'validate', 'store', 'notify', 'pipeline', 'server', 'cli'];
+const LAYERS = ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'parse', 'validate', 'rules', 'store', 'notify', 'pipeline', 'server', 'cli'];
 
 /** May-import table; `errors.ts` and `util/` are open to all. */
 const ALLOWED = {
@@ -32,9 +33,11 @@ const ALLOWED = {
   watcher: ['util', 'logging', 'domain', 'config', 'watcher'],
   parse: ['util', 'logging', 'domain', 'formats', 'parse'],
   validate: ['util', 'logging', 'domain', 'formats', 'parse', 'validate'],
+  // The row rules of an import (filters, type, class defaults, …): pure, fed by the pipeline.
+  rules: ['util', 'logging', 'domain', 'config', 'formats', 'rules'],
   store: ['util', 'logging', 'domain', 'config', 'store'],
   notify: ['util', 'logging', 'domain', 'config', 'notify'],
-  pipeline: ['util', 'logging', 'domain', 'config', 'formats', 'parse', 'validate', 'store', 'notify', 'pipeline'],
+  pipeline: ['util', 'logging', 'domain', 'config', 'formats', 'parse', 'validate', 'rules', 'store', 'notify', 'pipeline'],
   server: ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'store', 'notify', 'pipeline', 'server'],
   cli: LAYERS,
 };
@@ -46,6 +49,7 @@ const TYPE_ONLY = {
   parse: ['formats'],
   store: ['config'],
   notify: ['config'],
+  rules: ['config', 'formats'],
   pipeline: ['config'],
 };
 

@@ -25,6 +25,8 @@ export const ErrorCode = {
   DUPLICATE_RUN: 'DUPLICATE_RUN',
   /** A workbook needed more memory or time than its limits. */
   RESOURCE_LIMIT: 'RESOURCE_LIMIT',
+  /** A rebuild would deactivate more of its source's customers than allowed (a truncated export?). */
+  DEACTIVATION_LIMIT: 'DEACTIVATION_LIMIT',
   // File, transient: the file stays where it is and is tried again later.
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   FILE_BUSY: 'FILE_BUSY',

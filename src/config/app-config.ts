@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FieldValueSchema, IMPORTED_STATUSES, TargetFieldSchema } from '../domain/customer.js';
 import { IMPORT_MODES } from '../domain/file-outcome.js';
 
 /**
@@ -29,7 +30,34 @@ export const RetryConfigSchema = z.strictObject({
   maxRetries: z.number().int().min(0).default(5).describe('Tries after the first before giving up. Default 5'),
   initialIntervalMs: z.number().int().min(1).default(1000).describe('First back-off, in ms. Default 1000'),
   maxIntervalMs: z.number().int().min(1).default(60_000).describe('Back-off cap, in ms. Default 60000'),
+  runRetries: z
+    .number()
+    .int()
+    .min(0)
+    .default(2)
+    .describe(
+      'A run that hits a transient store error (busy SQLite, lost PostgreSQL connection) is tried again in-process this many times, with the same back-off, before the file is deferred (the service) or the import fails (the CLI). Default 2',
+    ),
 });
+
+/** A changed-since point: last-transfer, anytime, or a timestamp (see formats' `since`). */
+const SinceSettingSchema = z
+  .union([
+    z.enum(['last-transfer', 'anytime']),
+    z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?(Z|[+-]\d{2}:\d{2})?$/, 'a timestamp such as 2026-11-01T00:00'),
+  ])
+  .describe("changed-since point: last-transfer, anytime or a timestamp. Default: the format's, else last-transfer");
+
+/** Default values of one customer class, e.g. { currency: EUR, paymentTerms: 14D }. */
+export const CustomerClassSchema = z
+  .record(z.string(), FieldValueSchema)
+  .superRefine((values, ctx) => {
+    for (const field of Object.keys(values)) {
+      if (!TargetFieldSchema.safeParse(field).success) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `"${field}" is not a customer field or attributes.<name>` });
+      }
+    }
+  });
 
 export const MarkerConfigSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -57,6 +85,18 @@ export const WatchJobSchema = z.strictObject({
   archiveDir: z.string().min(1).optional().describe('Default <folder>/archive'),
   failedDir: z.string().min(1).optional().describe('Default <folder>/failed'),
   marker: MarkerConfigSchema.default({ enabled: false, suffix: '.done' }),
+  since: SinceSettingSchema.optional(),
+  newStatus: z
+    .enum(IMPORTED_STATUSES)
+    .optional()
+    .describe('Status of customers this job creates: active, or blocked (awaiting approval). Default: the config\'s newStatus'),
+  customerClass: z.string().min(1).optional().describe("Customer class for rows without one. Default: the format's"),
+  maxDeactivatePercent: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe("rebuild guard of this job, in percent. Default: the config's rebuild.maxDeactivatePercent"),
   claimTimeoutSeconds: z
     .number()
     .min(1)
@@ -116,7 +156,25 @@ export const AppConfigSchema = z
         maxFileBytes: z.number().int().min(1).default(100 * 1024 ** 2).describe('Default 100 MiB'),
       })
       .default({ maxHeapMb: 512, timeoutSeconds: 120, maxFileBytes: 100 * 1024 ** 2 }),
-    retry: RetryConfigSchema.default({ maxRetries: 5, initialIntervalMs: 1000, maxIntervalMs: 60_000 }),
+    retry: RetryConfigSchema.default({ maxRetries: 5, initialIntervalMs: 1000, maxIntervalMs: 60_000, runRetries: 2 }),
+    customerClasses: z
+      .record(z.string().min(1), CustomerClassSchema)
+      .default({})
+      .describe('Customer classes and the defaults they give fields a file leaves empty, e.g. { ECCUSTOMER: { currency: EUR } }'),
+    newStatus: z
+      .enum(IMPORTED_STATUSES)
+      .default('active')
+      .describe('Status of customers an import creates: active, or blocked (awaiting approval). Default active'),
+    rebuild: z
+      .strictObject({
+        maxDeactivatePercent: z
+          .number()
+          .min(0)
+          .max(100)
+          .default(10)
+          .describe("A rebuild that would deactivate more than this share of its source's active customers fails. Default 10"),
+      })
+      .default({ maxDeactivatePercent: 10 }),
     logging: LoggingConfigSchema.default({ level: 'info', dir: './logs', file: true, maxFiles: 14, json: false }),
     notify: z
       .strictObject({

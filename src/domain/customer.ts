@@ -90,7 +90,22 @@ export type CustomerRecord = z.infer<typeof CustomerRecordSchema>;
 /** A validated record with the line of the file it came from. */
 export interface StagedRecord extends CustomerRecord {
   line: number;
+  /**
+   * The customer type the import rules derived from this row. The store keeps the type of the
+   * first import and reports a different one as a type conflict; absent: the rule is off.
+   */
+  type?: CustomerType;
+  /** The status the ERP's blocked flag asks for; absent: the row says nothing about it. */
+  status?: ImportedStatus;
 }
+
+/** B2B (a company name or VAT number is present) or B2C; set at the first import, never changed. */
+export const CUSTOMER_TYPES = ['B2B', 'B2C'] as const;
+export type CustomerType = (typeof CUSTOMER_TYPES)[number];
+
+/** The statuses an import may give a customer (deactivation is the rebuild's business). */
+export const IMPORTED_STATUSES = ['active', 'blocked'] as const;
+export type ImportedStatus = (typeof IMPORTED_STATUSES)[number];
 
 /** What the store holds for a customer. */
 export interface StoredCustomer {
@@ -106,3 +121,8 @@ export interface StoredCustomer {
 
 export const CUSTOMER_STATUSES = ['active', 'blocked', 'deactivated'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
+  /** B2B or B2C, as set by the first import that derived one; null when never derived. */
+  type?: CustomerType | null;
+  /** When and by which (rebuild) run the customer was deactivated; null while it is not. */
+  deactivatedAt?: string | null;
+  deactivatedRunId?: number | null;

@@ -26,10 +26,29 @@ export interface ImportCounts {
   skipped: number;
   /** Rows with warnings that were still imported (e.g. duplicate keys). */
   warnings: number;
+  /** Rows left out by the format's filter or by a selection (--only-key / --only-email); not errors. */
+  filtered: number;
+  /** changed-since: rows whose last-modified value is at or before the point; not written. */
+  notChanged: number;
+  /** rebuild: customers of the source that were not in the file and were deactivated. */
+  deactivated: number;
+  /** Customers that were deactivated and came back in this file (also counted as updated). */
+  reactivated: number;
 }
 
 export function emptyCounts(): ImportCounts {
-  return { read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, warnings: 0 };
+  return {
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    warnings: 0,
+    filtered: 0,
+    notChanged: 0,
+    deactivated: 0,
+    reactivated: 0,
+  };
 }
 
 /** A changed field: what the store had, what the file brings. */
@@ -61,6 +80,8 @@ export interface FileOutcome {
   issues: RowIssue[];
   /** File-level remarks that did not stop the run (an optional column missing, a header twice, …). */
   notices: string[];
+  /** A selection (--only-key / --only-email): the asked-for keys or e-mails the file did not contain. */
+  notFound?: string[];
   /** Why the file was rejected or deferred. */
   error: AppError | null;
   /** For `duplicate`: the run that imported this content before. */

@@ -143,6 +143,92 @@ const CommonShape = {
   encoding: z.enum(ENCODINGS).default('utf-8').describe('Text encoding. A BOM is honoured. Default utf-8'),
   key: TargetFieldSchema.default('customerNo').describe('Field that identifies a customer. Default customerNo'),
   duplicateKeys: z
+/**
+ * Filters: conditions on mapped fields that decide which rows are imported. A condition names a
+ * field and exactly one operator; `all` / `any` combine conditions (and may nest). Rows that do
+ * not pass are counted `filtered`, not errors. Values are compared as text, case-sensitively.
+ */
+const FilterScalarSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+export const FILTER_OPERATORS = ['equals', 'notEquals', 'in', 'notIn', 'empty', 'notEmpty', 'matches'] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+export const FilterConditionSchema = z
+  .strictObject({
+    field: TargetFieldSchema.describe('Mapped field the condition looks at'),
+    equals: FilterScalarSchema.optional().describe('The value equals this'),
+    notEquals: FilterScalarSchema.optional().describe('The value is empty or differs from this'),
+    in: z.array(FilterScalarSchema).min(1).optional().describe('The value is one of these'),
+    notIn: z.array(FilterScalarSchema).min(1).optional().describe('The value is empty or none of these'),
+    empty: z.literal(true).optional().describe('The value is absent or empty'),
+    notEmpty: z.literal(true).optional().describe('The value is present and not empty'),
+    matches: z
+      .string()
+      .min(1)
+      .refine(isValidRegex, 'must be a valid JavaScript regular expression')
+      .optional()
+      .describe('The value matches this regular expression (JavaScript syntax, unanchored)'),
+  })
+  .refine((c) => FILTER_OPERATORS.filter((op) => c[op] !== undefined).length === 1, {
+    message: `give exactly one of ${FILTER_OPERATORS.join(', ')}`,
+  });
+export type FilterCondition = z.output<typeof FilterConditionSchema>;
+
+export type RowFilterDefinition = FilterCondition | { all: RowFilterDefinition[] } | { any: RowFilterDefinition[] };
+
+export const RowFilterSchema: z.ZodType<RowFilterDefinition> = z.lazy(() =>
+  z.union([
+    FilterConditionSchema,
+    z.strictObject({ all: z.array(RowFilterSchema).min(1).describe('Every one must hold') }),
+    z.strictObject({ any: z.array(RowFilterSchema).min(1).describe('At least one must hold') }),
+  ]),
+);
+
+/** changed-since: `last-transfer`, `anytime`, or a timestamp such as 2026-11-01T00:00 (offset optional). */
+export const SINCE_KEYWORDS = ['last-transfer', 'anytime'] as const;
+export const SINCE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?)?(Z|[+-]\d{2}:\d{2})?$/;
+export const SincePointSchema = z
+  .union([z.enum(SINCE_KEYWORDS), z.string().regex(SINCE_TIMESTAMP, 'a timestamp such as 2026-11-01T00:00 or 2026-11-01T00:00:00+01:00')])
+  .describe('changed-since point: last-transfer, anytime, or a timestamp (without offset: the time zone of the format)');
+export type SincePoint = z.output<typeof SincePointSchema>;
+
+/** Import rules a format carries (modes and statuses are the job's business). */
+const RulesShape = {
+  filter: RowFilterSchema.optional().describe(
+    'Which rows are imported: a condition { field, equals|notEquals|in|notIn|empty|notEmpty|matches } or { all: [...] } / { any: [...] }',
+  ),
+  lastModifiedField: TargetFieldSchema.default('lastModified').describe(
+    'Field with the last-modified time of a row, for the changed-since mode. Default lastModified',
+  ),
+  since: SincePointSchema.optional().describe('Default changed-since point of this format. Default last-transfer'),
+  customerType: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        b2bFields: z
+          .array(TargetFieldSchema)
+          .min(1)
+          .default(['company', 'vatId'])
+          .describe('A value in any of these makes the customer B2B. Default [company, vatId]'),
+      }),
+    ])
+    .default({ b2bFields: ['company', 'vatId'] })
+    .describe('Derive the customer type (B2B/B2C) at the first import; false = off. Default on'),
+  blockedField: z
+    .union([TargetFieldSchema, z.literal(false)])
+    .default('blocked')
+    .describe("Boolean field with the ERP's blocked flag; it sets the status on every import. false = off. Default blocked"),
+  customerClass: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Customer class (of the config\'s customerClasses) for rows whose customerClass field is empty'),
+  nameFallback: z
+    .boolean()
+    .default(true)
+    .describe('Empty firstName and lastName are taken from name (first word / the rest). Default true'),
+};
+
     .enum(['last-wins', 'first-wins', 'error'])
     .default('last-wins')
     .describe(
@@ -191,6 +277,7 @@ export const DelimitedFormatSchema = z.strictObject({
   escape: singleChar.default('"').describe('Escape character inside quotes. Default " (doubled quotes)'),
   header: z.boolean().default(true).describe('The first line (after skipLines) is a header. Default true'),
   columns: z.array(TableColumnSchema).min(1),
+  ...RulesShape,
 });
 
 export const FixedWidthFormatSchema = z.strictObject({

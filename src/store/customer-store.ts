@@ -1,4 +1,4 @@
-import type { CustomerStatus, FieldValue, StagedRecord, StoredCustomer } from '../domain/customer.js';
+import type { CustomerStatus, CustomerType, FieldValue, ImportedStatus, StagedRecord, StoredCustomer } from '../domain/customer.js';
 import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { ErrorCode, isAppError } from '../errors.js';
@@ -43,6 +43,41 @@ export interface BatchResult {
   changes: RecordChange[];
 }
 
+  /** Deactivated customers that came back with this batch (also counted in `updated`). */
+  reactivated?: number;
+  /** Rows whose derived type differs from the stored one (the stored type was kept). */
+  typeConflicts?: TypeConflict[];
+}
+
+/** A row that would have changed the customer type set at the first import. */
+export interface TypeConflict {
+  key: string;
+  line: number;
+  stored: CustomerType;
+  incoming: CustomerType;
+}
+
+/** What `ImportSession.deactivateMissing` is asked to do (rebuild mode). */
+export interface DeactivateMissingRequest {
+  /** Keys that are in the file but were not applied (rows skipped as invalid): they stay as they are. */
+  keep: readonly string[];
+  /**
+   * The guard: the largest share (0–100 %) of the source's not-deactivated customers that may be
+   * deactivated. Above it nothing is deactivated and `refused` is true.
+   */
+  maxPercent: number;
+  /** History note of each deactivation, e.g. "not in file of run 12 (rebuild)". */
+  note: string;
+}
+
+export interface DeactivateMissingResult {
+  /** Not-deactivated customers of the run's source (after this run's rows were applied). */
+  active: number;
+  /** How many of them are not in the file. */
+  missing: number;
+  /** How many were deactivated: `missing`, or 0 when refused. */
+  deactivated: number;
+  refused: boolean;
 export interface RunError {
   code: string;
   message: string;
@@ -52,6 +87,11 @@ export interface RunSummary {
   counts: ImportCounts;
   issues: RowIssue[];
   error: RunError | null;
+  /**
+   * The newest last-modified value of the file's rows (an ISO instant as stored), kept with the
+   * run so the next `changed-since` run of the source can start there. Absent or null: none.
+   */
+  lastModifiedMax?: string | null;
   finishedAt: string;
   durationMs: number;
 }
@@ -59,10 +99,22 @@ export interface RunSummary {
 export interface ImportSession {
   /** Null for dry runs: they record nothing. */
   readonly runId: number | null;
-  /** Upserts a batch inside the run's transaction. Unchanged records are not rewritten. */
+  /**
+   * Upserts a batch inside the run's transaction. Unchanged records are not rewritten. A new
+   * customer gets the record's `status` if it asks for `blocked`, else the session's
+   * `newStatus`; an existing one takes the record's `status` when given, and a deactivated one
+   * that comes back is reactivated (history `reactivated`). The `type` of the first import is kept.
+   * In `rebuild` mode the session remembers every key it was given, for `deactivateMissing`.
+   */
   applyBatch(records: readonly StagedRecord[]): Promise<BatchResult>;
   /**
    * Marks the run succeeded and commits it together with its data. Throws
+  /**
+   * rebuild: deactivates (never deletes) every customer of the run's source that is not
+   * deactivated and was neither applied in this session nor listed in `keep`, with history
+   * entries; unless that would be more than `maxPercent` of them (then nothing happens).
+   */
+  deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult>;
    * AppError('DUPLICATE_RUN') via `isDuplicateRunError` when another run committed the same
    * content first (the database-side claim); the data is then rolled back.
    */
@@ -92,6 +144,8 @@ export interface RunRecord {
 
 export interface RunDetail extends RunRecord {
   issues: RowIssue[];
+  /** See RunSummary.lastModifiedMax. */
+  lastModifiedMax?: string | null;
 }
 
 export interface HistoryEntry {
@@ -153,6 +207,8 @@ export interface CustomerStore {
   /** The committed run that imported this content, if any (the exactly-once check). */
   findSucceededRunBySha(sha256: string): Promise<RunRecord | null>;
   beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession>;
+  /** Status of customers this run creates (unless their row asks for `blocked`). Default active. */
+  newStatus?: ImportedStatus;
   /** Records that a dropped file duplicated an earlier run's content; returns the new run id. */
   recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number>;
   /** Records a run that was rejected before its data transaction began (e.g. unreadable file). */
@@ -183,3 +239,8 @@ export interface CustomerStore {
 export function isDuplicateRunError(e: unknown): e is AppError {
   return isAppError(e) && e.code === ErrorCode.DUPLICATE_RUN;
 }
+  /**
+   * changed-since `last-transfer`: the newest last-modified value recorded by the latest
+   * succeeded run of this source that recorded one; null when there is none.
+   */
+  findLastTransfer(source: string): Promise<string | null>;

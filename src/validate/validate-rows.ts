@@ -41,6 +41,8 @@ export interface RowValidationResult {
   /** Every cell was empty: skip the row silently and do not count it as read. */
   blank: boolean;
 }
+  /** For a row with errors: its key, when the key itself could be read. */
+  key?: string;
 
 export interface RowValidator {
   validate(row: RawRow): RowValidationResult;
@@ -70,7 +72,7 @@ export function createRowValidator(
   const coerceOptions = { defaultTimeZone: options.defaultTimeZone };
   const plans: FieldPlan[] = binding.columns.map(({ column, index, label }) => {
     const coerce = createCellCoercer(column, format, coerceOptions);
-    const isKey = column.field === format.key;
+    const isKey = keyFields.includes(column.field);
     let onEmpty: EmptyAction = KEEP;
     const policy = column.empty ?? format.emptyCells;
     if (isKey) {
@@ -91,7 +93,8 @@ export function createRowValidator(
   });
   const attributes = binding.attributes;
   const clearAttributes = format.emptyCells === 'clear';
-  const keyPlan = plans.find((p) => p.field === format.key);
+  const keyPlans = keyFields.map((field) => plans.find((p) => p.field === field));
+  const keyLabel = keyFields.join(' + ');
   const cellRef = options.cellRef;
   const sheet = options.sheet;
 
@@ -161,16 +164,17 @@ export function createRowValidator(
       if (key === '' && !failed) {
         issues.push({
           line: row.line,
-          column: keyPlan?.label ?? null,
+          column: emptyPart?.label ?? null,
           value: null,
           code: 'KEY_MISSING',
-          message: `The key (${format.key}) is empty; a row without a key cannot be imported`,
+          message: `The key (${keyLabel}) is empty; a row without a key cannot be imported`,
           severity: 'error',
         });
         failed = true;
       }
       if (failed) {
-        return { record: null, issues, blank: false };
+        // The key of a skipped row, when it could be read: a rebuild must not deactivate that customer.
+        return key === '' ? { record: null, issues, blank: false } : { record: null, issues, blank: false, key };
       }
       return { record: { key, fields, line: row.line }, issues, blank: false };
     },
