@@ -12,6 +12,7 @@ import type {
   FileStateEntry,
   ImportSession,
   ListCustomersQuery,
+  HistoryEntry,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -118,12 +119,20 @@ export class PostgresCustomerStore implements CustomerStore {
       meta,
       dryRun: options.dryRun,
       force: options.force,
+  async findLastTransfer(source: string): Promise<string | null> {
+    const { rows } = await this.#query<{ last_modified_max: string }>('look up the last transfer', this.#sql.findLastTransfer, [
+      source,
+    ]);
+    return rows[0]?.last_modified_max ?? null;
+  }
+
     });
     this.#sessions.add(session);
     return session;
   }
 
   async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
+      newStatus: options.newStatus ?? 'active',
     this.#assertOpen();
     try {
       return await insertRun(this.#pool, this.#sql, {

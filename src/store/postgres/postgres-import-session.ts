@@ -2,7 +2,17 @@ import type pg from 'pg';
 import { emptyCounts } from '../../domain/file-outcome.js';
 import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { BatchResult, ImportSession, RunMeta, RunSummary, StagedRecord } from '../customer-store.js';
+import type { CustomerType, ImportedStatus } from '../../domain/customer.js';
+import type {
+  BatchResult,
+  DeactivateMissingRequest,
+  DeactivateMissingResult,
+  ImportSession,
+  RunMeta,
+  RunSummary,
+  StagedRecord,
+  TypeConflict,
+} from '../customer-store.js';
 import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
 import { toFieldChanges } from './postgres-rows.js';
 import type { StoredChange } from './postgres-rows.js';
@@ -32,6 +42,8 @@ export interface SessionOptions {
 /** The partial unique index on runs that is the database-side exactly-once claim. */
 const CLAIM_INDEX = 'runs_claim_sha256_key';
 
+  /** Status of customers this run creates (unless their row asks for `blocked`). */
+  newStatus: ImportedStatus;
 /**
  * `open`: the data transaction is running. `rolled-back`: it is gone (an error, a lost
  * connection), only `fail` may follow, to record the run. `done`: nothing may follow.
@@ -47,6 +59,8 @@ interface UpsertRoundRow {
 
 /**
  * One import run on its own pooled connection: the run row is inserted and committed on its own
+  reactivated: number;
+  conflicts: { key: string; line: number; stored: CustomerType; incoming: CustomerType }[];
  * first (a crash leaves a `running` trace), then BEGIN opens the data transaction that every
  * `applyBatch` writes into and `commit` ends, together with the run record.
  *
@@ -68,6 +82,10 @@ export class PostgresImportSession implements ImportSession {
   #lost: Error | null = null;
   #stagingCreated = false;
   #state: SessionState = 'open';
+  readonly #newStatus: ImportedStatus;
+  /** rebuild: every staged key also goes into the present-keys TEMP table, for deactivateMissing. */
+  readonly #trackKeys: boolean;
+  #presentCreated = false;
   readonly #onClientError = (e: Error): void => {
     this.#lost ??= e;
   };
@@ -83,6 +101,8 @@ export class PostgresImportSession implements ImportSession {
 
   /** Inserts the `running` run (unless dry), then opens the data transaction. */
   static async begin(host: SessionHost, options: SessionOptions): Promise<PostgresImportSession> {
+    this.#newStatus = options.newStatus;
+    this.#trackKeys = options.meta.mode === 'rebuild';
     const what = `begin the import of '${options.meta.file}'`;
     let client: pg.PoolClient;
     try {
@@ -131,13 +151,19 @@ export class PostgresImportSession implements ImportSession {
         const { rows } = await client.query<UpsertRoundRow>(this.#host.sql.upsertRound, [
           round,
           this.#meta.source,
+      if (this.#trackKeys) {
+        await this.#ensurePresent(client);
+        await client.query(this.#host.sql.addStagedPresent);
+      }
           at,
+      const conflicts: TypeConflict[] = [];
           this.runId,
         ]);
         const row = rows[0];
         if (row === undefined) {
           throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
         }
+          this.#newStatus,
         result.inserted += row.inserted;
         result.updated += row.updated;
         result.unchanged += row.total - row.inserted - row.updated;
@@ -146,8 +172,13 @@ export class PostgresImportSession implements ImportSession {
     } catch (e) {
       // Half a batch may be in the transaction now; nothing of this run may be committed any more.
       await this.#rollbackQuietly();
+        result.reactivated = (result.reactivated ?? 0) + row.reactivated;
+        conflicts.push(...row.conflicts);
       this.#state = 'rolled-back';
       throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
+      if (conflicts.length > 0) {
+        result.typeConflicts = conflicts;
+      }
     }
     // Rounds were applied one after another; callers expect the changes in batch order.
     changes.sort((a, b) => a.seq - b.seq);

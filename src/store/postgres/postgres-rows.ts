@@ -1,4 +1,4 @@
-import type { CustomerStatus, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type { CustomerStatus, CustomerType, FieldValue, StoredCustomer } from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
 import type { RowIssue } from '../../domain/row-issue.js';
 import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
@@ -29,6 +29,11 @@ export interface RunRow {
   unchanged: number;
   skipped: number;
   warnings: number;
+  filtered: number;
+  not_changed: number;
+  deactivated: number;
+  reactivated: number;
+  last_modified_max: string | null;
   error_code: string | null;
   error_message: string | null;
   duplicate_of_run_id: BigintColumn | null;
@@ -59,6 +64,9 @@ export interface CustomerRow {
   updated_run_id: BigintColumn | null;
 }
 
+  type: string | null;
+  deactivated_at: Date | null;
+  deactivated_run_id: BigintColumn | null;
 /** History changes are stored as jsonb, where an `undefined` side is simply left out. */
 export interface StoredChange {
   field: string;
@@ -123,7 +131,12 @@ export function toRunRecord(row: RunRow): RunRecord {
       warnings: row.warnings,
     },
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+      filtered: row.filtered,
+      notChanged: row.not_changed,
+      deactivated: row.deactivated,
+      reactivated: row.reactivated,
     duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
+    lastModifiedMax: row.last_modified_max,
     startedAt: iso(row.started_at),
     finishedAt: row.finished_at === null ? null : iso(row.finished_at),
     durationMs: numOrNull(row.duration_ms),
@@ -158,6 +171,9 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
   };
 }
 
+    type: row.type as CustomerType | null,
+    deactivatedAt: row.deactivated_at === null ? null : iso(row.deactivated_at),
+    deactivatedRunId: numOrNull(row.deactivated_run_id),
 /** `{ field, old?, new? }` as stored, to the contract's shape with explicit `undefined` sides. */
 export function toFieldChanges(changes: readonly StoredChange[]): HistoryEntry['changes'] {
   return changes.map((c) => ({ field: c.field, old: c.old, new: c.new }));

@@ -39,6 +39,11 @@ export async function insertRun(
     meta.startedAt,
     summary?.finishedAt ?? null,
     summary === null ? null : Math.round(summary.durationMs),
+    counts?.filtered ?? 0,
+    counts?.notChanged ?? 0,
+    counts?.deactivated ?? 0,
+    counts?.reactivated ?? 0,
+    summary?.lastModifiedMax ?? null,
   ]);
   return Number(result.rows[0]?.id);
 }
@@ -68,6 +73,12 @@ export function finishRunParams(
     overrides.duplicateOfRunId ?? null,
     summary.finishedAt,
     Math.round(summary.durationMs),
+    counts.filtered,
+    counts.notChanged,
+    written ?? counts.deactivated,
+    written ?? counts.reactivated,
+    // Only a committed run's point counts for the next changed-since run; a failed one keeps none.
+    status === 'succeeded' ? (summary.lastModifiedMax ?? null) : null,
   ];
 }
 

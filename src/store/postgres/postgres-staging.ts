@@ -58,7 +58,9 @@ export function stageBatch(records: readonly StagedRecord[]): StagedBatch {
     }
     lines.push(
       // contentHash of this very text is recordRowHash(record.fields), without serializing twice.
-      `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${contentHash(fieldsJson)}\n`,
+      `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${contentHash(fieldsJson)}` +
+        // type and the blocked flag's status are fixed words; \N is COPY's NULL.
+        `\t${record.type ?? '\\N'}\t${record.status ?? '\\N'}\n`,
     );
   });
   return { text: lines.join(''), rounds };

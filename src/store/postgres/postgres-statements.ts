@@ -10,7 +10,10 @@ import { SEARCH_FIELDS } from '../record-diff.js';
 export const STAGING_TABLE = 'pg_temp.customer_import_staging';
 
 /** Columns of the staging table, in COPY order. */
-export const STAGING_COLUMNS = ['round', 'seq', 'line', 'key', 'fields', 'row_hash'] as const;
+export const STAGING_COLUMNS = ['round', 'seq', 'line', 'key', 'fields', 'row_hash', 'type', 'flag'] as const;
+
+/** The TEMP table of a rebuild's keys (the file's customers); dropped when the run's transaction ends. */
+export const PRESENT_TABLE = 'pg_temp.customer_import_present';
 
 export interface PostgresStatements {
   /** Qualified table names, for the queries built per call. */
@@ -58,7 +61,9 @@ export function postgresStatements(s: string): PostgresStatements {
         line integer NOT NULL,
         key text COLLATE "C" NOT NULL,
         fields jsonb NOT NULL,
-        row_hash text NOT NULL
+        row_hash text NOT NULL,
+        type text,
+        flag text
       ) ON COMMIT DROP`,
     truncateStaging: `TRUNCATE ${STAGING_TABLE}`,
     copyStaging: `COPY ${STAGING_TABLE} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`,
@@ -78,7 +83,7 @@ export function postgresStatements(s: string): PostgresStatements {
     // - history: one row per written customer (not for dry runs).
     upsertRound: `
       WITH locked AS (
-        SELECT c.key, c.data, c.row_hash
+        SELECT c.key, c.data, c.row_hash, c.status, c.type
         FROM ${s}.customers c
         WHERE c.key IN (SELECT st.key FROM ${STAGING_TABLE} st WHERE st.round = $1::int)
         ORDER BY c.key
@@ -97,7 +102,9 @@ export function postgresStatements(s: string): PostgresStatements {
         WHERE st.round = $1::int
       ),
       changed AS (
-        SELECT p.seq, p.line, p.key, p.row_hash, p.new_data,
+        SELECT p.seq, p.line, p.key, p.row_hash, p.new_data, p.new_status, p.new_type,
+               (p.old_status = 'deactivated' AND p.new_status <> 'deactivated') AS reactivated,
+               CASE WHEN p.type_conflict THEN 'type change ' || p.old_type || '→' || p.in_type || ' ignored' END AS note,
                (SELECT coalesce(
                          jsonb_agg(
                            jsonb_strip_nulls(jsonb_build_object(
@@ -107,22 +114,32 @@ export function postgresStatements(s: string): PostgresStatements {
                 FROM (SELECT jsonb_object_keys(coalesce(p.old_data, '{}'::jsonb)) AS field
                       UNION
                       SELECT jsonb_object_keys(p.new_data)) f
-                WHERE (p.old_data -> f.field) IS DISTINCT FROM (p.new_data -> f.field)) AS changes
+                WHERE (p.old_data -> f.field) IS DISTINCT FROM (p.new_data -> f.field))
+               -- a status change follows the data changes (a new customer's status is no change)
+               || CASE WHEN p.existed AND p.old_status <> p.new_status
+                       THEN jsonb_build_array(jsonb_build_object('field', 'status', 'old', p.old_status, 'new', p.new_status))
+                       ELSE '[]'::jsonb END AS changes
         FROM planned p
-        WHERE NOT p.existed OR p.new_data <> p.old_data
+        WHERE NOT p.existed OR p.new_data <> p.old_data OR p.new_status <> p.old_status
+           OR p.new_type IS DISTINCT FROM p.old_type
       ),
       written AS (
         INSERT INTO ${s}.customers AS c
-          (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
+          (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
+           status, type)
         SELECT ch.key, ch.new_data, ${dataHash('ch.new_data')}, ch.row_hash, ${searchText('ch.key', 'ch.new_data')},
-               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint
+               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint, ch.new_status, ch.new_type
         FROM changed ch
         ORDER BY ch.key
         ON CONFLICT (key) DO UPDATE SET
           data = excluded.data, content_hash = excluded.content_hash, row_hash = excluded.row_hash,
           search_text = excluded.search_text, source = excluded.source,
-          updated_at = excluded.updated_at, updated_run_id = excluded.updated_run_id
-        WHERE c.data IS DISTINCT FROM excluded.data
+          updated_at = excluded.updated_at, updated_run_id = excluded.updated_run_id,
+          status = excluded.status, type = excluded.type,
+          deactivated_at = CASE WHEN excluded.status = 'deactivated' THEN c.deactivated_at END,
+          deactivated_run_id = CASE WHEN excluded.status = 'deactivated' THEN c.deactivated_run_id END
+        WHERE c.data IS DISTINCT FROM excluded.data OR c.status IS DISTINCT FROM excluded.status
+           OR c.type IS DISTINCT FROM excluded.type
         RETURNING c.key, (c.xmax = 0) AS inserted
       ),
       refreshed AS (
@@ -132,8 +149,9 @@ export function postgresStatements(s: string): PostgresStatements {
       ),
       history AS (
         INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
-        SELECT $4::bigint, ch.key, CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END, ch.changes, ch.line,
-               $3::timestamptz, NULL
+        SELECT $4::bigint, ch.key,
+               CASE WHEN w.inserted THEN 'inserted' WHEN ch.reactivated THEN 'reactivated' ELSE 'updated' END,
+               ch.changes, ch.line, $3::timestamptz, ch.note
         FROM changed ch
         JOIN written w ON w.key = ch.key
         WHERE $4::bigint IS NOT NULL
@@ -156,18 +174,30 @@ export function postgresStatements(s: string): PostgresStatements {
     insertRun: `INSERT INTO ${s}.runs
         (file, sha256, size_bytes, format, mode, job, source, instance, status,
          read, inserted, updated, unchanged, skipped, warnings, error_code, error_message,
-         duplicate_of_run_id, started_at, finished_at, duration_ms)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         duplicate_of_run_id, started_at, finished_at, duration_ms,
+         filtered, not_changed, deactivated, reactivated, last_modified_max)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+              $22, $23, $24, $25, $26)
       RETURNING id`,
     finishRun: `UPDATE ${s}.runs
         SET status = $2, claim_sha256 = $3, read = $4, inserted = $5, updated = $6, unchanged = $7,
             skipped = $8, warnings = $9, error_code = $10, error_message = $11, duplicate_of_run_id = $12,
-            finished_at = $13, duration_ms = $14
+            finished_at = $13, duration_ms = $14,
+            filtered = $15, not_changed = $16, deactivated = $17, reactivated = $18, last_modified_max = $19
       WHERE id = $1`,
     failRun: `UPDATE ${s}.runs
         SET status = $2, claim_sha256 = $3, read = $4, inserted = $5, updated = $6, unchanged = $7,
             skipped = $8, warnings = $9, error_code = $10, error_message = $11, duplicate_of_run_id = $12,
-            finished_at = $13, duration_ms = $14
+        (SELECT count(*) FROM changed ch JOIN written w ON w.key = ch.key WHERE ch.reactivated AND NOT w.inserted)::int
+          AS reactivated,
+        (SELECT coalesce(
+                  jsonb_agg(
+                    jsonb_build_object('key', p.key, 'line', p.line, 'stored', p.old_type, 'incoming', p.in_type)
+                    ORDER BY p.seq),
+                  '[]'::jsonb)
+         FROM planned p WHERE p.type_conflict) AS conflicts,
+            finished_at = $13, duration_ms = $14,
+            filtered = $15, not_changed = $16, deactivated = $17, reactivated = $18, last_modified_max = $19
       WHERE id = $1 AND status = 'running'`,
     // Set-based: the issues arrive as one array per column.
     insertIssues: `INSERT INTO ${s}.run_issues (run_id, seq, line, column_name, value, code, message, severity, cell)

@@ -14,6 +14,7 @@ import type {
   FileStateEntry,
   ImportSession,
   ListCustomersQuery,
+  HistoryEntry,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -120,6 +121,10 @@ export class SqliteCustomerStore implements CustomerStore {
     let runId: number | null = null;
     try {
       if (!options.dryRun) {
+  async findLastTransfer(source: string): Promise<string | null> {
+    return this.#read('look up the last transfer', () => this.#statements.findLastTransfer.get(source)?.last_modified_max ?? null);
+  }
+
         // Committed on its own, before the data transaction: a crash leaves a `running` trace.
         runId = insertRun(this.#statements, { id: null, meta, status: 'running', duplicateOfRunId: null, summary: null });
       }
@@ -135,7 +140,13 @@ export class SqliteCustomerStore implements CustomerStore {
     const ended = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const session = new SqliteImportSession(this.#host, { runId, meta, dryRun: options.dryRun, force: options.force });
+    const session = new SqliteImportSession(this.#host, {
+      runId,
+      meta,
+      dryRun: options.dryRun,
+      force: options.force,
+      newStatus: options.newStatus ?? 'active',
+    });
     this.#session = { session, ended, release };
     this.#sideWrites = [];
     return session;

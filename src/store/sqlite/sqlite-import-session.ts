@@ -1,7 +1,17 @@
 import type { Database } from 'better-sqlite3';
 import { AppError, ErrorCode } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { BatchResult, ImportSession, RunMeta, RunSummary, StagedRecord } from '../customer-store.js';
+import type { CustomerStatus, CustomerType, ImportedStatus } from '../../domain/customer.js';
+import type {
+  BatchResult,
+  DeactivateMissingRequest,
+  DeactivateMissingResult,
+  ImportSession,
+  RunMeta,
+  RunSummary,
+  StagedRecord,
+} from '../customer-store.js';
+import { planStatus, planType, statusChange, typeChangeIgnoredNote } from '../customer-state.js';
 import { customerSearchText, planUpsert } from '../record-diff.js';
 import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
 import type { SqliteStatements } from './sqlite-statements.js';
@@ -32,6 +42,8 @@ export interface SessionOptions {
 /**
  * `open`: the data transaction is running. `rolled-back`: it is gone (an error), only `fail`
  * may follow, to record the run. `done`: committed or failed; nothing may follow.
+  /** Status of customers this run creates (unless their row asks for `blocked`). */
+  newStatus: ImportedStatus;
  */
 type SessionState = 'open' | 'rolled-back' | 'done';
 
@@ -50,6 +62,10 @@ export class SqliteImportSession implements ImportSession {
   constructor(host: SessionHost, options: SessionOptions) {
     this.#host = host;
     this.runId = options.runId;
+  readonly #newStatus: ImportedStatus;
+  /** rebuild: the keys applied so far go into temp.present_keys, for deactivateMissing. */
+  readonly #trackKeys: boolean;
+  #keysCleared = false;
     this.#meta = options.meta;
     this.#force = options.force;
   }
@@ -57,6 +73,8 @@ export class SqliteImportSession implements ImportSession {
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
     this.#assertState('open', 'apply a batch');
     const { db, statements: st } = this.#host;
+    this.#newStatus = options.newStatus;
+    this.#trackKeys = options.meta.mode === 'rebuild';
     const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
     try {
       // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR). Writing on
@@ -74,8 +92,22 @@ export class SqliteImportSession implements ImportSession {
         const plan = planUpsert(
           stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
           record.fields,
+      this.#rememberKeys(records);
         );
-        if (plan.action === 'unchanged') {
+        const storedStatus = stored?.status as CustomerStatus | undefined;
+        const status = planStatus(storedStatus, record.status, this.#newStatus);
+        const typePlan = planType(stored === undefined ? undefined : (stored.type as CustomerType | null), record.type);
+        if (typePlan.conflict && stored?.type && record.type) {
+          (result.typeConflicts ??= []).push({
+            key: record.key,
+            line: record.line,
+            stored: stored.type as CustomerType,
+            incoming: record.type,
+          });
+        }
+        const stateChanged =
+          stored !== undefined && (status !== storedStatus || typePlan.type !== (stored.type as CustomerType | null));
+        if (plan.action === 'unchanged' && !stateChanged) {
           // Remember this row's hash, so the next import of the same row takes the fast path.
           if (plan.refreshRowHash) {
             st.refreshRowHash.run(plan.rowHash, record.key);
@@ -83,30 +115,47 @@ export class SqliteImportSession implements ImportSession {
           result.unchanged++;
           continue;
         }
-        const params = {
-          key: record.key,
-          data: plan.dataJson,
-          contentHash: plan.contentHash,
-          rowHash: plan.rowHash,
-          searchText: customerSearchText(record.key, plan.data),
-          source: this.#meta.source,
-          at,
-          runId,
-        };
-        const operation = plan.action === 'insert' ? 'inserted' : 'updated';
-        if (operation === 'inserted') {
-          st.insertCustomer.run(params);
+        const base = { key: record.key, source: this.#meta.source, at, runId, status, type: typePlan.type };
+        let dataChanges: BatchResult['changes'][number]['changes'] = [];
+        if (plan.action === 'unchanged') {
+          st.updateCustomerState.run({ ...base, rowHash: plan.rowHash });
+        } else {
+          const params = {
+            ...base,
+            data: plan.dataJson,
+            contentHash: plan.contentHash,
+            rowHash: plan.rowHash,
+            searchText: customerSearchText(record.key, plan.data),
+          };
+          if (plan.action === 'insert') {
+            st.insertCustomer.run(params);
+          } else {
+            st.updateCustomer.run(params);
+          }
+          dataChanges = plan.changes;
+        }
+        const inserted = stored === undefined;
+        const reactivated = storedStatus === 'deactivated' && status !== 'deactivated';
+        if (inserted) {
           result.inserted++;
         } else {
-          st.updateCustomer.run(params);
           result.updated++;
         }
         // Dry runs have no run to point at, and their writes are rolled back anyway.
         if (runId !== null) {
-          const changesJson = JSON.stringify(plan.changes);
-          st.insertHistory.run(runId, record.key, operation, changesJson, record.line, at, null);
+          const operation = inserted ? 'inserted' : reactivated ? 'reactivated' : 'updated';
+          st.insertHistory.run(runId, record.key, operation, JSON.stringify(changes), record.line, at, note);
         }
-        result.changes.push({ key: record.key, line: record.line, operation, changes: plan.changes });
+        if (reactivated) {
+          result.reactivated = (result.reactivated ?? 0) + 1;
+        }
+        // Status changes follow the data changes; a new customer's status is no change.
+        const changes = inserted ? dataChanges : [...dataChanges, ...statusChange(storedStatus ?? status, status)];
+        const note =
+          typePlan.conflict && stored?.type && record.type
+            ? typeChangeIgnoredNote(stored.type as CustomerType, record.type)
+            : null;
+        result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
       }
     } catch (e) {
       // Half a batch is in the transaction now; nothing of this run may be committed any more.
@@ -245,3 +294,22 @@ export class SqliteImportSession implements ImportSession {
     return new Date(this.#host.clock.now()).toISOString();
   }
 }
+  /** rebuild: notes the batch's keys as present in the file (rolled back with the run). */
+  #rememberKeys(records: readonly StagedRecord[]): void {
+    if (!this.#trackKeys) {
+      return;
+    }
+    this.#clearKeysOnce();
+    for (const record of records) {
+      this.#host.statements.addPresentKey.run(record.key);
+    }
+  }
+
+  /** The TEMP table outlives sessions on the connection; each rebuild starts it empty. */
+  #clearKeysOnce(): void {
+    if (!this.#keysCleared) {
+      this.#host.statements.clearPresentKeys.run();
+      this.#keysCleared = true;
+    }
+  }
+

@@ -1,4 +1,4 @@
-import type { CustomerStatus, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type { CustomerStatus, CustomerType, FieldValue, StoredCustomer } from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
 import type { RowIssue } from '../../domain/row-issue.js';
 import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
@@ -25,6 +25,11 @@ export interface RunRow {
   unchanged: number;
   skipped: number;
   warnings: number;
+  filtered: number;
+  not_changed: number;
+  deactivated: number;
+  reactivated: number;
+  last_modified_max: string | null;
   error_code: string | null;
   error_message: string | null;
   duplicate_of_run_id: number | null;
@@ -60,6 +65,9 @@ export interface CustomerRow {
   updated_run_id: number | null;
 }
 
+  type: string | null;
+  deactivated_at: string | null;
+  deactivated_run_id: number | null;
 /** The columns an upsert needs to decide; `data` is parsed only when the row hash differs. */
 export interface CustomerStateRow {
   data: string;
@@ -67,6 +75,8 @@ export interface CustomerStateRow {
   row_hash: string | null;
 }
 
+  status: string;
+  type: string | null;
 export interface HistoryRow {
   id: number;
   run_id: number;
@@ -113,7 +123,12 @@ export function toRunRecord(row: RunRow): RunRecord {
       warnings: row.warnings,
     },
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+      filtered: row.filtered,
+      notChanged: row.not_changed,
+      deactivated: row.deactivated,
+      reactivated: row.reactivated,
     duplicateOfRunId: row.duplicate_of_run_id,
+    lastModifiedMax: row.last_modified_max,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
@@ -148,6 +163,9 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
   };
 }
 
+    type: row.type as CustomerType | null,
+    deactivatedAt: row.deactivated_at,
+    deactivatedRunId: row.deactivated_run_id,
 /** History changes are stored as JSON, where an `undefined` side is simply left out. */
 interface StoredChange {
   field: string;

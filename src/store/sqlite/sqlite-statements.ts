@@ -25,6 +25,11 @@ export interface InsertRunParams {
   unchanged: number;
   skipped: number;
   warnings: number;
+  filtered: number;
+  notChanged: number;
+  deactivated: number;
+  reactivated: number;
+  lastModifiedMax: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   duplicateOfRunId: number | null;
@@ -43,6 +48,11 @@ export interface FinishRunParams {
   unchanged: number;
   skipped: number;
   warnings: number;
+  filtered: number;
+  notChanged: number;
+  deactivated: number;
+  reactivated: number;
+  lastModifiedMax: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   duplicateOfRunId: number | null;
@@ -71,6 +81,25 @@ export interface WriteCustomerParams {
   source: string;
   at: string;
   runId: number | null;
+  status: string;
+  type: string | null;
+}
+
+/** A status/type change of a customer whose data stays as it is (e.g. reactivated with the same row). */
+export interface WriteCustomerStateParams {
+  key: string;
+  rowHash: string;
+  status: string;
+  type: string | null;
+  source: string;
+  at: string;
+  runId: number | null;
+}
+
+export interface DeactivateParams {
+  source: string;
+  at: string;
+  runId: number | null;
 }
 
 export interface SqliteStatements {
@@ -78,6 +107,15 @@ export interface SqliteStatements {
   insertCustomer: Statement<[WriteCustomerParams]>;
   updateCustomer: Statement<[WriteCustomerParams]>;
   refreshRowHash: Statement<[string, string]>;
+  updateCustomerState: Statement<[WriteCustomerStateParams]>;
+  /** rebuild: the keys of the file, in the connection's TEMP table (rolled back with the run). */
+  clearPresentKeys: Statement<[]>;
+  addPresentKey: Statement<[string]>;
+  addPresentKeys: Statement<[string]>;
+  countSourceActive: Statement<[string], { active: number; missing: number }>;
+  selectMissing: Statement<[string], { key: string; status: string }>;
+  deactivateMissing: Statement<[DeactivateParams]>;
+  findLastTransfer: Statement<[string], { last_modified_max: string }>;
   insertHistory: Statement<[number, string, string, string, number | null, string, string | null]>;
   selectCustomer: Statement<[string], CustomerRow>;
   selectHistory: Statement<[string], HistoryRow>;
@@ -96,19 +134,36 @@ export interface SqliteStatements {
 }
 
 export function prepareStatements(db: Database): SqliteStatements {
+  // The TEMP table of a rebuild's keys lives per connection; made here, before any transaction.
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS present_keys (key TEXT PRIMARY KEY) WITHOUT ROWID');
+  // Not deactivated customers of a source, and those of them the file did not list.
+  const sourceActive = "FROM customers c WHERE c.source = ? AND c.status <> 'deactivated'";
+  const notPresent = 'NOT EXISTS (SELECT 1 FROM temp.present_keys p WHERE p.key = c.key)';
   return {
     selectCustomerState: db.prepare<[string], CustomerStateRow>(
-      'SELECT data, content_hash, row_hash FROM customers WHERE key = ?',
+      'SELECT data, content_hash, row_hash, status, type FROM customers WHERE key = ?',
     ),
     insertCustomer: db.prepare<[WriteCustomerParams]>(
       `INSERT INTO customers
-         (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
-       VALUES (@key, @data, @contentHash, @rowHash, @searchText, @source, @at, @at, @runId, @runId)`,
+         (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
+          status, type)
+       VALUES (@key, @data, @contentHash, @rowHash, @searchText, @source, @at, @at, @runId, @runId, @status, @type)`,
     ),
+    // A customer that is not deactivated (any more) has no deactivation time.
     updateCustomer: db.prepare<[WriteCustomerParams]>(
       `UPDATE customers
          SET data = @data, content_hash = @contentHash, row_hash = @rowHash, search_text = @searchText,
-             source = @source, updated_at = @at, updated_run_id = @runId
+             source = @source, updated_at = @at, updated_run_id = @runId, status = @status, type = @type,
+             deactivated_at = CASE WHEN @status = 'deactivated' THEN deactivated_at END,
+             deactivated_run_id = CASE WHEN @status = 'deactivated' THEN deactivated_run_id END
+       WHERE key = @key`,
+    ),
+    updateCustomerState: db.prepare<[WriteCustomerStateParams]>(
+      `UPDATE customers
+         SET row_hash = @rowHash, status = @status, type = @type, source = @source, updated_at = @at,
+             updated_run_id = @runId,
+             deactivated_at = CASE WHEN @status = 'deactivated' THEN deactivated_at END,
+             deactivated_run_id = CASE WHEN @status = 'deactivated' THEN deactivated_run_id END
        WHERE key = @key`,
     ),
     refreshRowHash: db.prepare<[string, string]>('UPDATE customers SET row_hash = ? WHERE key = ?'),
@@ -121,18 +176,20 @@ export function prepareStatements(db: Database): SqliteStatements {
     insertRun: db.prepare<[InsertRunParams]>(
       `INSERT INTO runs
          (id, file, sha256, size_bytes, format, mode, job, source, instance, status,
-          read, inserted, updated, unchanged, skipped, warnings, error_code, error_message,
-          duplicate_of_run_id, started_at, finished_at, duration_ms)
+          read, inserted, updated, unchanged, skipped, warnings, filtered, not_changed, deactivated, reactivated,
+          last_modified_max, error_code, error_message, duplicate_of_run_id, started_at, finished_at, duration_ms)
        VALUES
          (@id, @file, @sha256, @sizeBytes, @format, @mode, @job, @source, @instance, @status,
-          @read, @inserted, @updated, @unchanged, @skipped, @warnings, @errorCode, @errorMessage,
-          @duplicateOfRunId, @startedAt, @finishedAt, @durationMs)`,
+          @read, @inserted, @updated, @unchanged, @skipped, @warnings, @filtered, @notChanged, @deactivated, @reactivated,
+          @lastModifiedMax, @errorCode, @errorMessage, @duplicateOfRunId, @startedAt, @finishedAt, @durationMs)`,
     ),
     finishRun: db.prepare<[FinishRunParams]>(
       `UPDATE runs
          SET status = @status, claim_sha256 = @claimSha256,
              read = @read, inserted = @inserted, updated = @updated, unchanged = @unchanged,
-             skipped = @skipped, warnings = @warnings, error_code = @errorCode, error_message = @errorMessage,
+             skipped = @skipped, warnings = @warnings, filtered = @filtered, not_changed = @notChanged,
+             deactivated = @deactivated, reactivated = @reactivated, last_modified_max = @lastModifiedMax,
+             error_code = @errorCode, error_message = @errorMessage,
              duplicate_of_run_id = @duplicateOfRunId, finished_at = @finishedAt, duration_ms = @durationMs
        WHERE id = @id`,
     ),
