@@ -313,6 +313,42 @@ columns:
     expect(typeof ({} as { constructor: unknown }).constructor).toBe('function');
   });
 
+  it('does the same for a workbook whose header cells are __proto__, constructor and prototype', async () => {
+    await writeTree(dir, {
+      'formats/proto-xl.yaml': `
+id: proto-xl
+type: xlsx
+unmappedColumns: attributes
+columns:
+  - { source: customerNo, field: customerNo, required: true }
+  - { source: name, field: name, required: true }
+`,
+    });
+    const book = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(
+      book,
+      XLSX.utils.aoa_to_sheet([
+        ['customerNo', 'name', '__proto__', 'constructor', 'prototype'],
+        ['prototype', '__proto__', '{"polluted":1}', 'toString', 'valueOf'],
+      ]),
+      'Kunden',
+    );
+    await writeFile(join(dir, 'proto.xlsx'), XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer);
+    const { code, json } = await runCliJson<ImportJson>(['import', 'proto.xlsx', '--format', 'proto-xl'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(json.inserted).toBe(1);
+    const show = await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', 'prototype'], { cwd: dir });
+    expect(Object.entries(show.json.customer.data)).toEqual(
+      expect.arrayContaining([
+        ['name', '__proto__'],
+        ['attributes.__proto__', '{"polluted":1}'],
+        ['attributes.constructor', 'toString'],
+        ['attributes.prototype', 'valueOf'],
+      ]),
+    );
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('stores CSV-injection values as text and neutralises them in the errors report, byte for byte', async () => {
     await writeTree(dir, {
       'formats/inject.yaml': `
