@@ -82,6 +82,13 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .option('--report <path>', 'where to write the errors report (default: <file>.errors.csv)')
     .option('--no-report', 'write no errors report')
     .option('--no-progress', 'no progress bar')
+    .option('--since <point>', 'changed-since: last-transfer, anytime, or a timestamp such as 2026-11-01T00:00')
+    .option('--only-email <list>', 'import only the customers with these e-mails (comma-separated)')
+    .option('--only-key <list>', 'import only the customers with these keys (comma-separated)')
+    .option('--new-status <status>', 'status of customers the import creates: active or blocked (awaiting approval)')
+    .option('--source <name>', 'the feed the customers come from; rebuild deactivates only within it (default: the format id)')
+    .option('--max-deactivate <percent>', "rebuild guard: at most this share of the source's active customers may go")
+    .option('--customer-class <class>', 'customer class (of customerClasses) for rows without one')
     .action(
       wrap((ctx, file, flags) =>
         importCommand(file as string, flags as Parameters<typeof importCommand>[1], ctx),

@@ -109,7 +109,13 @@ export type ImportedStatus = (typeof IMPORTED_STATUSES)[number];
 
 /** What the store holds for a customer. */
 export interface StoredCustomer {
-  key: string;
+  /** Surrogate id from the store's numbering sequence; every customer has one. */
+  id: number;
+  /**
+   * The ERP key (customer number). Null for a customer created on our side (e.g. by a webstore)
+   * that no ERP row has been matched to yet.
+   */
+  key: string | null;
   data: Record<string, FieldValue>;
   status: CustomerStatus;
   source: string | null;
@@ -117,12 +123,12 @@ export interface StoredCustomer {
   updatedAt: string;
   createdRunId: number | null;
   updatedRunId: number | null;
-}
-
-export const CUSTOMER_STATUSES = ['active', 'blocked', 'deactivated'] as const;
-export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
   /** B2B or B2C, as set by the first import that derived one; null when never derived. */
   type?: CustomerType | null;
   /** When and by which (rebuild) run the customer was deactivated; null while it is not. */
   deactivatedAt?: string | null;
   deactivatedRunId?: number | null;
+}
+
+export const CUSTOMER_STATUSES = ['active', 'blocked', 'deactivated'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];

@@ -21,6 +21,14 @@ export const ROW_ISSUE_CODES = [
   'KEY_MISSING',
   'DUPLICATE_KEY',
   'RECORD_TOO_SHORT',
+  /** A contact or address names a customer number the store does not have. */
+  'CUSTOMER_NOT_FOUND',
+  /** Fallback matching found more than one customer without ERP key; none is guessed. */
+  'AMBIGUOUS_MATCH',
+  /** A reference to another entity that does not exist (an unknown salesperson code); a warning. */
+  'UNKNOWN_REFERENCE',
+  /** The row would change the customer type set at the first import; the type is kept. */
+  'TYPE_CHANGE_IGNORED',
 ] as const;
 export type RowIssueCode = (typeof ROW_ISSUE_CODES)[number];
 

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { FieldValueSchema, TargetFieldSchema, fieldKind, type FieldKind } from '../domain/customer.js';
+import { FieldValueSchema, TargetFieldSchema, type FieldKind } from '../domain/customer.js';
+import { MATCH_FIELDS } from '../domain/customer-match.js';
+import {
+  ENTITY_KINDS,
+  ENTITY_LABELS,
+  EntityTargetFieldSchema,
+  embeddedPrefixOf,
+  entityFieldKind,
+  recordKeyFields,
+} from '../domain/entity.js';
 
 /**
  * Format definitions: what an admin writes in `formats/*.yaml|json` to describe one ERP export.
@@ -85,7 +94,11 @@ const ValueOptionsShape = {
 };
 
 const ColumnCommonShape = {
-  field: TargetFieldSchema.describe('Target field in the customer model, or attributes.<name>'),
+  field: z
+    .union([TargetFieldSchema, EntityTargetFieldSchema])
+    .describe(
+      "Target field of the format's entity (customer fields, contact.*/billingAddress.*/shippingAddress.* on customer rows; contact, address or sales agent fields), or attributes.<name>",
+    ),
   type: z.enum(COLUMN_TYPES).default('string').describe('How the cell is read. Default string'),
   required: z
     .boolean()
@@ -130,19 +143,6 @@ export const FixedColumnSchema = z
   })
   .refine((c) => c.end === undefined || c.end >= c.start, { message: 'end must not be before start' });
 
-const CommonShape = {
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (up to 64), starting with a letter or digit')
-    .describe('Name used with --format and in watch jobs'),
-  description: z.string().optional(),
-  match: z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .optional()
-    .describe('File name pattern(s) this format is for, e.g. "customers*.txt"'),
-  encoding: z.enum(ENCODINGS).default('utf-8').describe('Text encoding. A BOM is honoured. Default utf-8'),
-  key: TargetFieldSchema.default('customerNo').describe('Field that identifies a customer. Default customerNo'),
-  duplicateKeys: z
 /**
  * Filters: conditions on mapped fields that decide which rows are imported. A condition names a
  * field and exactly one operator; `all` / `any` combine conditions (and may nest). Rows that do
@@ -229,6 +229,34 @@ const RulesShape = {
     .describe('Empty firstName and lastName are taken from name (first word / the rest). Default true'),
 };
 
+const CommonShape = {
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (up to 64), starting with a letter or digit')
+    .describe('Name used with --format and in watch jobs'),
+  description: z.string().optional(),
+  match: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe('File name pattern(s) this format is for, e.g. "customers*.txt"'),
+  encoding: z.enum(ENCODINGS).default('utf-8').describe('Text encoding. A BOM is honoured. Default utf-8'),
+  entity: z
+    .enum(ENTITY_KINDS)
+    .default('customer')
+    .describe(
+      'What the rows are: customer, contact (keyed by customerNo + contactNo), address (customerNo + addressId, or + type) or salesAgent (salespersonCode). Default customer',
+    ),
+  key: TargetFieldSchema.default('customerNo').describe(
+    'Field that identifies a customer. Default customerNo. Contacts, addresses and sales agents have a fixed key (see entity)',
+  ),
+  matchExisting: z
+    .array(z.enum(MATCH_FIELDS))
+    .max(MATCH_FIELDS.length)
+    .default([])
+    .describe(
+      'Customers only: when a row\'s key is new, pair it with an existing customer that has no ERP key yet by these fields, tried in order (vatId, email). More than one candidate is reported, never guessed. Default [] (no matching)',
+    ),
+  duplicateKeys: z
     .enum(['last-wins', 'first-wins', 'error'])
     .default('last-wins')
     .describe(
@@ -249,6 +277,7 @@ const RulesShape = {
         .describe('Error budget: the run fails (and writes nothing) when more rows are skipped. Default 100'),
     })
     .default({ maxSkippedRows: 100 }),
+  ...RulesShape,
   ...ValueOptionsShape,
 };
 
@@ -277,7 +306,6 @@ export const DelimitedFormatSchema = z.strictObject({
   escape: singleChar.default('"').describe('Escape character inside quotes. Default " (doubled quotes)'),
   header: z.boolean().default(true).describe('The first line (after skipLines) is a header. Default true'),
   columns: z.array(TableColumnSchema).min(1),
-  ...RulesShape,
 });
 
 export const FixedWidthFormatSchema = z.strictObject({
@@ -334,9 +362,16 @@ function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx):
     }
     seen.set(column.field, index);
 
-    const kind = fieldKind(column.field);
+    const kind = entityFieldKind(format.entity, column.field);
     const produces = COLUMN_TYPE_KIND[column.type];
-    if (kind !== 'any' && kind !== produces) {
+    // A name no entity has already failed the field's own schema: report it once, not twice.
+    if (kind === undefined && ENTITY_KINDS.some((entity) => entityFieldKind(entity, column.field) !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', index, 'field'],
+        message: fieldNotOfEntityMessage(format.entity, column.field),
+      });
+    } else if (kind !== undefined && kind !== 'any' && kind !== produces) {
       ctx.addIssue({
         code: 'custom',
         path: ['columns', index, 'type'],
@@ -363,6 +398,10 @@ function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx):
       }
     }
   });
+  if (format.entity !== 'customer') {
+    checkEntityFormat(format, seen, ctx);
+    return;
+  }
   if (!seen.has(format.key)) {
     ctx.addIssue({
       code: 'custom',
@@ -377,6 +416,68 @@ function checkFormatConsistency(format: FormatDefinition, ctx: z.RefinementCtx):
       path: ['columns', keyIndex, 'required'],
       message: 'the key column must be required: true',
     });
+  }
+  if (new Set(format.matchExisting).size !== format.matchExisting.length) {
+    ctx.addIssue({ code: 'custom', path: ['matchExisting'], message: 'a match field is listed twice' });
+  }
+  format.matchExisting.forEach((field, index) => {
+    if (!seen.has(field)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['matchExisting', index],
+        message: `match field "${field}" is not mapped by any column, so no row could ever be matched by it`,
+      });
+    }
+  });
+}
+
+/**
+ * Contacts, addresses and sales agents: the key is fixed by the entity (a `key` setting is not
+ * used), and each key field must be mapped by a required column.
+ */
+function checkEntityFormat(format: FormatDefinition, seen: ReadonlyMap<string, number>, ctx: z.RefinementCtx): void {
+  const label = ENTITY_LABELS[format.entity];
+  for (const field of recordKeyFields(format)) {
+    const index = seen.get(field);
+    if (index === undefined) {
+      const choice = format.entity === 'address' && field === 'type' ? ' (or addressId)' : '';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns'],
+        message: `a ${label} format must map "${field}"${choice}: it is part of the ${label}'s key`,
+      });
+    } else if (format.columns[index]?.required === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columns', index, 'required'],
+        message: `"${field}" is part of the ${label}'s key: its column must be required: true`,
+      });
+    }
+  }
+  if (format.matchExisting.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['matchExisting'],
+      message: `matchExisting pairs customers only; a ${label} format cannot use it`,
+    });
+  }
+}
+
+function fieldNotOfEntityMessage(entity: FormatDefinition['entity'], field: string): string {
+  if (entity === 'customer') {
+    return embeddedPrefixOf(field) === undefined
+      ? `"${field}" is not a customer field; a customer format may use it only with "entity" set to the entity it belongs to`
+      : `"${field}" cannot be embedded in a customer row`;
+  }
+  return `"${field}" is not a ${ENTITY_LABELS[entity]} field; custom fields are written attributes.<name>`;
+}
+
+function isValidRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
   }
 }
 

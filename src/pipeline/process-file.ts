@@ -15,7 +15,14 @@ import type { CustomerStore, ImportSession, RunMeta, RunSummary, StagedRecord } 
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
+import { createZoneConverter } from '../validate/time-zone.js';
 import { createRowValidator } from '../validate/validate-rows.js';
+import { NewestLastModified, lastModifiedMs, parseSinceTimestamp } from '../rules/changed-since.js';
+import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationNote, deactivationRefusal } from '../rules/deactivation-guard.js';
+import { createRecordRules, type RecordRules } from '../rules/record-rules.js';
+import { createSelection, type Selection } from '../rules/selection.js';
+import type { ImportOptions } from './import-options.js';
+import { isStoreRetryable, retryDelayMs, sleepMs, type RunRetryPolicy } from './run-retries.js';
 import { KeyLines } from './key-lines.js';
 import { completedStatus, isErrorBudgetSpent } from './outcome-policy.js';
 
@@ -69,10 +76,31 @@ export interface ProcessFileDeps {
 }
 
 export async function processFile(request: ProcessFileRequest, deps: ProcessFileDeps): Promise<FileOutcome> {
-  const run = new FileRun(request, deps);
-  return run.execute();
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await new FileRun(request, deps).execute();
+    const retry = deps.retry;
+    if (retry === undefined || attempt > retry.runRetries || !isStoreRetryable(outcome) || deps.signal?.aborted) {
+      if (attempt > 1) {
+        outcome.notices.push(
+          `The store was unavailable; the run was tried ${attempt} times${outcome.status === 'deferred' ? ', in vain' : ''}.`,
+        );
+      }
+      return outcome;
+    }
+    const retryInMs = retryDelayMs(retry, attempt);
+    deps.logger.warn('The store is unavailable; the run will be tried again', {
+      event: 'store.retry',
+      file: request.displayName,
+      attempt,
+      retryInMs,
+      code: outcome.error?.code,
+    });
+    await sleepMs(retryInMs, deps.signal);
+  }
 }
 
+  /** In-process retries of the run after a transient store error; none when absent. */
+  retry?: RunRetryPolicy;
 /** The state of one file going through the pipeline; lives as long as one processFile call. */
 class FileRun {
   readonly #request: ProcessFileRequest;
@@ -95,6 +123,15 @@ class FileRun {
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#startedMs = this.#clock.now();
     this.#logger = deps.logger.child({ file: request.displayName, format: request.format.id });
+  readonly #options: ImportOptions;
+  readonly #rules: RecordRules;
+  /** --only-key / --only-email; null: every row. */
+  readonly #selection: Selection | null;
+  /** changed-since: rows last modified at or before this instant are not written; null: every row. */
+  #sinceMs: number | null = null;
+  readonly #newest = new NewestLastModified();
+  /** rebuild: keys of rows skipped as invalid; their customers are not deactivated. */
+  readonly #invalidKeys: string[] = [];
   }
 
   async execute(): Promise<FileOutcome> {
@@ -120,7 +157,11 @@ class FileRun {
     }
 
     const session = await this.#guardStore(() =>
-      deps.store.beginImport(meta, { dryRun: request.dryRun ?? false, force: request.force ?? false }),
+      deps.store.beginImport(meta, {
+        dryRun: request.dryRun ?? false,
+        force: request.force ?? false,
+        newStatus: this.#options.newStatus ?? 'active',
+      }),
     );
     if (session instanceof AppError) {
       return this.#outcome('deferred', null, session);
@@ -135,6 +176,14 @@ class FileRun {
         path: this.#request.path,
         displayName: this.#request.displayName,
         sizeBytes: this.#sizeBytes,
+    if (request.mode === 'changed-since') {
+      const since = await this.#guardStore(() => this.#resolveSince(meta.source));
+      if (since instanceof AppError) {
+        return this.#outcome('deferred', null, since);
+      }
+      this.#sinceMs = since;
+    }
+
         format: this.#request.format,
         batchSize: this.#deps.batchSize,
         onBytes: (bytesRead) => this.#reportProgress(bytesRead),
@@ -157,6 +206,9 @@ class FileRun {
         return { ...this.#outcome('duplicate', session.runId, null), duplicateOfRunId: winner };
       }
       return this.#failRun(session, e);
+      if (this.#request.mode === 'rebuild') {
+        await this.#deactivateMissing(session);
+      }
     }
     return this.#outcome(status, session.runId, null);
   }
@@ -192,8 +244,9 @@ class FileRun {
         if (result.issues.length > 0) {
           this.#issues.push(...result.issues);
         }
-        if (this.#acceptKey(result.record)) {
-          records.push(result.record);
+        const record = this.#applyRules(result.record);
+        if (record !== null && this.#acceptKey(record)) {
+          records.push(record);
         }
       }
       if (isErrorBudgetSpent(this.#counts, format)) {
@@ -208,6 +261,9 @@ class FileRun {
         const result = await session.applyBatch(records);
         this.#counts.inserted += result.inserted;
         this.#counts.updated += result.updated;
+          if (result.key !== undefined && this.#request.mode === 'rebuild') {
+            this.#invalidKeys.push(result.key);
+          }
         this.#counts.unchanged += result.unchanged;
         if (this.#request.dryRun) {
           this.#changes.push(...result.changes);
@@ -228,6 +284,18 @@ class FileRun {
   /**
    * Applies the format's rule for a key seen twice in one file. Returns whether this row goes
    * to the store. With last-wins the later row simply overwrites the earlier one in the same
+        this.#counts.reactivated += result.reactivated ?? 0;
+        for (const conflict of result.typeConflicts ?? []) {
+          this.#issues.push({
+            line: conflict.line,
+            column: null,
+            value: null,
+            code: 'TYPE_CHANGE_IGNORED',
+            message: `type change ${conflict.stored}→${conflict.incoming} ignored: the type of the first import is kept`,
+            severity: 'warning',
+          });
+          this.#counts.warnings += 1;
+        }
    * transaction; both lines are reported as warnings.
    */
   #acceptKey(record: StagedRecord): boolean {
@@ -438,3 +506,6 @@ function fileError(e: unknown, displayName: string): AppError {
       return new AppError(ErrorCode.FILE_UNREADABLE, `'${displayName}' cannot be read: ${coerceError(e).message}`, { cause: e });
   }
 }
+      // A selection saw only some customers: its point would make the next changed-since skip the rest.
+      lastModifiedMax: this.#selection === null ? this.#newest.value : null,
+      ...(this.#selection === null ? {} : { notFound: this.#selection.notFound() }),

@@ -9,6 +9,7 @@ import { moveToArchive, moveToFailed } from '../pipeline/archive.js';
 import { formatErrorsCsv, formatOutcomeText } from '../pipeline/error-report.js';
 import { parserFactory } from '../pipeline/parser-factory.js';
 import { processFile } from '../pipeline/process-file.js';
+import { importOptionsFor } from '../pipeline/import-options.js';
 import type { CustomerStore, FileState } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { NODE_FS_PORT } from '../util/fs-port.js';
@@ -429,7 +430,14 @@ class WatchService implements Service {
     const log = this.#logger.child({ job: job.name, file: claimed.originalName });
     const format = this.#deps.formats.require(job.format).definition;
     const outcome = await processFile(
-      { path: claimed.path, displayName: claimed.originalName, format, mode: job.mode, job: job.name },
+      {
+        path: claimed.path,
+        displayName: claimed.originalName,
+        format,
+        mode: job.mode,
+        job: job.name,
+        options: importOptionsFor(this.#config, job),
+      },
       {
         store: this.#deps.store,
         logger: log,
@@ -440,6 +448,8 @@ class WatchService implements Service {
         defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         signal: this.#abort.signal,
         clock: this.#clock,
+        // A few quick in-process tries; after them #defer re-queues the file with the same back-off.
+        retry: this.#config.retry,
       },
     );
     if (outcome.status === 'deferred') {

@@ -1,5 +1,7 @@
 import type { CustomerStatus, CustomerType, FieldValue, ImportedStatus, StagedRecord, StoredCustomer } from '../domain/customer.js';
 import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
+import type { MatchDecision, MatchField } from '../domain/customer-match.js';
+import type { EntityRecord, RelatedEntityKind, StoredEntity } from '../domain/entity.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import type { AppError } from '../errors.js';
@@ -41,8 +43,6 @@ export interface BatchResult {
   unchanged: number;
   /** The changed records, with field-level changes (always filled; the pipeline decides what to keep). */
   changes: RecordChange[];
-}
-
   /** Deactivated customers that came back with this batch (also counted in `updated`). */
   reactivated?: number;
   /** Rows whose derived type differs from the stored one (the stored type was kept). */
@@ -78,6 +78,8 @@ export interface DeactivateMissingResult {
   /** How many were deactivated: `missing`, or 0 when refused. */
   deactivated: number;
   refused: boolean;
+}
+
 export interface RunError {
   code: string;
   message: string;
@@ -85,13 +87,13 @@ export interface RunError {
 
 export interface RunSummary {
   counts: ImportCounts;
-  issues: RowIssue[];
-  error: RunError | null;
   /**
    * The newest last-modified value of the file's rows (an ISO instant as stored), kept with the
    * run so the next `changed-since` run of the source can start there. Absent or null: none.
    */
   lastModifiedMax?: string | null;
+  issues: RowIssue[];
+  error: RunError | null;
   finishedAt: string;
   durationMs: number;
 }
@@ -108,22 +110,42 @@ export interface ImportSession {
    */
   applyBatch(records: readonly StagedRecord[]): Promise<BatchResult>;
   /**
-   * Marks the run succeeded and commits it together with its data. Throws
-  /**
    * rebuild: deactivates (never deletes) every customer of the run's source that is not
    * deactivated and was neither applied in this session nor listed in `keep`, with history
    * entries; unless that would be more than `maxPercent` of them (then nothing happens).
    */
   deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult>;
+  /**
+   * Marks the run succeeded and commits it together with its data. Throws
    * AppError('DUPLICATE_RUN') via `isDuplicateRunError` when another run committed the same
    * content first (the database-side claim); the data is then rolled back.
    */
   commit(summary: RunSummary): Promise<void>;
   /** Rolls the data back and records the run as failed (dry runs: just rolls back). */
   fail(summary: RunSummary): Promise<void>;
+  /**
+   * Fallback matching, before `applyBatch`: for each record whose key the store does not have,
+   * looks for customers without ERP key whose normalised field equals the record's, trying the
+   * fields in order (the first field that finds any candidate decides). Exactly one candidate:
+   * the record's key is given to that customer (history `updated` with a note), so `applyBatch`
+   * then updates it. More than one: `ambiguous`, nothing changes. Records are decided in order;
+   * a customer paired once is no candidate for later records. One decision per record.
+   */
+  matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]>;
+  /** Which of these customer keys the store has, including customers written earlier in this run. */
+  existingCustomerKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** Upserts contacts, addresses or sales agents, as `applyBatch` does customers (history included). */
+  applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult>;
+  /**
+   * Which of these salesperson codes have a sales agent; `storeHasAgents` is false when the store
+   * has no sales agent at all (no sales agent export is imported, so codes cannot be checked).
+   */
+  lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }>;
 }
 
 export interface RunRecord {
+  /** See RunSummary.lastModifiedMax. */
+  lastModifiedMax?: string | null;
   id: number;
   file: string;
   sha256: string;
@@ -144,8 +166,6 @@ export interface RunRecord {
 
 export interface RunDetail extends RunRecord {
   issues: RowIssue[];
-  /** See RunSummary.lastModifiedMax. */
-  lastModifiedMax?: string | null;
 }
 
 export interface HistoryEntry {
@@ -161,6 +181,19 @@ export interface HistoryEntry {
 export interface CustomerDetail {
   customer: StoredCustomer;
   history: HistoryEntry[];
+  /** The customer's contacts and addresses (by key), and the sales agent its salespersonCode names. */
+  contacts?: StoredEntity[];
+  addresses?: StoredEntity[];
+  salesAgent?: StoredEntity | null;
+}
+
+/** A customer created on our side (e.g. by a webstore): it gets an id, but no ERP key yet. */
+export interface NewCustomer {
+  data: Record<string, FieldValue>;
+  /** Who created it, e.g. `webstore`. */
+  source: string;
+  /** Default active. */
+  status?: CustomerStatus;
 }
 
 export interface ListCustomersQuery {
@@ -174,6 +207,8 @@ export interface BeginImportOptions {
   dryRun: boolean;
   /** Re-import content that an earlier run already committed (CLI --force). */
   force: boolean;
+  /** Status of customers this run creates (unless their row asks for `blocked`). Default active. */
+  newStatus?: ImportedStatus;
 }
 
 /** Where a dropped file is in its life; kept in the store so it survives restarts. */
@@ -206,9 +241,12 @@ export interface CustomerStore {
   readonly kind: 'sqlite' | 'postgres';
   /** The committed run that imported this content, if any (the exactly-once check). */
   findSucceededRunBySha(sha256: string): Promise<RunRecord | null>;
+  /**
+   * changed-since `last-transfer`: the newest last-modified value recorded by the latest
+   * succeeded run of this source that recorded one; null when there is none.
+   */
+  findLastTransfer(source: string): Promise<string | null>;
   beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession>;
-  /** Status of customers this run creates (unless their row asks for `blocked`). Default active. */
-  newStatus?: ImportedStatus;
   /** Records that a dropped file duplicated an earlier run's content; returns the new run id. */
   recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number>;
   /** Records a run that was rejected before its data transaction began (e.g. unreadable file). */
@@ -229,6 +267,12 @@ export interface CustomerStore {
    * Returns how many were touched.
    */
   touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number>;
+  /** Creates a customer without ERP key (id from the numbering sequence); imports may match it later. */
+  createCustomer(customer: NewCustomer): Promise<StoredCustomer>;
+  /** A customer by its surrogate id (the only handle of a customer without ERP key). */
+  getCustomerById(id: number): Promise<CustomerDetail | null>;
+  /** History of one contact, address or sales agent, newest first; `customerKey` null for sales agents. */
+  getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]>;
   close(): Promise<void>;
 }
 
@@ -239,8 +283,3 @@ export interface CustomerStore {
 export function isDuplicateRunError(e: unknown): e is AppError {
   return isAppError(e) && e.code === ErrorCode.DUPLICATE_RUN;
 }
-  /**
-   * changed-since `last-transfer`: the newest last-modified value recorded by the latest
-   * succeeded run of this source that recorded one; null when there is none.
-   */
-  findLastTransfer(source: string): Promise<string | null>;

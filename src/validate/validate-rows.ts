@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Cell, RawRow } from '../parse/parser.js';
 import type { StagedRecord } from '../domain/customer.js';
+import { KEY_PART_SEPARATOR, recordKeyFields } from '../domain/entity.js';
 import { createCellCoercer, type CellCoercer } from './coerce-values.js';
 import { formatWallTime, wallTimeOfCellDate } from './date-patterns.js';
 import type { ColumnBinding } from './map-columns.js';
@@ -40,9 +41,9 @@ export interface RowValidationResult {
   issues: RowIssue[];
   /** Every cell was empty: skip the row silently and do not count it as read. */
   blank: boolean;
-}
   /** For a row with errors: its key, when the key itself could be read. */
   key?: string;
+}
 
 export interface RowValidator {
   validate(row: RawRow): RowValidationResult;
@@ -70,6 +71,8 @@ export function createRowValidator(
   options: RowValidatorOptions,
 ): RowValidator {
   const coerceOptions = { defaultTimeZone: options.defaultTimeZone };
+  // Customers have one key field; contacts and addresses add their customer's number to theirs.
+  const keyFields = recordKeyFields(format);
   const plans: FieldPlan[] = binding.columns.map(({ column, index, label }) => {
     const coerce = createCellCoercer(column, format, coerceOptions);
     const isKey = keyFields.includes(column.field);
@@ -160,7 +163,19 @@ export function createRowValidator(
         }
       }
 
-      const key = keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
+      let key = '';
+      let emptyPart: FieldPlan | undefined | null = null;
+      for (const keyPlan of keyPlans) {
+        const part = keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
+        if (part === '') {
+          emptyPart = keyPlan;
+          break;
+        }
+        key = key === '' ? part : `${key}${KEY_PART_SEPARATOR}${part}`;
+      }
+      if (emptyPart !== null) {
+        key = '';
+      }
       if (key === '' && !failed) {
         issues.push({
           line: row.line,

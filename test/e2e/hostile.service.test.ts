@@ -92,7 +92,7 @@ async function settled(name: string, timeoutMs = 30_000): Promise<CapturedLine> 
 }
 
 async function customerKeys(): Promise<string[]> {
-  return (await store.listCustomers({ limit: 1000 })).map((c) => c.key).sort();
+  return (await store.listCustomers({ limit: 1000 })).map((c) => c.key ?? `#${c.id}`).sort();
 }
 
 async function drop(name: string, content: string | Buffer): Promise<void> {

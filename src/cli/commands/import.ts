@@ -1,10 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, ErrorCode } from '../../errors.js';
+import { IMPORTED_STATUSES, type ImportedStatus } from '../../domain/customer.js';
 import { IMPORT_MODES, outcomeSucceeded, type FileOutcome, type ImportMode } from '../../domain/file-outcome.js';
+import { importOptionsFor, type ImportOptions } from '../../pipeline/import-options.js';
 import { formatErrorsCsv } from '../../pipeline/error-report.js';
 import { processFile } from '../../pipeline/process-file.js';
 import { parserFactory } from '../../pipeline/parser-factory.js';
+import { SINCE_KEYWORDS, SINCE_TIMESTAMP } from '../../formats/format-definition.js';
 import { resolveFormatForFile } from '../../formats/resolve-format.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -20,6 +23,18 @@ export interface ImportFlags {
   /** Where to write the errors report; false = none. Default `<file>.errors.csv`. */
   report?: string | false;
   progress?: boolean;
+  /** changed-since point: last-transfer, anytime or a timestamp. */
+  since?: string;
+  /** Comma-separated e-mails / keys: import only these customers. */
+  onlyEmail?: string;
+  onlyKey?: string;
+  newStatus?: string;
+  /** Which feed the customers come from (rebuild deactivates only within it). Default: the format id. */
+  source?: string;
+  /** rebuild guard in percent. */
+  maxDeactivate?: string;
+  /** Class for rows without one. */
+  customerClass?: string;
 }
 
 /** Issues shown in the text summary before "… and N more (see the report)". */
@@ -28,6 +43,7 @@ const MAX_ISSUES_PRINTED = 20;
 /** `customer-import import <file>`: one file through the pipeline, no watcher, the file stays where it is. */
 export async function importCommand(file: string, flags: ImportFlags, ctx: CommandContext): Promise<ExitCode> {
   const mode = parseMode(flags.mode);
+  const cliOptions = parseRuleFlags(flags, mode);
   const path = resolve(ctx.io.cwd, file);
   const config = await ctx.config();
   const formats = await ctx.formats();
@@ -43,7 +59,17 @@ export async function importCommand(file: string, flags: ImportFlags, ctx: Comma
   let outcome: FileOutcome;
   try {
     outcome = await processFile(
-      { path, displayName: file, format, mode, job: null, dryRun: flags.dryRun ?? false, force: flags.force ?? false },
+      {
+        path,
+        displayName: file,
+        format,
+        mode,
+        job: null,
+        dryRun: flags.dryRun ?? false,
+        force: flags.force ?? false,
+        ...(flags.source === undefined ? {} : { source: flags.source }),
+        options: { ...importOptionsFor(config), ...cliOptions },
+      },
       {
         store,
         logger,
@@ -53,6 +79,7 @@ export async function importCommand(file: string, flags: ImportFlags, ctx: Comma
         maxFileBytes: config.maxFileBytes,
         defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         onProgress: (p) => bar.update(p),
+        retry: config.retry,
         ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
       },
     );
@@ -77,6 +104,56 @@ function parseMode(mode: string | undefined): ImportMode {
     return mode as ImportMode;
   }
   throw new AppError(ErrorCode.USAGE, `Unknown mode '${mode}'. Use one of: ${IMPORT_MODES.join(', ')}.`);
+}
+
+/** The rule and mode flags, checked before any I/O (umzug's habit). */
+function parseRuleFlags(flags: ImportFlags, mode: ImportMode): ImportOptions {
+  const options: ImportOptions = {};
+  if (flags.since !== undefined) {
+    if (mode !== 'changed-since') {
+      throw new AppError(ErrorCode.USAGE, '--since needs --mode changed-since.');
+    }
+    if (!(SINCE_KEYWORDS as readonly string[]).includes(flags.since) && !SINCE_TIMESTAMP.test(flags.since)) {
+      throw new AppError(
+        ErrorCode.USAGE,
+        `'${flags.since}' is not a changed-since point: use last-transfer, anytime or a timestamp such as 2026-11-01T00:00.`,
+      );
+    }
+    options.since = flags.since;
+  }
+  const list = (text: string | undefined): string[] =>
+    (text ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+  const keys = list(flags.onlyKey);
+  const emails = list(flags.onlyEmail);
+  if (keys.length > 0 || emails.length > 0) {
+    if (mode === 'rebuild') {
+      throw new AppError(
+        ErrorCode.USAGE,
+        '--only-key/--only-email cannot be combined with --mode rebuild (it would deactivate every other customer).',
+      );
+    }
+    options.only = { keys, emails };
+  }
+  if (flags.newStatus !== undefined) {
+    if (!(IMPORTED_STATUSES as readonly string[]).includes(flags.newStatus)) {
+      throw new AppError(ErrorCode.USAGE, `--new-status must be one of: ${IMPORTED_STATUSES.join(', ')}.`);
+    }
+    options.newStatus = flags.newStatus as ImportedStatus;
+  }
+  if (flags.maxDeactivate !== undefined) {
+    const percent = Number(flags.maxDeactivate.replace(/%$/, ''));
+    if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+      throw new AppError(ErrorCode.USAGE, `--max-deactivate is a percentage from 0 to 100, got '${flags.maxDeactivate}'.`);
+    }
+    options.maxDeactivatePercent = percent;
+  }
+  if (flags.customerClass !== undefined) {
+    options.defaultClass = flags.customerClass;
+  }
+  return options;
 }
 
 async function writeReport(outcome: FileOutcome, path: string, report: string | false | undefined): Promise<string | null> {
@@ -109,6 +186,7 @@ export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): 
     duplicateOfRunId: outcome.duplicateOfRunId,
     error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
     notices: outcome.notices,
+    ...(outcome.notFound === undefined ? {} : { notFound: outcome.notFound }),
     errors: outcome.issues.map((i) => ({
       line: i.line,
       column: i.column,
@@ -161,6 +239,18 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
     `  read ${c.read} · ${would}insert ${c.inserted} · ${would}update ${c.updated} · unchanged ${c.unchanged} · skipped ${c.skipped}` +
       (c.warnings > 0 ? ` · warnings ${c.warnings}` : ''),
   );
+  const ruled = [
+    c.filtered > 0 ? `filtered ${c.filtered}` : null,
+    c.notChanged > 0 || outcome.mode === 'changed-since' ? `not changed ${c.notChanged}` : null,
+    c.deactivated > 0 || outcome.mode === 'rebuild' ? `${would}deactivate ${c.deactivated}` : null,
+    c.reactivated > 0 ? `${would}reactivate ${c.reactivated}` : null,
+  ].filter((part): part is string => part !== null);
+  if (ruled.length > 0) {
+    lines.push(`  ${ruled.join(' · ')}`);
+  }
+  if (outcome.notFound !== undefined && outcome.notFound.length > 0) {
+    lines.push(`  not found in the file: ${outcome.notFound.map((v) => oneLine(v, 80)).join(', ')}`);
+  }
   for (const notice of outcome.notices) {
     lines.push(`  note: ${oneLine(notice)}`);
   }

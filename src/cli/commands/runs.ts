@@ -50,7 +50,11 @@ export async function runsShowCommand(id: string, flags: { json?: boolean }, ctx
     `  format    ${run.format} · mode ${run.mode} · job ${run.job ?? '— (command line)'} · source ${run.source} · instance ${run.instance}`,
     `  started   ${run.startedAt} · finished ${run.finishedAt ?? '—'} · took ${run.durationMs === null ? '—' : formatDuration(run.durationMs)}`,
     `  rows      read ${c.read} · inserted ${c.inserted} · updated ${c.updated} · unchanged ${c.unchanged} · skipped ${c.skipped} · warnings ${c.warnings}`,
+    `            filtered ${c.filtered} · not changed ${c.notChanged} · deactivated ${c.deactivated} · reactivated ${c.reactivated}`,
   ];
+  if (run.lastModifiedMax) {
+    lines.push(`  newest    last modified ${run.lastModifiedMax} (the next changed-since run starts after it)`);
+  }
   if (run.duplicateOfRunId !== null) {
     lines.push(`  duplicate of run ${run.duplicateOfRunId}: the same content was already imported`);
   }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { StoredCustomer } from '../../domain/customer.js';
+import type { RelatedEntityKind } from '../../domain/entity.js';
 import { emptyCounts } from '../../domain/file-outcome.js';
 import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import { redactUrl } from '../../logging/redact.js';
@@ -11,8 +12,9 @@ import type {
   FileState,
   FileStateEntry,
   ImportSession,
-  ListCustomersQuery,
   HistoryEntry,
+  ListCustomersQuery,
+  NewCustomer,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -20,6 +22,7 @@ import type {
 } from '../customer-store.js';
 import { likePattern } from '../record-diff.js';
 import { wrapPostgresError } from './postgres-errors.js';
+import { PostgresEntities } from './postgres-entities.js';
 import { PostgresImportSession } from './postgres-import-session.js';
 import type { SessionHost } from './postgres-import-session.js';
 import { migratePostgres, quoteIdent } from './postgres-migrator.js';
@@ -54,6 +57,7 @@ export class PostgresCustomerStore implements CustomerStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #sql: PostgresStatements;
+  readonly #entities: PostgresEntities;
   readonly #location: string;
   readonly #clock: Clock;
   readonly #lockNamespace: number;
@@ -64,12 +68,14 @@ export class PostgresCustomerStore implements CustomerStore {
   private constructor(pool: pg.Pool, config: PostgresStoreConfig, location: string, deps: PostgresStoreDeps) {
     this.#pool = pool;
     this.#sql = postgresStatements(quoteIdent(config.schema));
+    this.#entities = new PostgresEntities(quoteIdent(config.schema));
     this.#location = location;
     this.#clock = deps.clock;
     this.#lockNamespace = lockNamespace(config.schema);
     this.#host = {
       pool,
       sql: this.#sql,
+      entities: this.#entities,
       location,
       clock: deps.clock,
       lockNamespace: this.#lockNamespace,
@@ -113,12 +119,6 @@ export class PostgresCustomerStore implements CustomerStore {
     return rows[0] === undefined ? null : toRunRecord(rows[0]);
   }
 
-  async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
-    this.#assertOpen();
-    const session = await PostgresImportSession.begin(this.#host, {
-      meta,
-      dryRun: options.dryRun,
-      force: options.force,
   async findLastTransfer(source: string): Promise<string | null> {
     const { rows } = await this.#query<{ last_modified_max: string }>('look up the last transfer', this.#sql.findLastTransfer, [
       source,
@@ -126,13 +126,19 @@ export class PostgresCustomerStore implements CustomerStore {
     return rows[0]?.last_modified_max ?? null;
   }
 
+  async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
+    this.#assertOpen();
+    const session = await PostgresImportSession.begin(this.#host, {
+      meta,
+      dryRun: options.dryRun,
+      force: options.force,
+      newStatus: options.newStatus ?? 'active',
     });
     this.#sessions.add(session);
     return session;
   }
 
   async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
-      newStatus: options.newStatus ?? 'active',
     this.#assertOpen();
     try {
       return await insertRun(this.#pool, this.#sql, {
@@ -192,7 +198,7 @@ export class PostgresCustomerStore implements CustomerStore {
       where.push(`search_text LIKE $${params.length} ESCAPE '\\'`);
     }
     const sql = `SELECT * FROM ${this.#sql.customersTable} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY key LIMIT $1 OFFSET $2`;
+                 ORDER BY key IS NULL, key, id LIMIT $1 OFFSET $2`;
     const { rows } = await this.#query<CustomerRow>('list customers', sql, params);
     return rows.map((row) => toStoredCustomer(row));
   }
@@ -203,7 +209,40 @@ export class PostgresCustomerStore implements CustomerStore {
       return null;
     }
     const history = await this.#query<HistoryRow>('read customer history', this.#sql.selectHistory, [key]);
-    return { customer: toStoredCustomer(rows[0]), history: history.rows.map((r) => toHistoryEntry(r)) };
+    const customer = toStoredCustomer(rows[0]);
+    const relations = await this.#onPool('read contacts and addresses', (db) => this.#entities.relations(db, customer));
+    return { customer, history: history.rows.map((r) => toHistoryEntry(r)), ...relations };
+  }
+
+  async getCustomerById(id: number): Promise<CustomerDetail | null> {
+    const customer = await this.#onPool('read a customer', (db) => this.#entities.customerById(db, id));
+    if (customer === null) {
+      return null;
+    }
+    if (customer.key !== null) {
+      return this.getCustomer(customer.key);
+    }
+    // No ERP key, so no import wrote history for it yet.
+    return { customer, history: [], contacts: [], addresses: [], salesAgent: null };
+  }
+
+  async createCustomer(customer: NewCustomer): Promise<StoredCustomer> {
+    const at = new Date(this.#clock.now()).toISOString();
+    return this.#onPool('create a customer', (db) => this.#entities.createCustomer(db, customer, at));
+  }
+
+  async getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]> {
+    return this.#onPool('read history', (db) => this.#entities.history(db, entity, customerKey, key));
+  }
+
+  /** Reads or writes in autocommit on the pool, with errors wrapped as everywhere in the store. */
+  async #onPool<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    try {
+      return await work(this.#pool);
+    } catch (e) {
+      throw wrapPostgresError(e, what, this.#location);
+    }
   }
 
   async countCustomers(): Promise<number> {

@@ -19,11 +19,16 @@ import type { StoredChange } from './postgres-rows.js';
 import { finishRunParams, insertRun, insertRunIssues } from './postgres-run-writes.js';
 import { copyIntoStaging, stageBatch } from './postgres-staging.js';
 import type { PostgresStatements } from './postgres-statements.js';
+import type { EntityWriteContext, PostgresEntities } from './postgres-entities.js';
+import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
+import type { EntityRecord, RelatedEntityKind } from '../../domain/entity.js';
 
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
   readonly pool: pg.Pool;
   readonly sql: PostgresStatements;
+  /** Contacts, addresses, sales agents and fallback matching (postgres-entities.ts). */
+  readonly entities: PostgresEntities;
   /** Redacted URL and schema, for messages. */
   readonly location: string;
   readonly clock: Clock;
@@ -37,13 +42,13 @@ export interface SessionOptions {
   meta: RunMeta;
   dryRun: boolean;
   force: boolean;
+  /** Status of customers this run creates (unless their row asks for `blocked`). */
+  newStatus: ImportedStatus;
 }
 
 /** The partial unique index on runs that is the database-side exactly-once claim. */
 const CLAIM_INDEX = 'runs_claim_sha256_key';
 
-  /** Status of customers this run creates (unless their row asks for `blocked`). */
-  newStatus: ImportedStatus;
 /**
  * `open`: the data transaction is running. `rolled-back`: it is gone (an error, a lost
  * connection), only `fail` may follow, to record the run. `done`: nothing may follow.
@@ -54,13 +59,13 @@ interface UpsertRoundRow {
   total: number;
   inserted: number;
   updated: number;
+  reactivated: number;
+  conflicts: { key: string; line: number; stored: CustomerType; incoming: CustomerType }[];
   changes: { seq: number; key: string; line: number; operation: 'inserted' | 'updated'; changes: StoredChange[] }[];
 }
 
 /**
  * One import run on its own pooled connection: the run row is inserted and committed on its own
-  reactivated: number;
-  conflicts: { key: string; line: number; stored: CustomerType; incoming: CustomerType }[];
  * first (a crash leaves a `running` trace), then BEGIN opens the data transaction that every
  * `applyBatch` writes into and `commit` ends, together with the run record.
  *
@@ -77,15 +82,15 @@ export class PostgresImportSession implements ImportSession {
   readonly #host: SessionHost;
   readonly #meta: RunMeta;
   readonly #force: boolean;
+  readonly #newStatus: ImportedStatus;
+  /** rebuild: every staged key also goes into the present-keys TEMP table, for deactivateMissing. */
+  readonly #trackKeys: boolean;
+  #presentCreated = false;
   #client: pg.PoolClient | null;
   /** The connection failed (terminated backend, network): it must be destroyed, not reused. */
   #lost: Error | null = null;
   #stagingCreated = false;
   #state: SessionState = 'open';
-  readonly #newStatus: ImportedStatus;
-  /** rebuild: every staged key also goes into the present-keys TEMP table, for deactivateMissing. */
-  readonly #trackKeys: boolean;
-  #presentCreated = false;
   readonly #onClientError = (e: Error): void => {
     this.#lost ??= e;
   };
@@ -96,13 +101,13 @@ export class PostgresImportSession implements ImportSession {
     this.runId = runId;
     this.#meta = options.meta;
     this.#force = options.force;
+    this.#newStatus = options.newStatus;
+    this.#trackKeys = options.meta.mode === 'rebuild';
     client.on('error', this.#onClientError);
   }
 
   /** Inserts the `running` run (unless dry), then opens the data transaction. */
   static async begin(host: SessionHost, options: SessionOptions): Promise<PostgresImportSession> {
-    this.#newStatus = options.newStatus;
-    this.#trackKeys = options.meta.mode === 'rebuild';
     const what = `begin the import of '${options.meta.file}'`;
     let client: pg.PoolClient;
     try {
@@ -146,44 +151,115 @@ export class PostgresImportSession implements ImportSession {
       const batch = stageBatch(records);
       await copyIntoStaging(client, this.#host.sql, batch, this.#stagingCreated);
       this.#stagingCreated = true;
-      const at = this.#now();
-      for (let round = 0; round < batch.rounds; round++) {
-        const { rows } = await client.query<UpsertRoundRow>(this.#host.sql.upsertRound, [
-          round,
-          this.#meta.source,
       if (this.#trackKeys) {
         await this.#ensurePresent(client);
         await client.query(this.#host.sql.addStagedPresent);
       }
-          at,
+      const at = this.#now();
       const conflicts: TypeConflict[] = [];
+      for (let round = 0; round < batch.rounds; round++) {
+        const { rows } = await client.query<UpsertRoundRow>(this.#host.sql.upsertRound, [
+          round,
+          this.#meta.source,
+          at,
           this.runId,
+          this.#newStatus,
         ]);
         const row = rows[0];
         if (row === undefined) {
           throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
         }
-          this.#newStatus,
         result.inserted += row.inserted;
         result.updated += row.updated;
         result.unchanged += row.total - row.inserted - row.updated;
+        result.reactivated = (result.reactivated ?? 0) + row.reactivated;
+        conflicts.push(...row.conflicts);
         changes.push(...row.changes);
+      }
+      if (conflicts.length > 0) {
+        result.typeConflicts = conflicts;
       }
     } catch (e) {
       // Half a batch may be in the transaction now; nothing of this run may be committed any more.
       await this.#rollbackQuietly();
-        result.reactivated = (result.reactivated ?? 0) + row.reactivated;
-        conflicts.push(...row.conflicts);
       this.#state = 'rolled-back';
       throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
-      if (conflicts.length > 0) {
-        result.typeConflicts = conflicts;
-      }
     }
     // Rounds were applied one after another; callers expect the changes in batch order.
     changes.sort((a, b) => a.seq - b.seq);
     result.changes = changes.map((c) => ({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) }));
     return result;
+  }
+
+  async deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult> {
+    const client = this.#openClient('deactivate missing customers');
+    const { sql } = this.#host;
+    const source = this.#meta.source;
+    try {
+      await this.#ensurePresent(client);
+      if (request.keep.length > 0) {
+        await client.query(sql.addPresentKeys, [[...request.keep]]);
+      }
+      const counted = await client.query<{ active: number; missing: number }>(sql.countSourceActive, [source]);
+      const active = counted.rows[0]?.active ?? 0;
+      const missing = counted.rows[0]?.missing ?? 0;
+      if (missing === 0 || missing * 100 > active * request.maxPercent) {
+        return { active, missing, deactivated: 0, refused: missing > 0 };
+      }
+      const done = await client.query<{ n: number }>(sql.deactivateMissing, [source, this.#now(), this.runId, request.note]);
+      return { active, missing, deactivated: done.rows[0]?.n ?? 0, refused: false };
+    } catch (e) {
+      await this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw this.#wrap(e, `deactivate missing customers in run ${this.runId ?? '(dry run)'}`);
+    }
+  }
+
+  /** The present-keys TEMP table of a rebuild, made once per transaction (ON COMMIT DROP). */
+  async #ensurePresent(client: pg.PoolClient): Promise<void> {
+    if (!this.#presentCreated) {
+      await client.query(this.#host.sql.createPresent);
+      this.#presentCreated = true;
+    }
+  }
+
+  async matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]> {
+    return this.#inData('match customers', (client) =>
+      this.#host.entities.matchCustomers(client, records, on, this.#entityContext()),
+    );
+  }
+
+  async existingCustomerKeys(keys: readonly string[]): Promise<Set<string>> {
+    return this.#inData('look up customers', (client) => this.#host.entities.existingCustomerKeys(client, keys));
+  }
+
+  async applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult> {
+    return this.#inData(`apply a batch of ${entity} records`, (client) =>
+      this.#host.entities.applyEntityBatch(client, entity, records, this.#entityContext()),
+    );
+  }
+
+  async lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
+    return this.#inData('look up sales agents', (client) => this.#host.entities.lookupSalesAgents(client, codes));
+  }
+
+  /**
+   * Runs a step inside the run's transaction, as applyBatch does: an error rolls the whole run
+   * back (part of the step may be written), and only `fail` may follow.
+   */
+  async #inData<T>(what: string, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = this.#openClient(what);
+    try {
+      return await step(client);
+    } catch (e) {
+      await this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw this.#wrap(e, `${what} in run ${this.runId ?? '(dry run)'}`);
+    }
+  }
+
+  #entityContext(): EntityWriteContext {
+    return { runId: this.runId, source: this.#meta.source, at: this.#now() };
   }
 
   async commit(summary: RunSummary): Promise<void> {

@@ -54,7 +54,9 @@ export interface RunIssueRow {
 }
 
 export interface CustomerRow {
-  key: string;
+  id: BigintColumn;
+  /** Null for a customer created on our side that no ERP row was matched to yet. */
+  key: string | null;
   data: Record<string, FieldValue>;
   status: string;
   source: string | null;
@@ -62,11 +64,11 @@ export interface CustomerRow {
   updated_at: Date;
   created_run_id: BigintColumn | null;
   updated_run_id: BigintColumn | null;
-}
-
   type: string | null;
   deactivated_at: Date | null;
   deactivated_run_id: BigintColumn | null;
+}
+
 /** History changes are stored as jsonb, where an `undefined` side is simply left out. */
 export interface StoredChange {
   field: string;
@@ -129,14 +131,14 @@ export function toRunRecord(row: RunRow): RunRecord {
       unchanged: row.unchanged,
       skipped: row.skipped,
       warnings: row.warnings,
-    },
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
       filtered: row.filtered,
       notChanged: row.not_changed,
       deactivated: row.deactivated,
       reactivated: row.reactivated,
-    duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
+    },
     lastModifiedMax: row.last_modified_max,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
     startedAt: iso(row.started_at),
     finishedAt: row.finished_at === null ? null : iso(row.finished_at),
     durationMs: numOrNull(row.duration_ms),
@@ -160,6 +162,7 @@ export function toRowIssue(row: RunIssueRow): RowIssue {
 
 export function toStoredCustomer(row: CustomerRow): StoredCustomer {
   return {
+    id: num(row.id),
     key: row.key,
     data: row.data,
     status: row.status as CustomerStatus,
@@ -168,12 +171,12 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
     updatedAt: iso(row.updated_at),
     createdRunId: numOrNull(row.created_run_id),
     updatedRunId: numOrNull(row.updated_run_id),
-  };
-}
-
     type: row.type as CustomerType | null,
     deactivatedAt: row.deactivated_at === null ? null : iso(row.deactivated_at),
     deactivatedRunId: numOrNull(row.deactivated_run_id),
+  };
+}
+
 /** `{ field, old?, new? }` as stored, to the contract's shape with explicit `undefined` sides. */
 export function toFieldChanges(changes: readonly StoredChange[]): HistoryEntry['changes'] {
   return changes.map((c) => ({ field: c.field, old: c.old, new: c.new }));

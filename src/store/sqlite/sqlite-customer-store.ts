@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { StoredCustomer } from '../../domain/customer.js';
+import type { RelatedEntityKind } from '../../domain/entity.js';
 import { emptyCounts } from '../../domain/file-outcome.js';
 import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
@@ -13,8 +14,9 @@ import type {
   FileState,
   FileStateEntry,
   ImportSession,
-  ListCustomersQuery,
   HistoryEntry,
+  ListCustomersQuery,
+  NewCustomer,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -22,6 +24,7 @@ import type {
 } from '../customer-store.js';
 import { likePattern } from '../record-diff.js';
 import { wrapSqliteError } from './sqlite-errors.js';
+import { SqliteEntities } from './sqlite-entities.js';
 import { SqliteImportSession } from './sqlite-import-session.js';
 import type { SessionHost } from './sqlite-import-session.js';
 import { migrateSqlite } from './sqlite-migrator.js';
@@ -56,6 +59,7 @@ export class SqliteCustomerStore implements CustomerStore {
   readonly #busyTimeoutMs: number;
   readonly #clock: Clock;
   readonly #statements: SqliteStatements;
+  readonly #entities: SqliteEntities;
   readonly #host: SessionHost;
   #session: { session: SqliteImportSession; ended: Promise<void>; release: () => void } | null = null;
   /** The store's own writes done inside the open session's transaction, to replay after a rollback. */
@@ -68,9 +72,11 @@ export class SqliteCustomerStore implements CustomerStore {
     this.#busyTimeoutMs = config.busyTimeoutMs;
     this.#clock = deps.clock;
     this.#statements = prepareStatements(db);
+    this.#entities = new SqliteEntities(db);
     this.#host = {
       db,
       statements: this.#statements,
+      entities: this.#entities,
       path: config.path,
       clock: deps.clock,
       rollback: () => this.#rollbackSession(),
@@ -115,16 +121,16 @@ export class SqliteCustomerStore implements CustomerStore {
     });
   }
 
+  async findLastTransfer(source: string): Promise<string | null> {
+    return this.#read('look up the last transfer', () => this.#statements.findLastTransfer.get(source)?.last_modified_max ?? null);
+  }
+
   async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
     await this.#waitForSessionSlot(meta);
     this.#assertOpen();
     let runId: number | null = null;
     try {
       if (!options.dryRun) {
-  async findLastTransfer(source: string): Promise<string | null> {
-    return this.#read('look up the last transfer', () => this.#statements.findLastTransfer.get(source)?.last_modified_max ?? null);
-  }
-
         // Committed on its own, before the data transaction: a crash leaves a `running` trace.
         runId = insertRun(this.#statements, { id: null, meta, status: 'running', duplicateOfRunId: null, summary: null });
       }
@@ -216,7 +222,7 @@ export class SqliteCustomerStore implements CustomerStore {
         params['pattern'] = likePattern(query.search);
       }
       const sql = `SELECT * FROM customers ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-                   ORDER BY key LIMIT @limit OFFSET @offset`;
+                   ORDER BY key IS NULL, key, id LIMIT @limit OFFSET @offset`;
       return this.#db
         .prepare<Record<string, string | number>, CustomerRow>(sql)
         .all(params)
@@ -231,8 +237,43 @@ export class SqliteCustomerStore implements CustomerStore {
         return null;
       }
       const history = this.#statements.selectHistory.all(key).map((r) => toHistoryEntry(r));
-      return { customer: toStoredCustomer(row), history };
+      const customer = toStoredCustomer(row);
+      return { customer, history, ...this.#entities.relations(customer) };
     });
+  }
+
+  async getCustomerById(id: number): Promise<CustomerDetail | null> {
+    const customer = this.#read('read a customer', () => this.#entities.customerById(id));
+    if (customer === null) {
+      return null;
+    }
+    if (customer.key !== null) {
+      return this.getCustomer(customer.key);
+    }
+    // No ERP key, so no import wrote history for it yet.
+    return { customer, history: [], contacts: [], addresses: [], salesAgent: null };
+  }
+
+  async createCustomer(customer: NewCustomer): Promise<StoredCustomer> {
+    let id: number | null = null;
+    const at = this.#isoNow();
+    // A side write inside an open session is replayed after a rollback: keep the id it got first.
+    const created = this.#write('create a customer', () => {
+      if (id !== null && this.#entities.customerById(id) !== null) {
+        return id;
+      }
+      id = this.#entities.createCustomer(customer, at);
+      return id;
+    });
+    const stored = this.#read('read a customer', () => this.#entities.customerById(created));
+    if (stored === null) {
+      throw new AppError(ErrorCode.INTERNAL, `Customer #${created} vanished right after it was created.`);
+    }
+    return stored;
+  }
+
+  async getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]> {
+    return this.#read('read history', () => this.#entities.history(entity, customerKey, key));
   }
 
   async countCustomers(): Promise<number> {

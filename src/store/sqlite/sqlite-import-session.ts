@@ -16,11 +16,16 @@ import { customerSearchText, planUpsert } from '../record-diff.js';
 import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 import { finishRunParams, insertRunIssues } from './sqlite-run-writes.js';
+import type { EntityWriteContext, SqliteEntities } from './sqlite-entities.js';
+import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
+import type { EntityRecord, RelatedEntityKind } from '../../domain/entity.js';
 
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
   readonly db: Database;
   readonly statements: SqliteStatements;
+  /** Contacts, addresses, sales agents and fallback matching (sqlite-entities.ts). */
+  readonly entities: SqliteEntities;
   readonly path: string;
   readonly clock: Clock;
   /**
@@ -37,13 +42,13 @@ export interface SessionOptions {
   meta: RunMeta;
   dryRun: boolean;
   force: boolean;
+  /** Status of customers this run creates (unless their row asks for `blocked`). */
+  newStatus: ImportedStatus;
 }
 
 /**
  * `open`: the data transaction is running. `rolled-back`: it is gone (an error), only `fail`
  * may follow, to record the run. `done`: committed or failed; nothing may follow.
-  /** Status of customers this run creates (unless their row asks for `blocked`). */
-  newStatus: ImportedStatus;
  */
 type SessionState = 'open' | 'rolled-back' | 'done';
 
@@ -57,24 +62,24 @@ export class SqliteImportSession implements ImportSession {
   readonly #host: SessionHost;
   readonly #meta: RunMeta;
   readonly #force: boolean;
+  readonly #newStatus: ImportedStatus;
+  /** rebuild: the keys applied so far go into temp.present_keys, for deactivateMissing. */
+  readonly #trackKeys: boolean;
+  #keysCleared = false;
   #state: SessionState = 'open';
 
   constructor(host: SessionHost, options: SessionOptions) {
     this.#host = host;
     this.runId = options.runId;
-  readonly #newStatus: ImportedStatus;
-  /** rebuild: the keys applied so far go into temp.present_keys, for deactivateMissing. */
-  readonly #trackKeys: boolean;
-  #keysCleared = false;
     this.#meta = options.meta;
     this.#force = options.force;
+    this.#newStatus = options.newStatus;
+    this.#trackKeys = options.meta.mode === 'rebuild';
   }
 
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
     this.#assertState('open', 'apply a batch');
     const { db, statements: st } = this.#host;
-    this.#newStatus = options.newStatus;
-    this.#trackKeys = options.meta.mode === 'rebuild';
     const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
     try {
       // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR). Writing on
@@ -87,12 +92,12 @@ export class SqliteImportSession implements ImportSession {
       }
       const at = this.#now();
       const runId = this.runId;
+      this.#rememberKeys(records);
       for (const record of records) {
         const stored = st.selectCustomerState.get(record.key);
         const plan = planUpsert(
           stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
           record.fields,
-      this.#rememberKeys(records);
         );
         const storedStatus = stored?.status as CustomerStatus | undefined;
         const status = planStatus(storedStatus, record.status, this.#newStatus);
@@ -141,11 +146,6 @@ export class SqliteImportSession implements ImportSession {
         } else {
           result.updated++;
         }
-        // Dry runs have no run to point at, and their writes are rolled back anyway.
-        if (runId !== null) {
-          const operation = inserted ? 'inserted' : reactivated ? 'reactivated' : 'updated';
-          st.insertHistory.run(runId, record.key, operation, JSON.stringify(changes), record.line, at, note);
-        }
         if (reactivated) {
           result.reactivated = (result.reactivated ?? 0) + 1;
         }
@@ -155,6 +155,11 @@ export class SqliteImportSession implements ImportSession {
           typePlan.conflict && stored?.type && record.type
             ? typeChangeIgnoredNote(stored.type as CustomerType, record.type)
             : null;
+        // Dry runs have no run to point at, and their writes are rolled back anyway.
+        if (runId !== null) {
+          const operation = inserted ? 'inserted' : reactivated ? 'reactivated' : 'updated';
+          st.insertHistory.run(runId, record.key, operation, JSON.stringify(changes), record.line, at, note);
+        }
         result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
       }
     } catch (e) {
@@ -164,6 +169,81 @@ export class SqliteImportSession implements ImportSession {
       throw wrapSqliteError(e, `apply a batch of run ${this.runId ?? '(dry run)'}`, this.#host.path);
     }
     return result;
+  }
+
+  async deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult> {
+    this.#assertState('open', 'deactivate missing customers');
+    const { statements: st } = this.#host;
+    const source = this.#meta.source;
+    try {
+      this.#clearKeysOnce();
+      if (request.keep.length > 0) {
+        st.addPresentKeys.run(JSON.stringify(request.keep));
+      }
+      const counts = st.countSourceActive.get(source) ?? { active: 0, missing: 0 };
+      const { active, missing } = counts;
+      if (missing === 0 || missing * 100 > active * request.maxPercent) {
+        return { active, missing, deactivated: 0, refused: missing > 0 };
+      }
+      const at = this.#now();
+      const runId = this.runId;
+      // History first: it needs each customer's status before the deactivation.
+      if (runId !== null) {
+        for (const gone of st.selectMissing.all(source)) {
+          const changes = JSON.stringify(statusChange(gone.status as CustomerStatus, 'deactivated'));
+          st.insertHistory.run(runId, gone.key, 'deactivated', changes, null, at, request.note);
+        }
+      }
+      const deactivated = st.deactivateMissing.run({ source, at, runId }).changes;
+      return { active, missing, deactivated, refused: false };
+    } catch (e) {
+      this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw wrapSqliteError(e, `deactivate missing customers in run ${this.runId ?? '(dry run)'}`, this.#host.path);
+    }
+  }
+
+  async matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]> {
+    return this.#inData('match customers', () => this.#host.entities.matchCustomers(records, on, this.#entityContext()));
+  }
+
+  async existingCustomerKeys(keys: readonly string[]): Promise<Set<string>> {
+    return this.#inData('look up customers', () => this.#host.entities.existingCustomerKeys(keys));
+  }
+
+  async applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult> {
+    return this.#inData(`apply a batch of ${entity} records`, () =>
+      this.#host.entities.applyEntityBatch(entity, records, this.#entityContext()),
+    );
+  }
+
+  async lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
+    return this.#inData('look up sales agents', () => this.#host.entities.lookupSalesAgents(codes));
+  }
+
+  /**
+   * Runs a step of the data transaction, as applyBatch does: an error rolls the whole run back
+   * (part of the step may be written), and only `fail` may follow.
+   */
+  #inData<T>(what: string, step: () => T): T {
+    this.#assertState('open', what);
+    try {
+      if (!this.#host.db.inTransaction) {
+        throw new AppError(
+          ErrorCode.STORE_UNAVAILABLE,
+          `The import transaction on the SQLite store at ${this.#host.path} was rolled back by SQLite; the run cannot go on.`,
+        );
+      }
+      return step();
+    } catch (e) {
+      this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw wrapSqliteError(e, `${what} in run ${this.runId ?? '(dry run)'}`, this.#host.path);
+    }
+  }
+
+  #entityContext(): EntityWriteContext {
+    return { runId: this.runId, source: this.#meta.source, at: this.#now() };
   }
 
   async commit(summary: RunSummary): Promise<void> {
@@ -262,6 +342,25 @@ export class SqliteImportSession implements ImportSession {
     }
   }
 
+  /** rebuild: notes the batch's keys as present in the file (rolled back with the run). */
+  #rememberKeys(records: readonly StagedRecord[]): void {
+    if (!this.#trackKeys) {
+      return;
+    }
+    this.#clearKeysOnce();
+    for (const record of records) {
+      this.#host.statements.addPresentKey.run(record.key);
+    }
+  }
+
+  /** The TEMP table outlives sessions on the connection; each rebuild starts it empty. */
+  #clearKeysOnce(): void {
+    if (!this.#keysCleared) {
+      this.#host.statements.clearPresentKeys.run();
+      this.#keysCleared = true;
+    }
+  }
+
   #rollbackQuietly(): void {
     try {
       this.#host.rollback();
@@ -294,22 +393,3 @@ export class SqliteImportSession implements ImportSession {
     return new Date(this.#host.clock.now()).toISOString();
   }
 }
-  /** rebuild: notes the batch's keys as present in the file (rolled back with the run). */
-  #rememberKeys(records: readonly StagedRecord[]): void {
-    if (!this.#trackKeys) {
-      return;
-    }
-    this.#clearKeysOnce();
-    for (const record of records) {
-      this.#host.statements.addPresentKey.run(record.key);
-    }
-  }
-
-  /** The TEMP table outlives sessions on the connection; each rebuild starts it empty. */
-  #clearKeysOnce(): void {
-    if (!this.#keysCleared) {
-      this.#host.statements.clearPresentKeys.run();
-      this.#keysCleared = true;
-    }
-  }
-

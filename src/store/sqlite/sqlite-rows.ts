@@ -52,7 +52,9 @@ export interface RunIssueRow {
 }
 
 export interface CustomerRow {
-  key: string;
+  id: number;
+  /** Null for a customer created on our side that no ERP row was matched to yet. */
+  key: string | null;
   data: string;
   content_hash: string;
   row_hash: string | null;
@@ -63,20 +65,20 @@ export interface CustomerRow {
   updated_at: string;
   created_run_id: number | null;
   updated_run_id: number | null;
-}
-
   type: string | null;
   deactivated_at: string | null;
   deactivated_run_id: number | null;
+}
+
 /** The columns an upsert needs to decide; `data` is parsed only when the row hash differs. */
 export interface CustomerStateRow {
   data: string;
   content_hash: string;
   row_hash: string | null;
-}
-
   status: string;
   type: string | null;
+}
+
 export interface HistoryRow {
   id: number;
   run_id: number;
@@ -121,14 +123,14 @@ export function toRunRecord(row: RunRow): RunRecord {
       unchanged: row.unchanged,
       skipped: row.skipped,
       warnings: row.warnings,
-    },
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
       filtered: row.filtered,
       notChanged: row.not_changed,
       deactivated: row.deactivated,
       reactivated: row.reactivated,
-    duplicateOfRunId: row.duplicate_of_run_id,
+    },
     lastModifiedMax: row.last_modified_max,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    duplicateOfRunId: row.duplicate_of_run_id,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
@@ -152,6 +154,7 @@ export function toRowIssue(row: RunIssueRow): RowIssue {
 
 export function toStoredCustomer(row: CustomerRow): StoredCustomer {
   return {
+    id: row.id,
     key: row.key,
     data: JSON.parse(row.data) as Record<string, FieldValue>,
     status: row.status as CustomerStatus,
@@ -160,12 +163,12 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
     updatedAt: row.updated_at,
     createdRunId: row.created_run_id,
     updatedRunId: row.updated_run_id,
-  };
-}
-
     type: row.type as CustomerType | null,
     deactivatedAt: row.deactivated_at,
     deactivatedRunId: row.deactivated_run_id,
+  };
+}
+
 /** History changes are stored as JSON, where an `undefined` side is simply left out. */
 interface StoredChange {
   field: string;

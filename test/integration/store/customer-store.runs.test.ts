@@ -1,3 +1,4 @@
+import { emptyCounts } from '../../../src/domain/file-outcome.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import { isDuplicateRunError } from '../../../src/store/customer-store.js';
@@ -86,7 +87,8 @@ for (const backend of BACKENDS) {
         source: 'nav',
         instance: INSTANCE,
         status: 'succeeded',
-        counts: { read: 3, inserted: 1, updated: 0, unchanged: 0, skipped: 1, warnings: 1 },
+        counts: { ...emptyCounts(), read: 3, inserted: 1, skipped: 1, warnings: 1 },
+        lastModifiedMax: null,
         error: null,
         duplicateOfRunId: null,
         startedAt: meta.startedAt,

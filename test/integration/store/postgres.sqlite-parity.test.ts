@@ -98,7 +98,7 @@ describe.skipIf(!RUN)('postgres: same answers as sqlite', () => {
       results.push((await importRun(store, batches, { content: `run-${n}`, dryRun })).results);
     }
     const customers = await store.listCustomers({ limit: 1000 });
-    const details = await Promise.all(customers.map((c) => store.getCustomer(c.key)));
+    const details = await Promise.all(customers.map((c) => store.getCustomerById(c.id)));
     return {
       results,
       customers: customers.map((c) => ({ key: c.key, data: c.data, status: c.status, source: c.source })),

@@ -24,7 +24,7 @@ describe('FormatSet.require', () => {
     }
     expect(isAppError(error) && error.code).toBe('FORMAT_NOT_FOUND');
     expect((error as Error).message.replace(dir, '<formats>')).toMatchInlineSnapshot(
-      `"Unknown format 'sap-debitors'. Known formats: as400-fixed-width, customers-xlsx, nav-debitors, plain-csv (in <formats>)"`,
+      `"Unknown format 'sap-debitors'. Known formats: as400-fixed-width, customers-xlsx, nav-contacts, nav-debitors, nav-salespeople, plain-csv (in <formats>)"`,
     );
   });
 

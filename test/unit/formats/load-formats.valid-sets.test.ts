@@ -13,7 +13,14 @@ describe('loadFormats on valid sets', () => {
   it('loads every shipped format in formats/', async () => {
     const set = await loadFormats(resolve(REPO, 'formats'));
     expect(set.dir).toBe(resolve(REPO, 'formats'));
-    expect(set.list().map((f) => f.id)).toEqual(['as400-fixed-width', 'customers-xlsx', 'nav-debitors', 'plain-csv']);
+    expect(set.list().map((f) => f.id)).toEqual([
+      'as400-fixed-width',
+      'customers-xlsx',
+      'nav-contacts',
+      'nav-debitors',
+      'nav-salespeople',
+      'plain-csv',
+    ]);
     const nav = set.require('nav-debitors');
     expect(nav.file).toBe(resolve(REPO, 'formats/nav-debitors.yaml'));
     expect(nav.definition).toMatchObject({
@@ -53,6 +60,8 @@ describe('loadFormats on valid sets', () => {
     const set = await loadFormats(resolve(REPO, 'formats'));
     const cases = [
       { format: 'nav-debitors', file: 'examples/nav-customers.txt' },
+      { format: 'nav-contacts', file: 'examples/nav-contacts.txt' },
+      { format: 'nav-salespeople', file: 'examples/nav-salespeople.txt' },
       { format: 'plain-csv', file: 'examples/customers.csv' },
     ];
     for (const { format, file } of cases) {

@@ -1,6 +1,7 @@
 import type { PostgresMigration } from '../postgres-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
+import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
 
 /**
@@ -8,4 +9,4 @@ import { importRules } from './0004-import-rules.js';
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  * Versions match the SQLite migrations of the same logical change.
  */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [initialSchema, fileStateOwner, importRules];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [initialSchema, fileStateOwner, entitiesAndMatching, importRules];

@@ -1,10 +1,11 @@
 import type { SqliteMigration } from '../sqlite-migrator.js';
 import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
+import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner, importRules];
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner, entitiesAndMatching, importRules];
