@@ -24,6 +24,9 @@ import { createSelection, type Selection } from '../rules/selection.js';
 import type { ImportOptions } from './import-options.js';
 import { isStoreRetryable, retryDelayMs, sleepMs, type RunRetryPolicy } from './run-retries.js';
 import { KeyLines } from './key-lines.js';
+import { createBatchImporter, ruleOptionsForEntity } from './import-entities.js';
+import type { MatchField } from '../domain/customer-match.js';
+import { KEY_PART_SEPARATOR, recordKeyFields } from '../domain/entity.js';
 import { completedStatus, isErrorBudgetSpent } from './outcome-policy.js';
 
 /**
@@ -51,6 +54,10 @@ export interface ProcessFileRequest {
   dryRun?: boolean;
   /** Import even when a committed run already imported the same content. */
   force?: boolean;
+  /** The mode's point, a selection and the rules' settings (see import-options.ts). */
+  options?: ImportOptions;
+  /** A watch job's (or --match-existing) fallback match fields; replaces the format's `matchExisting`. */
+  matchExisting?: readonly MatchField[];
 }
 
 export interface ProgressInfo {
@@ -73,6 +80,8 @@ export interface ProcessFileDeps {
   onProgress?: (progress: ProgressInfo) => void;
   /** Aborting rolls the run back and rejects the file as interrupted. */
   signal?: AbortSignal;
+  /** In-process retries of the run after a transient store error; none when absent. */
+  retry?: RunRetryPolicy;
 }
 
 export async function processFile(request: ProcessFileRequest, deps: ProcessFileDeps): Promise<FileOutcome> {
@@ -99,8 +108,6 @@ export async function processFile(request: ProcessFileRequest, deps: ProcessFile
   }
 }
 
-  /** In-process retries of the run after a transient store error; none when absent. */
-  retry?: RunRetryPolicy;
 /** The state of one file going through the pipeline; lives as long as one processFile call. */
 class FileRun {
   readonly #request: ProcessFileRequest;
@@ -116,13 +123,6 @@ class FileRun {
   readonly #seenKeys = new KeyLines();
   #sha256: string | null = null;
   #sizeBytes = 0;
-
-  constructor(request: ProcessFileRequest, deps: ProcessFileDeps) {
-    this.#request = request;
-    this.#deps = deps;
-    this.#clock = deps.clock ?? SYSTEM_CLOCK;
-    this.#startedMs = this.#clock.now();
-    this.#logger = deps.logger.child({ file: request.displayName, format: request.format.id });
   readonly #options: ImportOptions;
   readonly #rules: RecordRules;
   /** --only-key / --only-email; null: every row. */
@@ -132,6 +132,22 @@ class FileRun {
   readonly #newest = new NewestLastModified();
   /** rebuild: keys of rows skipped as invalid; their customers are not deactivated. */
   readonly #invalidKeys: string[] = [];
+
+  constructor(request: ProcessFileRequest, deps: ProcessFileDeps) {
+    this.#request = request;
+    this.#deps = deps;
+    this.#clock = deps.clock ?? SYSTEM_CLOCK;
+    this.#startedMs = this.#clock.now();
+    this.#logger = deps.logger.child({ file: request.displayName, format: request.format.id });
+    this.#options = request.options ?? {};
+    this.#rules = createRecordRules(
+      ruleOptionsForEntity({
+        format: request.format,
+        customerClasses: this.#options.customerClasses ?? {},
+        ...(this.#options.defaultClass === undefined ? {} : { defaultClass: this.#options.defaultClass }),
+      }),
+    );
+    this.#selection = createSelection(this.#options.only);
   }
 
   async execute(): Promise<FileOutcome> {
@@ -156,6 +172,14 @@ class FileRun {
       }
     }
 
+    if (request.mode === 'changed-since') {
+      const since = await this.#guardStore(() => this.#resolveSince(meta.source));
+      if (since instanceof AppError) {
+        return this.#outcome('deferred', null, since);
+      }
+      this.#sinceMs = since;
+    }
+
     const session = await this.#guardStore(() =>
       deps.store.beginImport(meta, {
         dryRun: request.dryRun ?? false,
@@ -176,20 +200,15 @@ class FileRun {
         path: this.#request.path,
         displayName: this.#request.displayName,
         sizeBytes: this.#sizeBytes,
-    if (request.mode === 'changed-since') {
-      const since = await this.#guardStore(() => this.#resolveSince(meta.source));
-      if (since instanceof AppError) {
-        return this.#outcome('deferred', null, since);
-      }
-      this.#sinceMs = since;
-    }
-
         format: this.#request.format,
         batchSize: this.#deps.batchSize,
         onBytes: (bytesRead) => this.#reportProgress(bytesRead),
         ...(this.#deps.signal ? { signal: this.#deps.signal } : {}),
       });
       await this.#importRows(parsed, session);
+      if (this.#request.mode === 'rebuild') {
+        await this.#deactivateMissing(session);
+      }
     } catch (e) {
       await parsed?.close().catch(() => undefined);
       return this.#failRun(session, e);
@@ -206,9 +225,6 @@ class FileRun {
         return { ...this.#outcome('duplicate', session.runId, null), duplicateOfRunId: winner };
       }
       return this.#failRun(session, e);
-      if (this.#request.mode === 'rebuild') {
-        await this.#deactivateMissing(session);
-      }
     }
     return this.#outcome(status, session.runId, null);
   }
@@ -226,6 +242,11 @@ class FileRun {
       ...(parsed.sheet === undefined ? {} : { sheet: parsed.sheet }),
     });
     this.#logger.debug('Header matched the format', { event: 'file.parsed' });
+    // Customers, contacts, addresses or sales agents (import-entities.ts).
+    const importer = createBatchImporter(format, {
+      mode: this.#request.mode,
+      ...(this.#request.matchExisting === undefined ? {} : { matchExisting: this.#request.matchExisting }),
+    });
 
     for await (const rows of parsed.rows) {
       this.#throwIfAborted();
@@ -239,6 +260,9 @@ class FileRun {
         if (result.record === null) {
           this.#counts.skipped += 1;
           this.#issues.push(...result.issues);
+          if (result.key !== undefined && this.#request.mode === 'rebuild') {
+            this.#invalidKeys.push(result.key);
+          }
           continue;
         }
         if (result.issues.length > 0) {
@@ -249,22 +273,29 @@ class FileRun {
           records.push(record);
         }
       }
-      if (isErrorBudgetSpent(this.#counts, format)) {
-        throw new AppError(
-          ErrorCode.TOO_MANY_INVALID_ROWS,
-          `More than ${format.onInvalidRows.maxSkippedRows} rows of '${this.#request.displayName}' are invalid ` +
-            `(error budget of format '${format.id}'); nothing was imported. See the error report for every row.`,
-          { details: { maxSkippedRows: format.onInvalidRows.maxSkippedRows, skipped: this.#counts.skipped } },
-        );
-      }
+      this.#checkErrorBudget();
       if (records.length > 0) {
-        const result = await session.applyBatch(records);
+        const result = await importer.apply(records, session);
+        // Rows the store side refused (a contact's missing customer, an ambiguous match) or warned about.
+        this.#issues.push(...result.issues);
+        this.#counts.skipped += result.skipped;
+        this.#counts.warnings += result.warnings;
+        this.#checkErrorBudget();
         this.#counts.inserted += result.inserted;
         this.#counts.updated += result.updated;
-          if (result.key !== undefined && this.#request.mode === 'rebuild') {
-            this.#invalidKeys.push(result.key);
-          }
         this.#counts.unchanged += result.unchanged;
+        this.#counts.reactivated += result.reactivated ?? 0;
+        for (const conflict of result.typeConflicts ?? []) {
+          this.#issues.push({
+            line: conflict.line,
+            column: null,
+            value: null,
+            code: 'TYPE_CHANGE_IGNORED',
+            message: `type change ${conflict.stored}→${conflict.incoming} ignored: the type of the first import is kept`,
+            severity: 'warning',
+          });
+          this.#counts.warnings += 1;
+        }
         if (this.#request.dryRun) {
           this.#changes.push(...result.changes);
         }
@@ -279,23 +310,106 @@ class FileRun {
       rows: this.#counts.read,
       invalid: this.#counts.skipped,
     });
+    this.#notices.push(...importer.notices());
+    for (const unknown of this.#rules.unknownClasses()) {
+      this.#notices.push(`Customer class '${unknown}' is not defined in customerClasses; its rows got no class defaults.`);
+    }
+  }
+
+  /** Throws TOO_MANY_INVALID_ROWS once more rows were skipped than the format allows. */
+  #checkErrorBudget(): void {
+    const format = this.#request.format;
+    if (isErrorBudgetSpent(this.#counts, format)) {
+      throw new AppError(
+        ErrorCode.TOO_MANY_INVALID_ROWS,
+        `More than ${format.onInvalidRows.maxSkippedRows} rows of '${this.#request.displayName}' are invalid ` +
+          `(error budget of format '${format.id}'); nothing was imported. See the error report for every row.`,
+        { details: { maxSkippedRows: format.onInvalidRows.maxSkippedRows, skipped: this.#counts.skipped } },
+      );
+    }
+  }
+
+  /**
+   * Selection, changed-since and the business rules, in that order; null when the row is not
+   * to be written (counted `filtered` or `notChanged`).
+   */
+  #applyRules(record: StagedRecord): StagedRecord | null {
+    const lastModified = record.fields[this.#request.format.lastModifiedField];
+    this.#newest.see(lastModified);
+    if (this.#selection !== null && !this.#selection.matches(record.key, record.fields)) {
+      this.#counts.filtered += 1;
+      return null;
+    }
+    if (this.#sinceMs !== null) {
+      const ms = lastModifiedMs(lastModified);
+      // A row without a last-modified value is imported: nothing says it is old.
+      if (ms !== null && ms <= this.#sinceMs) {
+        this.#counts.notChanged += 1;
+        return null;
+      }
+    }
+    const ruled = this.#rules.apply(record);
+    if (ruled === null) {
+      this.#counts.filtered += 1;
+    }
+    return ruled;
+  }
+
+  /** changed-since: the instant rows must be newer than, or null for every row. */
+  async #resolveSince(source: string): Promise<number | null> {
+    const since = this.#options.since ?? this.#request.format.since ?? 'last-transfer';
+    if (since === 'anytime') {
+      this.#notices.push('changed-since anytime: every row is imported.');
+      return null;
+    }
+    if (since === 'last-transfer') {
+      const last = await this.#deps.store.findLastTransfer(source);
+      const ms = lastModifiedMs(last ?? undefined);
+      if (last === null || ms === null) {
+        this.#notices.push(`changed-since: source '${source}' has no earlier transfer; every row is imported.`);
+        return null;
+      }
+      this.#notices.push(`changed-since: rows last modified after ${last} (the last transfer of source '${source}').`);
+      return ms;
+    }
+    const zone = this.#request.format.timeZone ?? this.#deps.defaultTimeZone;
+    const converter = createZoneConverter(zone);
+    const ms = parseSinceTimestamp(since, (wall) => converter.toEpochMs(wall));
+    this.#notices.push(`changed-since: rows last modified after ${new Date(ms).toISOString()} (${since}).`);
+    return ms;
+  }
+
+  /** rebuild: deactivates the source's customers the file does not list, within the guard. */
+  async #deactivateMissing(session: ImportSession): Promise<void> {
+    const maxPercent = this.#options.maxDeactivatePercent ?? DEFAULT_MAX_DEACTIVATE_PERCENT;
+    const source = this.#source();
+    const result = await session.deactivateMissing({
+      keep: this.#invalidKeys,
+      maxPercent,
+      note: deactivationNote(session.runId),
+    });
+    if (result.refused) {
+      throw new AppError(
+        ErrorCode.DEACTIVATION_LIMIT,
+        `The rebuild of '${this.#request.displayName}' ${deactivationRefusal(result.missing, result.active, source, maxPercent)}; ` +
+          'nothing was changed. Check that the export is complete, or raise rebuild.maxDeactivatePercent.',
+        { details: { missing: result.missing, active: result.active, source, maxPercent } },
+      );
+    }
+    this.#counts.deactivated = result.deactivated;
+    if (result.deactivated > 0) {
+      this.#logger.info('Customers not in the file were deactivated', { event: 'file.validated', deactivated: result.deactivated });
+    }
+  }
+
+  #source(): string {
+    const r = this.#request;
+    return r.source ?? r.job ?? r.format.id;
   }
 
   /**
    * Applies the format's rule for a key seen twice in one file. Returns whether this row goes
    * to the store. With last-wins the later row simply overwrites the earlier one in the same
-        this.#counts.reactivated += result.reactivated ?? 0;
-        for (const conflict of result.typeConflicts ?? []) {
-          this.#issues.push({
-            line: conflict.line,
-            column: null,
-            value: null,
-            code: 'TYPE_CHANGE_IGNORED',
-            message: `type change ${conflict.stored}→${conflict.incoming} ignored: the type of the first import is kept`,
-            severity: 'warning',
-          });
-          this.#counts.warnings += 1;
-        }
    * transaction; both lines are reported as warnings.
    */
   #acceptKey(record: StagedRecord): boolean {
@@ -305,7 +419,8 @@ class FileRun {
       return true;
     }
     const rule = this.#request.format.duplicateKeys;
-    const keyField = this.#request.format.key;
+    // Contacts and addresses: `customerNo/contactNo 'K1/C7'`; customers: `customerNo 'K1'`.
+    const keyField = recordKeyFields(this.#request.format).join(KEY_PART_SEPARATOR);
     const base = { column: keyField, value: record.key, code: 'DUPLICATE_KEY' as const };
     switch (rule) {
       case 'last-wins':
@@ -425,7 +540,7 @@ class FileRun {
       format: r.format.id,
       mode: r.mode,
       job: r.job,
-      source: r.source ?? r.job ?? r.format.id,
+      source: this.#source(),
       instance: this.#deps.instance,
       startedAt: new Date(this.#startedMs).toISOString(),
     };
@@ -435,6 +550,8 @@ class FileRun {
     const now = this.#clock.now();
     return {
       counts: { ...this.#counts },
+      // A selection saw only some customers: its point would make the next changed-since skip the rest.
+      lastModifiedMax: this.#selection === null ? this.#newest.value : null,
       issues: this.#issues,
       error,
       finishedAt: new Date(now).toISOString(),
@@ -456,6 +573,7 @@ class FileRun {
       counts: { ...this.#counts },
       issues: this.#issues,
       notices: this.#notices,
+      ...(this.#selection === null ? {} : { notFound: this.#selection.notFound() }),
       error,
       duplicateOfRunId: null,
       changes: this.#changes,
@@ -506,6 +624,3 @@ function fileError(e: unknown, displayName: string): AppError {
       return new AppError(ErrorCode.FILE_UNREADABLE, `'${displayName}' cannot be read: ${coerceError(e).message}`, { cause: e });
   }
 }
-      // A selection saw only some customers: its point would make the next changed-since skip the rest.
-      lastModifiedMax: this.#selection === null ? this.#newest.value : null,
-      ...(this.#selection === null ? {} : { notFound: this.#selection.notFound() }),

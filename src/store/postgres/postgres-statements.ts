@@ -22,8 +22,22 @@ export interface PostgresStatements {
   createStaging: string;
   truncateStaging: string;
   copyStaging: string;
-  /** $1 round, $2 source, $3 at, $4 run id (null: dry run, no history). One row of counts and changes. */
+  /**
+   * $1 round, $2 source, $3 at, $4 run id (null: dry run, no history), $5 status of new customers.
+   * One row of counts, changes, reactivations and type conflicts.
+   */
   upsertRound: string;
+  createPresent: string;
+  /** Adds the staged keys of the batch to the present keys (rebuild). */
+  addStagedPresent: string;
+  /** $1 text[]: keys of rows skipped as invalid, which count as present. */
+  addPresentKeys: string;
+  /** $1 source: { active, missing } */
+  countSourceActive: string;
+  /** $1 source, $2 at, $3 run id, $4 note: deactivates the missing customers, with history; returns { n }. */
+  deactivateMissing: string;
+  /** $1 source: the last-transfer point. */
+  findLastTransfer: string;
   insertRun: string;
   finishRun: string;
   /** Like finishRun, but only while the run is still `running` (a late failure never overwrites a commit). */
@@ -96,7 +110,17 @@ export function postgresStatements(s: string): PostgresStatements {
                CASE WHEN l.row_hash = st.row_hash THEN l.data
                     ELSE jsonb_strip_nulls(coalesce(l.data, '{}'::jsonb) || st.fields)
                END AS new_data,
-               l.row_hash IS DISTINCT FROM st.row_hash AS new_row_hash
+               l.row_hash IS DISTINCT FROM st.row_hash AS new_row_hash,
+               l.status AS old_status,
+               l.type AS old_type,
+               st.type AS in_type,
+               -- as planStatus() / planType() in customer-state.ts
+               CASE WHEN l.key IS NULL THEN CASE WHEN st.flag = 'blocked' THEN 'blocked' ELSE $5::text END
+                    WHEN l.status = 'deactivated' THEN coalesce(st.flag, 'active')
+                    ELSE coalesce(st.flag, l.status)
+               END AS new_status,
+               CASE WHEN l.key IS NULL OR l.type IS NULL THEN st.type ELSE l.type END AS new_type,
+               (l.type IS NOT NULL AND st.type IS NOT NULL AND l.type <> st.type) AS type_conflict
         FROM ${STAGING_TABLE} st
         LEFT JOIN locked l ON l.key = st.key
         WHERE st.round = $1::int
@@ -161,6 +185,14 @@ export function postgresStatements(s: string): PostgresStatements {
         (SELECT count(*) FROM planned)::int AS total,
         (SELECT count(*) FROM written WHERE inserted)::int AS inserted,
         (SELECT count(*) FROM written WHERE NOT inserted)::int AS updated,
+        (SELECT count(*) FROM changed ch JOIN written w ON w.key = ch.key WHERE ch.reactivated AND NOT w.inserted)::int
+          AS reactivated,
+        (SELECT coalesce(
+                  jsonb_agg(
+                    jsonb_build_object('key', p.key, 'line', p.line, 'stored', p.old_type, 'incoming', p.in_type)
+                    ORDER BY p.seq),
+                  '[]'::jsonb)
+         FROM planned p WHERE p.type_conflict) AS conflicts,
         (SELECT coalesce(
                   jsonb_agg(
                     jsonb_build_object(
@@ -171,6 +203,41 @@ export function postgresStatements(s: string): PostgresStatements {
          FROM changed ch
          JOIN written w ON w.key = ch.key) AS changes`,
 
+    createPresent: `CREATE TEMP TABLE IF NOT EXISTS customer_import_present (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP`,
+    addStagedPresent: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT key FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`,
+    addPresentKeys: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT k FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING`,
+    countSourceActive: `SELECT count(*)::int AS active,
+        count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ${PRESENT_TABLE} p WHERE p.key = c.key))::int AS missing
+      FROM ${s}.customers c WHERE c.source = $1 AND c.status <> 'deactivated'`,
+    // Locked in key order like the upsert; history keeps the status each customer had.
+    deactivateMissing: `
+      WITH target AS (
+        SELECT c.key, c.status FROM ${s}.customers c
+        WHERE c.source = $1 AND c.status <> 'deactivated'
+          AND NOT EXISTS (SELECT 1 FROM ${PRESENT_TABLE} p WHERE p.key = c.key)
+        ORDER BY c.key
+        FOR UPDATE OF c
+      ),
+      gone AS (
+        UPDATE ${s}.customers c
+          SET status = 'deactivated', deactivated_at = $2::timestamptz, deactivated_run_id = $3::bigint,
+              updated_at = $2::timestamptz
+        FROM target t WHERE c.key = t.key
+        RETURNING c.key, t.status AS old_status
+      ),
+      history AS (
+        INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
+        SELECT $3::bigint, g.key, 'deactivated',
+               jsonb_build_array(jsonb_build_object('field', 'status', 'old', g.old_status, 'new', 'deactivated')),
+               NULL, $2::timestamptz, $4::text
+        FROM gone g
+        WHERE $3::bigint IS NOT NULL
+        ORDER BY g.key
+      )
+      SELECT count(*)::int AS n FROM gone`,
+    findLastTransfer: `SELECT last_modified_max FROM ${s}.runs
+      WHERE source = $1 AND status = 'succeeded' AND last_modified_max IS NOT NULL
+      ORDER BY id DESC LIMIT 1`,
     insertRun: `INSERT INTO ${s}.runs
         (file, sha256, size_bytes, format, mode, job, source, instance, status,
          read, inserted, updated, unchanged, skipped, warnings, error_code, error_message,
@@ -188,14 +255,6 @@ export function postgresStatements(s: string): PostgresStatements {
     failRun: `UPDATE ${s}.runs
         SET status = $2, claim_sha256 = $3, read = $4, inserted = $5, updated = $6, unchanged = $7,
             skipped = $8, warnings = $9, error_code = $10, error_message = $11, duplicate_of_run_id = $12,
-        (SELECT count(*) FROM changed ch JOIN written w ON w.key = ch.key WHERE ch.reactivated AND NOT w.inserted)::int
-          AS reactivated,
-        (SELECT coalesce(
-                  jsonb_agg(
-                    jsonb_build_object('key', p.key, 'line', p.line, 'stored', p.old_type, 'incoming', p.in_type)
-                    ORDER BY p.seq),
-                  '[]'::jsonb)
-         FROM planned p WHERE p.type_conflict) AS conflicts,
             finished_at = $13, duration_ms = $14,
             filtered = $15, not_changed = $16, deactivated = $17, reactivated = $18, last_modified_max = $19
       WHERE id = $1 AND status = 'running'`,

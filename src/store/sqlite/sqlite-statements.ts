@@ -166,6 +166,25 @@ export function prepareStatements(db: Database): SqliteStatements {
              deactivated_run_id = CASE WHEN @status = 'deactivated' THEN deactivated_run_id END
        WHERE key = @key`,
     ),
+    clearPresentKeys: db.prepare<[]>('DELETE FROM temp.present_keys'),
+    addPresentKey: db.prepare<[string]>('INSERT OR IGNORE INTO temp.present_keys (key) VALUES (?)'),
+    addPresentKeys: db.prepare<[string]>('INSERT OR IGNORE INTO temp.present_keys (key) SELECT value FROM json_each(?)'),
+    countSourceActive: db.prepare<[string], { active: number; missing: number }>(
+      `SELECT count(*) AS active, coalesce(sum(CASE WHEN ${notPresent} THEN 1 ELSE 0 END), 0) AS missing ${sourceActive}`,
+    ),
+    selectMissing: db.prepare<[string], { key: string; status: string }>(
+      `SELECT c.key, c.status ${sourceActive} AND ${notPresent} ORDER BY c.key`,
+    ),
+    deactivateMissing: db.prepare<[DeactivateParams]>(
+      `UPDATE customers AS c
+         SET status = 'deactivated', deactivated_at = @at, deactivated_run_id = @runId, updated_at = @at
+       WHERE c.source = @source AND c.status <> 'deactivated' AND ${notPresent}`,
+    ),
+    findLastTransfer: db.prepare<[string], { last_modified_max: string }>(
+      `SELECT last_modified_max FROM runs
+       WHERE source = ? AND status = 'succeeded' AND last_modified_max IS NOT NULL
+       ORDER BY id DESC LIMIT 1`,
+    ),
     refreshRowHash: db.prepare<[string, string]>('UPDATE customers SET row_hash = ? WHERE key = ?'),
     insertHistory: db.prepare<[number, string, string, string, number | null, string, string | null]>(
       'INSERT INTO customer_history (run_id, key, operation, changes, line, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
