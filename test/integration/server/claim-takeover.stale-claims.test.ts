@@ -2,6 +2,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WatchJobSchema } from '../../../src/config/app-config.js';
+import { emptyCounts } from '../../../src/domain/file-outcome.js';
 import { CapturingLogger, NULL_LOGGER } from '../../../src/logging/logger.js';
 import { createClaimTakeover, type ClaimTakeover } from '../../../src/server/claim-takeover.js';
 import { createStore } from '../../../src/store/create-store.js';
@@ -135,7 +136,7 @@ describe('claim takeover', () => {
       { file: 'c.txt', sha256, sizeBytes: content.length, format: 'f', mode: 'update', job: 'erp', source: 'erp', instance: 'host-a', startedAt: new Date(T0).toISOString() },
       { dryRun: false, force: false },
     );
-    await session.commit({ counts: { read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, warnings: 0 }, issues: [], error: null, finishedAt: new Date(T0).toISOString(), durationMs: 1 });
+    await session.commit({ counts: emptyCounts(), issues: [], error: null, finishedAt: new Date(T0).toISOString(), durationMs: 1 });
 
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
     expect(await takeover('host-b').start()).toEqual([]);
