@@ -56,11 +56,15 @@ describe.skipIf(!RUN)('postgres: schema and migrations', () => {
       [db.schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'addresses',
+      'contacts',
       'customer_history',
       'customers',
+      'entity_history',
       'file_states',
       'run_issues',
       'runs',
+      'sales_agents',
       'schema_migrations',
     ]);
     const [row] = await db.query<{ data: unknown; key: string }>(`SELECT key, data FROM ${db.schema}.customers`);
