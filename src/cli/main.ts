@@ -89,6 +89,7 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .option('--source <name>', 'the feed the customers come from; rebuild deactivates only within it (default: the format id)')
     .option('--max-deactivate <percent>', "rebuild guard: at most this share of the source's active customers may go")
     .option('--customer-class <class>', 'customer class (of customerClasses) for rows without one')
+    .option('--match-existing <fields>', "pair new keys with customers without ERP key by these fields (vatId,email; 'none' = off); replaces the format's matchExisting")
     .action(
       wrap((ctx, file, flags) =>
         importCommand(file as string, flags as Parameters<typeof importCommand>[1], ctx),

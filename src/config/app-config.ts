@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FieldValueSchema, IMPORTED_STATUSES, TargetFieldSchema } from '../domain/customer.js';
 import { IMPORT_MODES } from '../domain/file-outcome.js';
+import { MATCH_FIELDS } from '../domain/customer-match.js';
 
 /**
  * The application config: `customer-import.config.yaml|json` at the project root (or --config).
@@ -91,6 +92,13 @@ export const WatchJobSchema = z.strictObject({
     .optional()
     .describe('Status of customers this job creates: active, or blocked (awaiting approval). Default: the config\'s newStatus'),
   customerClass: z.string().min(1).optional().describe("Customer class for rows without one. Default: the format's"),
+  matchExisting: z
+    .array(z.enum(MATCH_FIELDS))
+    .max(MATCH_FIELDS.length)
+    .optional()
+    .describe(
+      "Fallback match of this job, replacing the format's matchExisting: a new key pairs with an existing customer without ERP key by these fields (vatId, email), in order; [] turns it off",
+    ),
   maxDeactivatePercent: z
     .number()
     .min(0)

@@ -437,6 +437,7 @@ class WatchService implements Service {
         mode: job.mode,
         job: job.name,
         options: importOptionsFor(this.#config, job),
+        ...(job.matchExisting === undefined ? {} : { matchExisting: job.matchExisting }),
       },
       {
         store: this.#deps.store,

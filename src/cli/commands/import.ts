@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, ErrorCode } from '../../errors.js';
 import { IMPORTED_STATUSES, type ImportedStatus } from '../../domain/customer.js';
+import { MATCH_FIELDS, type MatchField } from '../../domain/customer-match.js';
 import { IMPORT_MODES, outcomeSucceeded, type FileOutcome, type ImportMode } from '../../domain/file-outcome.js';
 import { importOptionsFor, type ImportOptions } from '../../pipeline/import-options.js';
 import { formatErrorsCsv } from '../../pipeline/error-report.js';
@@ -35,6 +36,8 @@ export interface ImportFlags {
   maxDeactivate?: string;
   /** Class for rows without one. */
   customerClass?: string;
+  /** Fallback match fields, comma-separated (`none`: off); replaces the format's matchExisting. */
+  matchExisting?: string;
 }
 
 /** Issues shown in the text summary before "… and N more (see the report)". */
@@ -43,6 +46,7 @@ const MAX_ISSUES_PRINTED = 20;
 /** `customer-import import <file>`: one file through the pipeline, no watcher, the file stays where it is. */
 export async function importCommand(file: string, flags: ImportFlags, ctx: CommandContext): Promise<ExitCode> {
   const mode = parseMode(flags.mode);
+  const matchExisting = parseMatchExisting(flags.matchExisting);
   const cliOptions = parseRuleFlags(flags, mode);
   const path = resolve(ctx.io.cwd, file);
   const config = await ctx.config();
@@ -68,6 +72,7 @@ export async function importCommand(file: string, flags: ImportFlags, ctx: Comma
         dryRun: flags.dryRun ?? false,
         force: flags.force ?? false,
         ...(flags.source === undefined ? {} : { source: flags.source }),
+        ...(matchExisting === undefined ? {} : { matchExisting }),
         options: { ...importOptionsFor(config), ...cliOptions },
       },
       {
@@ -94,6 +99,26 @@ export async function importCommand(file: string, flags: ImportFlags, ctx: Comma
     printLines(ctx.io.stdout, describeOutcome(outcome, reportPath));
   }
   return outcomeSucceeded(outcome.status) ? ExitCode.OK : ExitCode.FAILED;
+}
+
+/** `--match-existing vatId,email` (or `none`), checked before any I/O. */
+function parseMatchExisting(value: string | undefined): MatchField[] | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (value.trim().toLowerCase() === 'none') {
+    return [];
+  }
+  const fields = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  for (const field of fields) {
+    if (!(MATCH_FIELDS as readonly string[]).includes(field)) {
+      throw new AppError(ErrorCode.USAGE, `--match-existing: unknown field '${field}'. Use ${MATCH_FIELDS.join(', ')} or none.`);
+    }
+  }
+  if (fields.length === 0 || new Set(fields).size !== fields.length) {
+    throw new AppError(ErrorCode.USAGE, `--match-existing needs distinct fields out of ${MATCH_FIELDS.join(', ')}, or none.`);
+  }
+  return fields as MatchField[];
 }
 
 function parseMode(mode: string | undefined): ImportMode {
