@@ -444,7 +444,7 @@ function checkEntityFormat(format: FormatDefinition, seen: ReadonlyMap<string, n
       ctx.addIssue({
         code: 'custom',
         path: ['columns'],
-        message: `a ${label} format must map "${field}"${choice}: it is part of the ${label}'s key`,
+        message: `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label} format must map "${field}"${choice}: it is part of the ${label}'s key`,
       });
     } else if (format.columns[index]?.required === false) {
       ctx.addIssue({
