@@ -1,5 +1,6 @@
 // Runs one command as a child process and measures it from the outside: wall time around the
-// spawn, and the child's own peak RSS. Peak RSS comes from GNU time (`%M`, the kernel's
+// spawn, the child's CPU time (user + system; steadier than wall time on a busy machine), and
+// the child's own peak RSS. Peak RSS comes from GNU time (`%M`, the kernel's
 // ru_maxrss of the waited-for child), so it is the importing process's own figure and not the
 // bench's; without /usr/bin/time the bench polls /proc/<pid>/status VmHWM instead.
 import { spawn } from 'node:child_process';
@@ -14,11 +15,11 @@ const HAS_GNU_TIME = existsSync(GNU_TIME);
  * @param {string} command
  * @param {string[]} args
  * @param {{ input?: string, env?: NodeJS.ProcessEnv, cwd?: string }} [options]
- * @returns {Promise<{ code: number | null, wallMs: number, peakRssKb: number | null, stdout: string, stderr: string }>}
+ * @returns {Promise<{ code: number | null, wallMs: number, peakRssKb: number | null, cpuMs: number | null, stdout: string, stderr: string }>}
  */
 export async function measure(command, args, options = {}) {
   const rssFile = join(tmpdir(), `bench-rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const [cmd, argv] = HAS_GNU_TIME ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
+  const [cmd, argv] = HAS_GNU_TIME ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]] : [command, args];
   const started = process.hrtime.bigint();
   const child = spawn(cmd, argv, {
     cwd: options.cwd,
@@ -53,11 +54,14 @@ export async function measure(command, args, options = {}) {
     clearInterval(poll);
   }
   let peakRssKb = polledKb;
+  let cpuMs = null;
   if (HAS_GNU_TIME) {
     try {
-      // GNU time writes "Command exited with non-zero status N" before the figure on failure.
+      // GNU time writes "Command exited with non-zero status N" before the figures on failure.
       const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-      peakRssKb = Number(lines[lines.length - 1]);
+      const [rss, user, system] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+      peakRssKb = rss ?? null;
+      cpuMs = Math.round(((user ?? 0) + (system ?? 0)) * 1000);
     } catch {
       peakRssKb = null;
     }
@@ -67,6 +71,7 @@ export async function measure(command, args, options = {}) {
     code,
     wallMs,
     peakRssKb,
+    cpuMs,
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(err).toString('utf8'),
   };

@@ -139,7 +139,9 @@ function prepareFiles() {
     };
     const t0 = Date.now();
     let made = 0;
-    made += ensureExport(files[n].utf8, { rows: n, encoding: 'utf-8', changedCopy: false }) ? 1 : 0;
+    if (n === Math.min(...sizes)) {
+      made += ensureExport(files[n].utf8, { rows: n, encoding: 'utf-8', changedCopy: false }) ? 1 : 0;
+    }
     made += ensureExport(files[n].cp1252, { rows: n, encoding: 'windows-1252', changedCopy: false }) ? 1 : 0;
     made += ensureExport(files[n].cp1252Changed, { rows: n, encoding: 'windows-1252', changedCopy: true }) ? 1 : 0;
     if (made > 0) {
@@ -177,14 +179,17 @@ async function runSize(n, files, pg) {
   const results = [];
   const changedRows = countChanged(n);
   const refs = {};
+  // The windows-1252 file is the ERP case every target is measured on; the UTF-8 file runs at
+  // the smallest size only (it checks the other decoder path), which keeps a full run short.
+  const tags = n === Math.min(...sizes) ? ['utf8', 'cp1252'] : ['cp1252'];
   if (sqliteAvailable()) {
-    for (const tag of ['utf8', 'cp1252']) {
+    for (const tag of tags) {
       const ref = await sqliteImport(files[tag], join(OUT, 'db', `ref-${tag}-${n}.db`), HEADER.length);
       refs[tag] = ref;
       results.push(row({ n, scenario: `sqlite3 .import (${ENCODINGS[tag]})`, kind: 'reference', m: ref, ok: ref.code === 0 && ref.rows === n }));
     }
   }
-  for (const tag of ['utf8', 'cp1252']) {
+  for (const tag of tags) {
     const db = join(OUT, 'db', `ci-${tag}-${n}.db`);
     removeDb(db);
     const config = writeConfig(`sqlite-${tag}-${n}`, { type: 'sqlite', path: db });
@@ -233,6 +238,10 @@ async function runSize(n, files, pg) {
         target: TARGETS.pg,
       }),
     );
+    if (n !== Math.min(...sizes)) {
+      // Not a target, and at a million rows the longest step of a run: the small size shows it.
+      return results;
+    }
     const re = await importFile(config, files.cp1252Changed, 'bench-erp-cp1252', `pg-reimport-${n}`);
     results.push(
       row({
@@ -323,6 +332,7 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
     scenario,
     kind,
     wallMs: Math.round(m.wallMs),
+    cpuMs: m.cpuMs ?? null,
     rowsPerSecond: Math.round(n / (m.wallMs / 1000)),
     peakRssMb: m.peakRssKb === null ? null : Math.round(m.peakRssKb / 1024),
     reference: ref?.label ?? null,
@@ -364,14 +374,14 @@ function rssGrowth(results) {
 
 function printReport(results, rssChecks, pg) {
   const fmt = (v, d = 0) => (v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-  console.log('\n| rows | run | wall s | rows/s | peak RSS MB | ratio to reference | target | |');
-  console.log('|---:|---|---:|---:|---:|---|---|---|');
+  console.log('\n| rows | run | wall s | cpu s | rows/s | peak RSS MB | ratio to reference | target | |');
+  console.log('|---:|---|---:|---:|---:|---:|---|---|---|');
   for (const r of results) {
     const ratio = r.ratio === null ? '' : `${fmt(r.ratio, 2)}× ${r.reference}`;
     const verdict = !r.countsOk ? 'RUN FAILED' : r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
     const counts = r.countsOk ? '' : ' (WRONG COUNTS)';
     console.log(
-      `| ${fmt(r.rows)} | ${r.scenario}${counts} | ${fmt(r.wallMs / 1000, 1)} | ${fmt(r.rowsPerSecond)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.target === null ? '' : `≤ ${r.target}×`} | ${verdict} |`,
+      `| ${fmt(r.rows)} | ${r.scenario}${counts} | ${fmt(r.wallMs / 1000, 1)} | ${r.cpuMs === null ? '–' : fmt(r.cpuMs / 1000, 1)} | ${fmt(r.rowsPerSecond)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.target === null ? '' : `≤ ${r.target}×`} | ${verdict} |`,
     );
   }
   console.log('\n| memory | value | target | |');
