@@ -15,7 +15,13 @@ import { compileRowFilter, type RowFilter } from './row-filter.js';
  * Pure: the same record and options always give the same result.
  */
 
-export type RuleFormat = Pick<FormatDefinition, 'filter' | 'customerType' | 'blockedField' | 'customerClass' | 'nameFallback'>;
+export type RuleFormat = Pick<FormatDefinition, 'filter' | 'customerType' | 'blockedField' | 'customerClass' | 'nameFallback'> & {
+  /** Only the mapped fields matter here (is there a first/last name column?). */
+  columns?: readonly { field: string }[];
+};
+
+/** The fields the name fallback fills; a format that maps neither has no names to fall back for. */
+const NAME_FIELDS: readonly string[] = ['firstName', 'lastName'];
 
 export interface RecordRulesOptions {
   format: RuleFormat;
@@ -37,6 +43,9 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
   const defaultClass = options.defaultClass ?? format.customerClass;
   const b2bFields = format.customerType === false ? null : format.customerType.b2bFields;
   const blockedField = format.blockedField;
+  // A format without first/last name columns does not carry names at all: filling them would
+  // add fields the ERP never exported (and change every stored customer on the next import).
+  const nameFallback = format.nameFallback && (format.columns ?? []).some((c) => NAME_FIELDS.includes(c.field));
   const unknown = new Set<string>();
 
   return {
@@ -50,7 +59,7 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       if (classed.unknownClass !== null) {
         unknown.add(classed.unknownClass);
       }
-      if (format.nameFallback) {
+      if (nameFallback) {
         fields = applyNameFallback(fields);
       }
       const result: StagedRecord = { ...record, fields: fields as Record<string, FieldValue> };

@@ -9,6 +9,7 @@ const FORMAT: RuleFormat = {
   customerType: { b2bFields: ['company', 'vatId'] },
   blockedField: 'blocked',
   nameFallback: true,
+  columns: [{ field: 'name' }, { field: 'firstName' }],
 };
 
 const rec = (fields: StagedRecord['fields']): StagedRecord => ({ key: 'K1', line: 2, fields });
@@ -57,6 +58,11 @@ describe('customer rules', () => {
     });
     const plain = rules.apply(rec({ country: 'DE', blocked: false }));
     expect(plain).toMatchObject({ type: 'B2C', status: 'active' });
+  });
+
+  it('the name fallback needs a first or last name column in the format', () => {
+    const rules = createRecordRules({ format: { ...FORMAT, columns: [{ field: 'name' }] }, customerClasses: {} });
+    expect(rules.apply(rec({ name: 'Anna Schulz' }))?.fields).toEqual({ name: 'Anna Schulz' });
   });
 
   it('rules that are off leave type, status and names alone', () => {
