@@ -54,6 +54,12 @@ export interface ClaimTakeoverDeps {
 /** File states whose heartbeat (updatedAt) says whether the file is still worked on. */
 const LIVE_STATES: readonly FileState[] = ['claimed', 'not-ready', 'imported', 'duplicate'];
 
+/**
+ * A new hold is written after this short pause, so a burst of claims costs one store write and
+ * the claim path itself never waits for the store.
+ */
+const HOLD_FLUSH_MS = 50;
+
 /** Heartbeat and check interval bounds: a quarter of the timeout, within these. */
 const MIN_INTERVAL_MS = 250;
 const MAX_INTERVAL_MS = 60_000;
@@ -82,6 +88,7 @@ class StaleClaimTakeover implements ClaimTakeover {
   readonly #intervalMs: number;
   readonly #held = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
+  #holdFlush: NodeJS.Timeout | null = null;
   /** Heartbeat writes run one after another; a touch asked for while one runs is done after it. */
   #touching: Promise<void> = Promise.resolve();
   #touchQueued = false;
@@ -105,8 +112,15 @@ class StaleClaimTakeover implements ClaimTakeover {
   }
 
   hold(name: string): void {
+    if (this.#held.has(name)) {
+      return;
+    }
     this.#held.add(name);
-    void this.#touch();
+    this.#holdFlush ??= setTimeout(() => {
+      this.#holdFlush = null;
+      void this.#touch();
+    }, HOLD_FLUSH_MS);
+    this.#holdFlush.unref();
   }
 
   release(name: string): void {
@@ -118,6 +132,12 @@ class StaleClaimTakeover implements ClaimTakeover {
     if (this.#timer !== null) {
       clearInterval(this.#timer);
       this.#timer = null;
+    }
+    if (this.#holdFlush !== null) {
+      // Held claims are written before stopping, so a restart of this instance takes them back at once.
+      clearTimeout(this.#holdFlush);
+      this.#holdFlush = null;
+      void this.#touch();
     }
     await this.#touching;
   }
