@@ -112,9 +112,6 @@ class StaleClaimTakeover implements ClaimTakeover {
   }
 
   hold(name: string): void {
-    if (this.#held.has(name)) {
-      return;
-    }
     this.#held.add(name);
     this.#holdFlush ??= setTimeout(() => {
       this.#holdFlush = null;
