@@ -27,7 +27,7 @@ export { CapturingLogger, NULL_LOGGER, type Logger, type LogMeta } from './loggi
 export { createWinstonLogger } from './logging/winston.js';
 /** Stores: the contract and the factory (SQLite or PostgreSQL by config). */
 export { createStore } from './store/create-store.js';
-export type { CustomerStore, RunRecord, RunDetail, CustomerDetail, HistoryEntry } from './store/customer-store.js';
+export type { CustomerStore, RunRecord, RunDetail, CustomerDetail, HistoryEntry, NewCustomer } from './store/customer-store.js';
 /** The pipeline: one file through parse ▶ map ▶ validate ▶ upsert ▶ record. */
 export { processFile, type ProcessFileRequest, type ProcessFileDeps, type ProgressInfo } from './pipeline/process-file.js';
 export { previewFile, type FilePreview } from './pipeline/preview-file.js';

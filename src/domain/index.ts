@@ -10,6 +10,10 @@
  * - **outcome**: what became of a file: imported, partial, rejected, duplicate or deferred.
  * - **archive**: where a file goes after its run committed (`archive/`, timestamped name).
  * - **failed**: where a rejected file goes, with `<name>.errors.csv` and `<name>.error.txt`.
+ * - **entity**: what a format's rows are: customer, contact, address or sales agent.
+ * - **ERP key**: a customer's number in the ERP (`key`); null for a customer created on our side.
+ * - **fallback match**: pairing a row whose ERP key is new with a customer that has no ERP key
+ *   yet, by VAT number or e-mail (`matchExisting`); ambiguous when more than one would fit.
  */
 export * from './customer.js';
 export * from './row-issue.js';

@@ -1,6 +1,6 @@
 import type { FieldValue } from '../../domain/customer.js';
 import { AppError, ErrorCode } from '../../errors.js';
-import type { CustomerDetail } from '../../store/customer-store.js';
+import type { CustomerDetail } from '../../index.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatTable, formatValue, oneLine, printJson, printLines } from '../print.js';
