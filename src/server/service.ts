@@ -296,11 +296,12 @@ class WatchService implements Service {
       await this.#removeMarker(claimed, log);
       // The drop path is free again: the ERP's next export there is a new file.
       watcher?.release(file.path);
-      log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
       await this.#saveState(runtime, claimed, 'claimed', null, null);
+      // Logged and queued in one step: once 'file.claimed' is out, the file is this service's to finish.
+      log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
+      this.#enqueue({ runtime, claimed, attempts: 0 });
       // The drop's own record ends here; the claimed file carries on under its processing/ name.
       await this.#saveDropState(runtime, file, 'claimed', `claimed as processing/${claimed.name}`);
-      this.#enqueue({ runtime, claimed, attempts: 0 });
     } catch (e) {
       if (e instanceof ClaimError) {
         switch (e.reason) {
