@@ -582,6 +582,9 @@ class WatchService implements Service {
         sizeBytes: claimed.size,
         runId,
         detail,
+        // A claim names its owner from its first write, before any run's transaction opens (on
+        // SQLite the heartbeat writes of claim-takeover.ts land inside a run's transaction).
+        ...(state === 'claimed' || state === 'not-ready' ? { owner: this.#instance } : {}),
         updatedAt: new Date(this.#clock.now()).toISOString(),
       });
     } catch (e) {
