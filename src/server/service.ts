@@ -389,12 +389,17 @@ class WatchService implements Service {
 
   #enqueue(item: QueueItem): void {
     this.#takeovers.get(item.runtime)?.hold(item.claimed.name);
-    this.#queue.push(item);
+    // Arrival order is the order the ERP finished writing (mtime), not the order the files
+    // happened to pass their stability windows: two drops a moment apart can settle the other
+    // way round under load. Only waiting files are reordered; the running one is never touched.
+    const position = this.#queue.findIndex((queued) => queued.claimed.mtimeMs > item.claimed.mtimeMs);
+    const index = position === -1 ? this.#queue.length : position;
+    this.#queue.splice(index, 0, item);
     this.#logger.info('File queued', {
       event: 'file.queued',
       job: item.runtime.job.name,
       file: item.claimed.originalName,
-      position: this.#queue.length,
+      position: index + 1,
       queued: this.#queue.length,
       running: this.#running !== null,
     });

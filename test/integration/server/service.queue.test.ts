@@ -48,7 +48,9 @@ for (const mode of WATCH_MODES) {
       }
       // The queue was logged, and files did wait in it behind a running import.
       const queued = h.events('file.queued');
-      expect(queued.map((l) => l.meta['file'])).toEqual(dropOrder);
+      // Queued as each became stable (under load two neighbours may settle the other way round);
+      // the runs above prove the queue put them back in arrival order.
+      expect(queued.map((l) => String(l.meta['file'])).sort()).toEqual([...dropOrder].sort());
       expect(queued.some((l) => l.meta['running'] === true)).toBe(true);
       expect(await h.store.countCustomers()).toBe(FIRST_ROWS + (FILES - 1) * ROWS);
       expect(await h.list('archive')).toHaveLength(FILES);
