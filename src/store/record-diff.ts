@@ -169,3 +169,49 @@ export const SEARCH_FIELDS = ['name', 'email', 'city'] as const;
 export function likePattern(search: string): string {
   return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** The part of a history entry that {@link restoreInsertedChanges} reads and fills. */
+export interface HistoryChanges {
+  operation: string;
+  changes: { field: string; old: FieldValue | undefined; new: FieldValue | undefined }[];
+}
+
+/**
+ * History of an insert is stored without its field list: on a first import of a million rows it
+ * was the biggest thing written (every field again, as `{field, new}` pairs). The fields a record
+ * was created with follow from its current data and the later entries, which keep their old
+ * values: walking the history newest → oldest and undoing each change arrives at the first
+ * version. This fills the `inserted` entries stored empty with that version, so readers see the
+ * same list as before. `status` changes are no data field (the status is a column of its own).
+ *
+ * `history` must be the key's whole history, newest first; the entries are copied, not changed.
+ */
+export function restoreInsertedChanges<T extends HistoryChanges>(current: Readonly<CustomerData>, history: readonly T[]): T[] {
+  const data: CustomerData = { ...current };
+  return history.map((entry) => {
+    if (entry.operation === 'inserted') {
+      if (entry.changes.length > 0) {
+        // Written before inserts were stored without fields: already complete.
+        return entry;
+      }
+      const changes = Object.keys(data)
+        .sort()
+        .map((field) => ({ field, old: undefined, new: data[field] }));
+      return { ...entry, changes };
+    }
+    for (const change of entry.changes) {
+      if (change.field === STATUS_FIELD) {
+        continue;
+      }
+      if (change.old === undefined || change.old === null) {
+        delete data[change.field];
+      } else {
+        data[change.field] = change.old;
+      }
+    }
+    return entry;
+  });
+}
+
+/** Status changes ride along in history as this pseudo-field (customer-state.ts statusChange). */
+const STATUS_FIELD = 'status';

@@ -20,7 +20,7 @@ import type {
   RunRecord,
   RunSummary,
 } from '../customer-store.js';
-import { likePattern } from '../record-diff.js';
+import { likePattern, restoreInsertedChanges } from '../record-diff.js';
 import { wrapPostgresError } from './postgres-errors.js';
 import { PostgresEntities } from './postgres-entities.js';
 import { PostgresImportSession } from './postgres-import-session.js';
@@ -211,7 +211,11 @@ export class PostgresCustomerStore implements CustomerStore {
     const history = await this.#query<HistoryRow>('read customer history', this.#sql.selectHistory, [key]);
     const customer = toStoredCustomer(rows[0]);
     const relations = await this.#onPool('read contacts and addresses', (db) => this.#entities.relations(db, customer));
-    return { customer, history: history.rows.map((r) => toHistoryEntry(r)), ...relations };
+    const entries = restoreInsertedChanges(
+      customer.data,
+      history.rows.map((r) => toHistoryEntry(r)),
+    );
+    return { customer, history: entries, ...relations };
   }
 
   async getCustomerById(id: number): Promise<CustomerDetail | null> {

@@ -4,7 +4,7 @@ import { entityDisplayKey, type EntityRecord, type RelatedEntityKind, type Store
 import type { BatchResult, HistoryEntry, NewCustomer } from '../customer-store.js';
 import { matchNote, matchValues, planMatches, type MatchCandidate } from '../match-plan.js';
 import { newCustomerRow } from '../new-customer.js';
-import { SEARCH_FIELDS, planUpsert, type StoredState } from '../record-diff.js';
+import { SEARCH_FIELDS, planUpsert, restoreInsertedChanges, type StoredState } from '../record-diff.js';
 import { POSTGRES_MATCH_EXPRESSIONS } from './postgres-match-sql.js';
 import { toFieldChanges, toStoredCustomer, type CustomerRow, type StoredChange } from './postgres-rows.js';
 import type { Queryable } from './postgres-run-writes.js';
@@ -164,7 +164,9 @@ export class PostgresEntities {
       refreshes.delete(id);
       const operation = plan.action === 'insert' ? 'inserted' : 'updated';
       result[operation]++;
-      history.push({ customerKey: record.customerKey, key: record.key, operation, changes: JSON.stringify(plan.changes), line: record.line });
+      // An insert's fields are restored on read (record-diff restoreInsertedChanges), not stored twice.
+      const changes = operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
+      history.push({ customerKey: record.customerKey, key: record.key, operation, changes, line: record.line });
       result.changes.push({ key: id, line: record.line, operation, changes: plan.changes });
     }
     if (writes.size > 0) {
@@ -274,7 +276,7 @@ export class PostgresEntities {
        WHERE entity = $1 AND customer_key IS NOT DISTINCT FROM $2 AND key = $3 ORDER BY id DESC`,
       [entity, customerKey, key],
     );
-    return rows.map((r) => ({
+    const entries = rows.map((r) => ({
       runId: Number(r.run_id),
       key: entityDisplayKey({ customerKey, key }),
       operation: r.operation as HistoryEntry['operation'],
@@ -283,6 +285,9 @@ export class PostgresEntities {
       at: r.at.toISOString(),
       note: r.note,
     }));
+    const current = await db.query<EntityRow>(this.#tables[entity].selectOne, [customerKey, key]);
+    const data = current.rows[0]?.data;
+    return data === undefined ? entries : restoreInsertedChanges(data, entries);
   }
 
   /** Customers without ERP key that share a normalised value with the batch, locked for this run. */

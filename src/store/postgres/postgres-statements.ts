@@ -94,7 +94,7 @@ export function postgresStatements(s: string): PostgresStatements {
     // - written: INSERT … ON CONFLICT DO UPDATE … WHERE the content changed. xmax = 0 tells an
     //   insert from an update, so the counts are what the database did;
     // - refreshed: unchanged content under a new row hash: remember the hash for the fast path;
-    // - history: one row per written customer (not for dry runs).
+    // - history: one row per written customer (not for dry runs); an insert's without its fields.
     upsertRound: `
       WITH locked AS (
         SELECT c.key, c.data, c.row_hash, c.status, c.type
@@ -175,7 +175,8 @@ export function postgresStatements(s: string): PostgresStatements {
         INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
         SELECT $4::bigint, ch.key,
                CASE WHEN w.inserted THEN 'inserted' WHEN ch.reactivated THEN 'reactivated' ELSE 'updated' END,
-               ch.changes, ch.line, $3::timestamptz, ch.note
+               -- an insert's fields are restored on read (record-diff restoreInsertedChanges)
+               CASE WHEN w.inserted THEN '[]'::jsonb ELSE ch.changes END, ch.line, $3::timestamptz, ch.note
         FROM changed ch
         JOIN written w ON w.key = ch.key
         WHERE $4::bigint IS NOT NULL

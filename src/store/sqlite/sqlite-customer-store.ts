@@ -22,7 +22,7 @@ import type {
   RunRecord,
   RunSummary,
 } from '../customer-store.js';
-import { likePattern } from '../record-diff.js';
+import { likePattern, restoreInsertedChanges } from '../record-diff.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { SqliteEntities } from './sqlite-entities.js';
 import { SqliteImportSession } from './sqlite-import-session.js';
@@ -236,8 +236,11 @@ export class SqliteCustomerStore implements CustomerStore {
       if (row === undefined) {
         return null;
       }
-      const history = this.#statements.selectHistory.all(key).map((r) => toHistoryEntry(r));
       const customer = toStoredCustomer(row);
+      const history = restoreInsertedChanges(
+        customer.data,
+        this.#statements.selectHistory.all(key).map((r) => toHistoryEntry(r)),
+      );
       return { customer, history, ...this.#entities.relations(customer) };
     });
   }

@@ -5,7 +5,7 @@ import { entityDisplayKey, type EntityRecord, type RelatedEntityKind, type Store
 import type { BatchResult, HistoryEntry, NewCustomer } from '../customer-store.js';
 import { matchNote, matchValues, planMatches, type MatchCandidate } from '../match-plan.js';
 import { newCustomerRow } from '../new-customer.js';
-import { customerSearchText, planUpsert } from '../record-diff.js';
+import { customerSearchText, planUpsert, restoreInsertedChanges, type CustomerData } from '../record-diff.js';
 import { SQLITE_MATCH_EXPRESSIONS } from './sqlite-match-sql.js';
 import { toHistoryEntry, toStoredCustomer, type CustomerRow, type HistoryRow } from './sqlite-rows.js';
 
@@ -188,7 +188,8 @@ export class SqliteEntities {
         result.updated++;
       }
       if (ctx.runId !== null) {
-        const changes = JSON.stringify(plan.changes);
+        // As for customers: an insert's fields are restored on read, not stored twice.
+        const changes = operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
         this.#insertHistory.run(ctx.runId, entity, record.customerKey, record.key, operation, changes, record.line, ctx.at);
       }
       result.changes.push({ key: entityDisplayKey(record), line: record.line, operation, changes: plan.changes });
@@ -230,10 +231,12 @@ export class SqliteEntities {
   }
 
   history(entity: RelatedEntityKind, customerKey: string | null, key: string): HistoryEntry[] {
-    return this.#selectHistory.all(entity, customerKey, key).map((row) => ({
+    const entries = this.#selectHistory.all(entity, customerKey, key).map((row) => ({
       ...toHistoryEntry(row),
       key: entityDisplayKey({ customerKey: row.customer_key, key: row.key }),
     }));
+    const current = this.#tables[entity].selectOne.get(customerKey, key);
+    return current === undefined ? entries : restoreInsertedChanges(JSON.parse(current.data) as CustomerData, entries);
   }
 
   /** Customers without ERP key that share a normalised value with the batch (index scans). */

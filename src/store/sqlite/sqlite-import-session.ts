@@ -20,6 +20,9 @@ import type { EntityWriteContext, SqliteEntities } from './sqlite-entities.js';
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
 import type { EntityRecord, RelatedEntityKind } from '../../domain/entity.js';
 
+/** The stored change list of an `inserted` history entry (see restoreInsertedChanges). */
+const NO_CHANGES = '[]';
+
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
   readonly db: Database;
@@ -158,7 +161,9 @@ export class SqliteImportSession implements ImportSession {
         // Dry runs have no run to point at, and their writes are rolled back anyway.
         if (runId !== null) {
           const operation = inserted ? 'inserted' : reactivated ? 'reactivated' : 'updated';
-          st.insertHistory.run(runId, record.key, operation, JSON.stringify(changes), record.line, at, note);
+          // An insert's fields are not repeated: reads restore them (record-diff restoreInsertedChanges).
+          const stored = inserted ? NO_CHANGES : JSON.stringify(changes);
+          st.insertHistory.run(runId, record.key, operation, stored, record.line, at, note);
         }
         result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
       }
