@@ -116,6 +116,11 @@ export interface ImportSession {
    */
   deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult>;
   /**
+   * Writes the records `applyBatch` held back (bulk mode, see BeginImportOptions.deferResults)
+   * and returns the results not returned yet: all zero when there are none (always, without bulk mode).
+   */
+  flush(): Promise<BatchResult>;
+  /**
    * Marks the run succeeded and commits it together with its data. Throws
    * AppError('DUPLICATE_RUN') via `isDuplicateRunError` when another run committed the same
    * content first (the database-side claim); the data is then rolled back.
@@ -209,6 +214,20 @@ export interface BeginImportOptions {
   force: boolean;
   /** Status of customers this run creates (unless their row asks for `blocked`). Default active. */
   newStatus?: ImportedStatus;
+  /**
+   * Whether batch results list the field-level `changes` of each record. Default true. The
+   * pipeline keeps them for dry runs only; without them a back-end skips building (PostgreSQL:
+   * sending) a change list per written record. History is written either way.
+   */
+  collectChanges?: boolean;
+  /**
+   * Bulk mode: `applyBatch` may hold records back and write them later in one large set-based
+   * step (PostgreSQL: COPY tens of thousands of rows, then one upsert), returning their results
+   * from a later `applyBatch` or from `flush()`. Every other session call writes held-back
+   * records first, so it sees them. The caller must add up the results of `flush()` too, before
+   * `commit`. Default false: each `applyBatch` returns the results of its own records.
+   */
+  deferResults?: boolean;
 }
 
 /** Where a dropped file is in its life; kept in the store so it survives restarts. */

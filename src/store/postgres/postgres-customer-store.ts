@@ -133,6 +133,8 @@ export class PostgresCustomerStore implements CustomerStore {
       dryRun: options.dryRun,
       force: options.force,
       newStatus: options.newStatus ?? 'active',
+      deferResults: options.deferResults ?? false,
+      collectChanges: options.collectChanges ?? true,
     });
     this.#sessions.add(session);
     return session;

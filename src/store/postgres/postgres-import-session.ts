@@ -17,7 +17,7 @@ import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
 import { toFieldChanges } from './postgres-rows.js';
 import type { StoredChange } from './postgres-rows.js';
 import { finishRunParams, insertRun, insertRunIssues } from './postgres-run-writes.js';
-import { copyIntoStaging, stageBatch } from './postgres-staging.js';
+import { copyIntoStaging, StagingChunk } from './postgres-staging.js';
 import type { PostgresStatements } from './postgres-statements.js';
 import type { EntityWriteContext, PostgresEntities } from './postgres-entities.js';
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
@@ -44,7 +44,20 @@ export interface SessionOptions {
   force: boolean;
   /** Status of customers this run creates (unless their row asks for `blocked`). */
   newStatus: ImportedStatus;
+  /** See BeginImportOptions.deferResults and collectChanges. */
+  deferResults: boolean;
+  collectChanges: boolean;
 }
+
+/**
+ * Bulk mode writes the staged rows once this many are together: large enough that the
+ * per-statement cost (planning, the CTE chain, a round trip) is spread thin, small enough that
+ * the staging table and one statement's work stay modest.
+ */
+const BULK_CHUNK_ROWS = 50_000;
+
+/** From this many staged rows on, the chunk gets planner statistics before the upsert. */
+const ANALYZE_MIN_ROWS = 5_000;
 
 /** The partial unique index on runs that is the database-side exactly-once claim. */
 const CLAIM_INDEX = 'runs_claim_sha256_key';
@@ -90,6 +103,13 @@ export class PostgresImportSession implements ImportSession {
   /** The connection failed (terminated backend, network): it must be destroyed, not reused. */
   #lost: Error | null = null;
   #stagingCreated = false;
+  /** The rows staged but not applied yet (bulk mode holds several batches). */
+  readonly #chunk = new StagingChunk();
+  /** Results of applied chunks, not returned yet. */
+  #ready: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+  /** BeginImportOptions.deferResults / collectChanges. */
+  readonly #deferResults: boolean;
+  readonly #collectChanges: boolean;
   #state: SessionState = 'open';
   readonly #onClientError = (e: Error): void => {
     this.#lost ??= e;
@@ -103,6 +123,8 @@ export class PostgresImportSession implements ImportSession {
     this.#force = options.force;
     this.#newStatus = options.newStatus;
     this.#trackKeys = options.meta.mode === 'rebuild';
+    this.#deferResults = options.deferResults;
+    this.#collectChanges = options.collectChanges;
     client.on('error', this.#onClientError);
   }
 
@@ -142,45 +164,14 @@ export class PostgresImportSession implements ImportSession {
 
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
     const client = this.#openClient('apply a batch');
-    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
-    if (records.length === 0) {
-      return result;
-    }
-    const changes: UpsertRoundRow['changes'] = [];
     try {
-      const batch = stageBatch(records);
-      await copyIntoStaging(client, this.#host.sql, batch, this.#stagingCreated);
-      this.#stagingCreated = true;
-      if (this.#trackKeys) {
-        await this.#ensurePresent(client);
-        await client.query(this.#host.sql.addStagedPresent);
+      if (records.length > 0) {
+        await this.#ensureStaging(client);
+        await copyIntoStaging(client, this.#host.sql, this.#chunk.stage(records));
       }
-      const at = this.#now();
-      const conflicts: TypeConflict[] = [];
-      for (let round = 0; round < batch.rounds; round++) {
-        const { rows } = await client.query<UpsertRoundRow>(this.#host.sql.upsertRound, [
-          round,
-          this.#meta.source,
-          at,
-          this.runId,
-          this.#newStatus,
-        ]);
-        const row = rows[0];
-        if (row === undefined) {
-          throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
-        }
-        result.inserted += row.inserted;
-        result.updated += row.updated;
-        result.unchanged += row.total - row.inserted - row.updated;
-        // Absent when none, as on SQLite (the parity suite compares batch results).
-        if (row.reactivated > 0) {
-          result.reactivated = (result.reactivated ?? 0) + row.reactivated;
-        }
-        conflicts.push(...row.conflicts);
-        changes.push(...row.changes);
-      }
-      if (conflicts.length > 0) {
-        result.typeConflicts = conflicts;
+      // Bulk mode writes a chunk once it is large; otherwise every batch is its own chunk.
+      if (!this.#deferResults || this.#chunk.rows >= BULK_CHUNK_ROWS) {
+        await this.#applyChunk(client);
       }
     } catch (e) {
       // Half a batch may be in the transaction now; nothing of this run may be committed any more.
@@ -188,9 +179,81 @@ export class PostgresImportSession implements ImportSession {
       this.#state = 'rolled-back';
       throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
     }
-    // Rounds were applied one after another; callers expect the changes in batch order.
+    return this.#takeResults();
+  }
+
+  async flush(): Promise<BatchResult> {
+    await this.#inData('write the held-back records', async () => undefined);
+    return this.#takeResults();
+  }
+
+  /** The staging table, made once per transaction (ON COMMIT DROP); emptied after each chunk. */
+  async #ensureStaging(client: pg.PoolClient): Promise<void> {
+    if (!this.#stagingCreated) {
+      await client.query(this.#host.sql.createStaging);
+      this.#stagingCreated = true;
+    }
+  }
+
+  /**
+   * Applies the staged chunk: one set-based upsert per round (see postgres-staging.ts), with the
+   * counts, changes and history computed by the database. The results wait in #ready for the
+   * next applyBatch or flush.
+   */
+  async #applyChunk(client: pg.PoolClient): Promise<void> {
+    const chunk = this.#chunk;
+    if (chunk.rows === 0) {
+      return;
+    }
+    const { sql } = this.#host;
+    if (chunk.rows >= ANALYZE_MIN_ROWS) {
+      await client.query(sql.analyzeStaging);
+    }
+    if (this.#trackKeys) {
+      await this.#ensurePresent(client);
+      await client.query(sql.addStagedPresent);
+    }
+    const at = this.#now();
+    const result = this.#ready;
+    const changes: UpsertRoundRow['changes'] = [];
+    for (let round = 0; round < chunk.rounds; round++) {
+      const { rows } = await client.query<UpsertRoundRow>(sql.upsertRound, [
+        round,
+        this.#meta.source,
+        at,
+        this.runId,
+        this.#newStatus,
+        this.#collectChanges,
+      ]);
+      const row = rows[0];
+      if (row === undefined) {
+        throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
+      }
+      result.inserted += row.inserted;
+      result.updated += row.updated;
+      result.unchanged += row.total - row.inserted - row.updated;
+      // Absent when none, as on SQLite (the parity suite compares batch results).
+      if (row.reactivated > 0) {
+        result.reactivated = (result.reactivated ?? 0) + row.reactivated;
+      }
+      if (row.conflicts.length > 0) {
+        (result.typeConflicts ??= []).push(...row.conflicts);
+      }
+      changes.push(...row.changes);
+    }
+    // Rounds were applied one after another; callers expect the changes in the records' order.
     changes.sort((a, b) => a.seq - b.seq);
-    result.changes = changes.map((c) => ({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) }));
+    for (const c of changes) {
+      result.changes.push({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) });
+    }
+    await client.query(sql.truncateStaging);
+    chunk.reset();
+  }
+
+  /** The results applied but not yet returned; the next call starts from nothing. */
+  #takeResults(): BatchResult {
+    const result = this.#ready;
+    this.#ready = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
     return result;
   }
 
@@ -199,6 +262,7 @@ export class PostgresImportSession implements ImportSession {
     const { sql } = this.#host;
     const source = this.#meta.source;
     try {
+      await this.#applyChunk(client);
       await this.#ensurePresent(client);
       if (request.keep.length > 0) {
         await client.query(sql.addPresentKeys, [[...request.keep]]);
@@ -253,6 +317,8 @@ export class PostgresImportSession implements ImportSession {
   async #inData<T>(what: string, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = this.#openClient(what);
     try {
+      // Held-back records first: the step must see them (bulk mode).
+      await this.#applyChunk(client);
       return await step(client);
     } catch (e) {
       await this.#rollbackQuietly();
@@ -278,6 +344,8 @@ export class PostgresImportSession implements ImportSession {
     const claim = this.#force ? null : this.#meta.sha256;
     const { sql } = this.#host;
     try {
+      // Normally flushed by the caller already; the data must be complete whatever happens.
+      await this.#applyChunk(client);
       await client.query(sql.finishRun, finishRunParams(runId, 'succeeded', claim, summary));
       await insertRunIssues(client, sql, runId, summary.issues);
       await client.query('COMMIT');

@@ -21,9 +21,12 @@ export interface PostgresStatements {
   fileStatesTable: string;
   createStaging: string;
   truncateStaging: string;
+  /** Planner statistics of a large chunk, so the upsert joins it to the customers sensibly. */
+  analyzeStaging: string;
   copyStaging: string;
   /**
-   * $1 round, $2 source, $3 at, $4 run id (null: dry run, no history), $5 status of new customers.
+   * $1 round, $2 source, $3 at, $4 run id (null: dry run, no history), $5 status of new customers,
+   * $6 whether to return the changes (an empty list otherwise).
    * One row of counts, changes, reactivations and type conflicts.
    */
   upsertRound: string;
@@ -80,6 +83,7 @@ export function postgresStatements(s: string): PostgresStatements {
         flag text
       ) ON COMMIT DROP`,
     truncateStaging: `TRUNCATE ${STAGING_TABLE}`,
+    analyzeStaging: `ANALYZE ${STAGING_TABLE}`,
     copyStaging: `COPY ${STAGING_TABLE} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`,
 
     // One statement per round (a round holds each key at most once; see the session). Reading:
@@ -129,7 +133,8 @@ export function postgresStatements(s: string): PostgresStatements {
         SELECT p.seq, p.line, p.key, p.row_hash, p.new_data, p.new_status, p.new_type,
                (p.old_status = 'deactivated' AND p.new_status <> 'deactivated') AS reactivated,
                CASE WHEN p.type_conflict THEN 'type change ' || p.old_type || '→' || p.in_type || ' ignored' END AS note,
-               (SELECT coalesce(
+               -- an insert's field list only when the caller asks for changes (history does not keep it)
+               CASE WHEN NOT p.existed AND NOT $6::boolean THEN '[]'::jsonb ELSE (SELECT coalesce(
                          jsonb_agg(
                            jsonb_strip_nulls(jsonb_build_object(
                              'field', f.field, 'old', p.old_data -> f.field, 'new', p.new_data -> f.field))
@@ -138,7 +143,7 @@ export function postgresStatements(s: string): PostgresStatements {
                 FROM (SELECT jsonb_object_keys(coalesce(p.old_data, '{}'::jsonb)) AS field
                       UNION
                       SELECT jsonb_object_keys(p.new_data)) f
-                WHERE (p.old_data -> f.field) IS DISTINCT FROM (p.new_data -> f.field))
+                WHERE (p.old_data -> f.field) IS DISTINCT FROM (p.new_data -> f.field)) END
                -- a status change follows the data changes (a new customer's status is no change)
                || CASE WHEN p.existed AND p.old_status <> p.new_status
                        THEN jsonb_build_array(jsonb_build_object('field', 'status', 'old', p.old_status, 'new', p.new_status))
@@ -202,7 +207,8 @@ export function postgresStatements(s: string): PostgresStatements {
                     ORDER BY ch.seq),
                   '[]'::jsonb)
          FROM changed ch
-         JOIN written w ON w.key = ch.key) AS changes`,
+         JOIN written w ON w.key = ch.key
+         WHERE $6::boolean) AS changes`,
 
     createPresent: `CREATE TEMP TABLE IF NOT EXISTS customer_import_present (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP`,
     addStagedPresent: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT key FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`,

@@ -152,6 +152,7 @@ export class SqliteCustomerStore implements CustomerStore {
       dryRun: options.dryRun,
       force: options.force,
       newStatus: options.newStatus ?? 'active',
+      collectChanges: options.collectChanges ?? true,
     });
     this.#session = { session, ended, release };
     this.#sideWrites = [];

@@ -12,7 +12,7 @@ import type {
   StagedRecord,
 } from '../customer-store.js';
 import { planStatus, planType, statusChange, typeChangeIgnoredNote } from '../customer-state.js';
-import { customerSearchText, planUpsert } from '../record-diff.js';
+import { customerSearchText, planUpsert, type PlanOptions } from '../record-diff.js';
 import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 import { finishRunParams, insertRunIssues } from './sqlite-run-writes.js';
@@ -47,6 +47,8 @@ export interface SessionOptions {
   force: boolean;
   /** Status of customers this run creates (unless their row asks for `blocked`). */
   newStatus: ImportedStatus;
+  /** See BeginImportOptions.collectChanges. */
+  collectChanges: boolean;
 }
 
 /**
@@ -70,6 +72,9 @@ export class SqliteImportSession implements ImportSession {
   readonly #trackKeys: boolean;
   #keysCleared = false;
   #state: SessionState = 'open';
+  /** BeginImportOptions.collectChanges: without it, inserts skip building their field list. */
+  readonly #collectChanges: boolean;
+  readonly #planOptions: PlanOptions;
 
   constructor(host: SessionHost, options: SessionOptions) {
     this.#host = host;
@@ -78,6 +83,14 @@ export class SqliteImportSession implements ImportSession {
     this.#force = options.force;
     this.#newStatus = options.newStatus;
     this.#trackKeys = options.meta.mode === 'rebuild';
+    this.#collectChanges = options.collectChanges;
+    this.#planOptions = { insertChanges: options.collectChanges };
+  }
+
+  /** Every batch is written and reported by its own applyBatch: nothing is held back. */
+  async flush(): Promise<BatchResult> {
+    this.#assertState('open', 'flush');
+    return { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   }
 
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
@@ -101,6 +114,7 @@ export class SqliteImportSession implements ImportSession {
         const plan = planUpsert(
           stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
           record.fields,
+          this.#planOptions,
         );
         const storedStatus = stored?.status as CustomerStatus | undefined;
         const status = planStatus(storedStatus, record.status, this.#newStatus);
@@ -165,7 +179,9 @@ export class SqliteImportSession implements ImportSession {
           const stored = inserted ? NO_CHANGES : JSON.stringify(changes);
           st.insertHistory.run(runId, record.key, operation, stored, record.line, at, note);
         }
-        result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
+        if (this.#collectChanges) {
+          result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
+        }
       }
     } catch (e) {
       // Half a batch is in the transaction now; nothing of this run may be committed any more.
