@@ -1,23 +1,22 @@
-import { writeFile } from 'node:fs/promises';
-import type { AppConfig, WatchJob } from '../config/app-config.js';
-import { AppError, ErrorCode, coerceError, fsErrorCode } from '../errors.js';
-import { emptyCounts, type FileOutcome } from '../domain/file-outcome.js';
+import type { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode, coerceError } from '../errors.js';
+import type { FileOutcome } from '../domain/file-outcome.js';
 import type { FormatSet } from '../formats/load-formats.js';
 import type { Logger } from '../logging/logger.js';
 import type { Notifier } from '../notify/notifier.js';
-import { moveToArchive, moveToFailed } from '../pipeline/archive.js';
-import { formatErrorsCsv, formatOutcomeText } from '../pipeline/error-report.js';
 import { parserFactory } from '../pipeline/parser-factory.js';
 import { processFile } from '../pipeline/process-file.js';
 import { importOptionsFor } from '../pipeline/import-options.js';
-import type { CustomerStore, FileState } from '../store/customer-store.js';
+import type { CustomerStore } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
-import { NODE_FS_PORT } from '../util/fs-port.js';
-import { ClaimError, claimFile, type ClaimedFile } from '../watcher/claim.js';
-import { createExchangeWatcher, type ExchangeWatcher, type StableFile } from '../watcher/exchange-watcher.js';
+import type { ClaimedFile } from '../watcher/claim.js';
+import { createExchangeWatcher, type StableFile } from '../watcher/exchange-watcher.js';
 import { backoffMs } from './backoff.js';
-import { ClaimRetries } from './claim-retries.js';
+import { ClaimStage } from './claim-stage.js';
 import { createClaimTakeover, type ClaimTakeover } from './claim-takeover.js';
+import { FileStateRecorder } from './file-state-recorder.js';
+import { finishFile } from './finish-file.js';
+import { createJobRuntime, type JobRuntime, type QueueItem } from './job-runtime.js';
 import { Releasers } from './releasers.js';
 
 /**
@@ -62,23 +61,6 @@ export interface Service {
   readonly done: Promise<void>;
 }
 
-/** A job with its resolved format and its watcher. */
-interface JobRuntime {
-  job: WatchJob;
-  /** Absolute processing/archive/failed folders (load-config resolved and defaulted them). */
-  processingDir: string;
-  archiveDir: string;
-  failedDir: string;
-  watcher: ExchangeWatcher | null;
-}
-
-interface QueueItem {
-  runtime: JobRuntime;
-  claimed: ClaimedFile;
-  /** Runs tried so far that were deferred (busy file, store down). */
-  attempts: number;
-}
-
 const DEFAULT_STOP_GRACE_MS = 60_000;
 
 export function createService(config: AppConfig, deps: ServiceDeps, options: ServiceOptions = {}): Service {
@@ -95,7 +77,7 @@ class WatchService implements Service {
   readonly #queue: QueueItem[] = [];
   /** Deferred items waiting for their back-off before going back into the queue. */
   readonly #retryTimers = new Set<NodeJS.Timeout>();
-  readonly #claimRetries: ClaimRetries;
+  readonly #claimStage: ClaimStage;
   /** Claims in progress (between stable and queued). */
   #claiming = 0;
   #running: Promise<void> | null = null;
@@ -110,6 +92,7 @@ class WatchService implements Service {
   readonly #takeovers = new Map<JobRuntime, ClaimTakeover>();
 
   readonly #options: ServiceOptions;
+  readonly #states: FileStateRecorder;
 
   constructor(config: AppConfig, deps: ServiceDeps, options: ServiceOptions) {
     this.#options = options;
@@ -118,8 +101,16 @@ class WatchService implements Service {
     this.#logger = deps.logger;
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#parserFor = parserFactory(config);
-    this.#claimRetries = new ClaimRetries(config.retry);
     this.#instance = config.instanceName ?? 'customer-import';
+    this.#states = new FileStateRecorder({ store: deps.store, logger: deps.logger, clock: this.#clock, instance: this.#instance });
+    this.#claimStage = new ClaimStage({
+      retry: config.retry,
+      states: this.#states,
+      notifier: deps.notifier,
+      clock: this.#clock,
+      instance: this.#instance,
+      once: options.once ?? false,
+    });
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -130,13 +121,7 @@ class WatchService implements Service {
     for (const job of this.#config.jobs) {
       // A job whose format is unknown is a config error: fail before watching anything.
       this.#deps.formats.require(job.format);
-      this.#runtimes.push({
-        job,
-        processingDir: job.processingDir ?? `${job.folder}/processing`,
-        archiveDir: job.archiveDir ?? `${job.folder}/archive`,
-        failedDir: job.failedDir ?? `${job.folder}/failed`,
-        watcher: null,
-      });
+      this.#runtimes.push(createJobRuntime(job));
     }
     const aborted = await this.#deps.store.abortStaleRuns(this.#instance);
     if (aborted > 0) {
@@ -160,7 +145,7 @@ class WatchService implements Service {
           marker: job.marker,
           ignoreDirs: [runtime.processingDir, runtime.archiveDir, runtime.failedDir],
           onStable: (file) => this.#onStable(runtime, file),
-          onDetected: (file) => void this.#saveDropState(runtime, file, 'waiting', 'waiting for the stability window'),
+          onDetected: (file) => void this.#states.saveDrop(runtime, file, 'waiting', 'waiting for the stability window'),
         },
         { logger: this.#logger.child({ job: job.name }), clock: this.#clock },
       );
@@ -286,105 +271,16 @@ class WatchService implements Service {
   }
 
   async #claim(runtime: JobRuntime, file: StableFile): Promise<void> {
-    const watcher = runtime.watcher;
     const log = this.#logger.child({ job: runtime.job.name, file: file.name });
-    try {
-      const claimed = await claimFile(file, runtime.processingDir, NODE_FS_PORT, this.#clock);
-      this.#claimRetries.forget(file.path);
-      // The marker belongs to the file just claimed: remove it now, not after the run, or it
-      // could be the marker the ERP already wrote for its next drop (which would then wait forever).
-      await this.#removeMarker(claimed, log);
-      // The drop path is free again: the ERP's next export there is a new file.
-      watcher?.release(file.path);
-      await this.#saveState(runtime, claimed, 'claimed', null, null);
-      // Logged and queued in one step: once 'file.claimed' is out, the file is this service's to finish.
-      log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
-      this.#enqueue({ runtime, claimed, attempts: 0 });
-      // The drop's own record ends here; the claimed file carries on under its processing/ name.
-      await this.#saveDropState(runtime, file, 'claimed', `claimed as processing/${claimed.name}`);
-    } catch (e) {
-      if (e instanceof ClaimError) {
-        switch (e.reason) {
-          case 'busy':
-            await this.#claimBusy(runtime, file, e, log);
-            return;
-          case 'changed':
-            log.debug('File changed after it was seen stable; watching it again', { event: 'file.waiting' });
-            this.#claimRetries.forget(file.path);
-            watcher?.release(file.path);
-            return;
-          case 'vanished':
-            log.debug('File vanished before it could be claimed', { event: 'file.vanished' });
-            this.#claimRetries.forget(file.path);
-            watcher?.release(file.path);
-            return;
-          default: {
-            const never: never = e.reason;
-            return never;
-          }
-        }
-      }
-      log.error('Could not claim the file; it stays in the exchange folder', { event: 'file.not-ready', error: coerceError(e) });
-      watcher?.release(file.path, { retryInMs: this.#config.retry.maxIntervalMs });
+    const claimed = await this.#claimStage.claim(runtime, file, log);
+    if (claimed === null) {
+      return;
     }
-  }
-
-  /**
-   * A stable file we may not rename yet (locked): look again after a growing back-off. Once the
-   * retries are used up a human must act: say so once (error line, notification), then keep
-   * looking at the longest interval, since a locked file cannot be moved to failed/ either.
-   */
-  async #claimBusy(runtime: JobRuntime, file: StableFile, error: ClaimError, log: Logger): Promise<void> {
-    const decision = this.#claimRetries.next(file.path);
-    const code = typeof error.details?.['code'] === 'string' ? error.details['code'] : error.code;
-    const meta = { event: 'file.not-ready' as const, code, attempt: decision.attempt, retryInMs: decision.retryInMs };
-    if (decision.gaveUpNow) {
-      log.error('File is still locked after all retries; someone must release it. Looking again at the longest interval', meta);
-    } else if (decision.exhausted) {
-      log.debug('File is still locked; will look again', meta);
-    } else {
-      log.warn('File is not ready (locked); will look again', meta);
-    }
-    if (decision.gaveUpNow && this.#options.once) {
-      // --once: reported below; the file stays in flight (not looked at again) so the run can end.
-      log.error('File is still locked after all retries; it is left in the exchange folder', meta);
-    } else {
-      runtime.watcher?.release(file.path, { retryInMs: decision.retryInMs });
-    }
-    await this.#saveDropState(runtime, file, 'not-ready', `locked: ${code}`);
-    if (decision.gaveUpNow) {
-      await this.#deps.notifier.notifyRun({
-        job: runtime.job.name,
-        instance: this.#instance,
-        file: file.name,
-        outcome: this.#notClaimedOutcome(runtime, file, error),
-        gaveUp: true,
-      });
-    }
-  }
-
-  /** The outcome of a drop that was never read (it could not be claimed), for notifiers. */
-  #notClaimedOutcome(runtime: JobRuntime, file: StableFile, error: ClaimError): FileOutcome {
-    const now = new Date(this.#clock.now()).toISOString();
-    return {
-      status: 'deferred',
-      runId: null,
-      file: file.name,
-      format: runtime.job.format,
-      mode: runtime.job.mode,
-      sha256: null,
-      sizeBytes: file.size,
-      dryRun: false,
-      counts: emptyCounts(),
-      issues: [],
-      notices: [],
-      error,
-      duplicateOfRunId: null,
-      changes: [],
-      startedAt: now,
-      finishedAt: now,
-      durationMs: 0,
-    };
+    // Logged and queued in one step: once 'file.claimed' is out, the file is this service's to finish.
+    log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
+    this.#enqueue({ runtime, claimed, attempts: 0 });
+    // The drop's own record ends here; the claimed file carries on under its processing/ name.
+    await this.#states.saveDrop(runtime, file, 'claimed', `claimed as processing/${claimed.name}`);
   }
 
   #enqueue(item: QueueItem): void {
@@ -489,7 +385,7 @@ class WatchService implements Service {
       retryInMs: delayMs,
       code: outcome.error?.code,
     });
-    await this.#saveState(item.runtime, item.claimed, 'not-ready', outcome.runId, outcome.error?.message ?? null);
+    await this.#states.saveClaimed(item.runtime, item.claimed, 'not-ready', outcome.runId, outcome.error?.message ?? null);
     await this.#deps.notifier.notifyRun({ job: item.runtime.job.name, instance: this.#instance, file: item.claimed.originalName, outcome });
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
@@ -500,101 +396,15 @@ class WatchService implements Service {
 
   /** The run is over: move the file, write reports, tell people. (The marker went at the claim.) */
   async #finish(runtime: JobRuntime, claimed: ClaimedFile, outcome: FileOutcome, log: Logger, gaveUp: boolean): Promise<void> {
-    const { job } = runtime;
-    const committed = outcome.status === 'imported' || outcome.status === 'partial' || outcome.status === 'duplicate';
-    await this.#saveState(runtime, claimed, committed ? (outcome.status === 'duplicate' ? 'duplicate' : 'imported') : 'failed', outcome.runId, outcome.error?.message ?? null);
-    try {
-      if (committed) {
-        const archived = await moveToArchive(claimed, runtime.archiveDir, { clock: this.#clock });
-        const report = formatErrorsCsv(outcome.issues);
-        if (report !== null) {
-          await writeFile(`${archived.path}.errors.csv`, report, { flag: 'wx' }).catch((e: unknown) =>
-            log.warn('Could not write the errors report next to the archived file', { event: 'file.archived', error: coerceError(e) }),
-          );
-        }
-        log.info('File archived', { event: 'file.archived', folder: 'archive', archivedAs: archived.name, runId: outcome.runId });
-        // A duplicate is reported, never skipped silently: the state says which run had it.
-        const duplicateNote =
-          outcome.status === 'duplicate' ? ` (duplicate: already imported in run ${outcome.duplicateOfRunId ?? '?'})` : '';
-        await this.#saveState(runtime, claimed, 'archived', outcome.runId, `archive/${archived.name}${duplicateNote}`);
-      } else {
-        const text = formatOutcomeText(outcome, { job: job.name, instance: this.#instance });
-        const failed = await moveToFailed(
-          claimed,
-          runtime.failedDir,
-          { errorsCsv: formatErrorsCsv(outcome.issues), errorText: gaveUp ? `Gave up after ${this.#config.retry.maxRetries} retries.\n\n${text}` : text },
-          { clock: this.#clock },
-        );
-        log.info('File moved to failed/', { event: 'file.archived', folder: 'failed', movedAs: failed.name, runId: outcome.runId, code: outcome.error?.code });
-        await this.#saveState(runtime, claimed, 'failed', outcome.runId, `failed/${failed.name}`);
-      }
-    } catch (e) {
-      // The file stays in processing/; the next start finishes it (archived if its run committed).
-      log.error('Could not move the file out of processing/', { event: 'internal.error', code: ErrorCode.ARCHIVE_FAILED, error: coerceError(e) });
-    }
+    await finishFile(runtime, claimed, outcome, {
+      states: this.#states,
+      logger: log,
+      clock: this.#clock,
+      instance: this.#instance,
+      gaveUpAfter: gaveUp ? this.#config.retry.maxRetries : null,
+    });
     // Moved, or left for a takeover once the claim goes stale: either way this run is done with it.
     this.#takeovers.get(runtime)?.release(claimed.name);
-    await this.#deps.notifier.notifyRun({ job: job.name, instance: this.#instance, file: claimed.originalName, outcome, gaveUp });
-  }
-
-  async #removeMarker(claimed: ClaimedFile, log: Logger): Promise<void> {
-    if (claimed.markerPath === null) {
-      return;
-    }
-    try {
-      await NODE_FS_PORT.unlink(claimed.markerPath);
-    } catch (e) {
-      if (fsErrorCode(e) !== 'ENOENT') {
-        log.warn('Could not remove the marker file', { event: 'file.claimed', error: coerceError(e) });
-      }
-    }
-  }
-
-  /** The state of a drop that is not claimed yet (kept under its drop name, replaced on each look). */
-  async #saveDropState(
-    runtime: JobRuntime,
-    file: Pick<StableFile, 'path' | 'name' | 'size'>,
-    state: FileState,
-    detail: string,
-  ): Promise<void> {
-    try {
-      await this.#deps.store.saveFileState({
-        id: `drop:${runtime.job.name}:${file.name}`,
-        job: runtime.job.name,
-        path: file.path,
-        name: file.name,
-        state,
-        sha256: null,
-        sizeBytes: file.size,
-        runId: null,
-        detail,
-        updatedAt: new Date(this.#clock.now()).toISOString(),
-      });
-    } catch (e) {
-      this.#logger.warn('Could not save the file state', { event: 'store.retry', state, error: coerceError(e) });
-    }
-  }
-
-  async #saveState(runtime: JobRuntime, claimed: ClaimedFile, state: FileState, runId: number | null, detail: string | null): Promise<void> {
-    try {
-      await this.#deps.store.saveFileState({
-        id: claimed.name,
-        job: runtime.job.name,
-        path: claimed.path,
-        name: claimed.originalName,
-        state,
-        sha256: null,
-        sizeBytes: claimed.size,
-        runId,
-        detail,
-        // A claim names its owner from its first write, before any run's transaction opens (on
-        // SQLite the heartbeat writes of claim-takeover.ts land inside a run's transaction).
-        ...(state === 'claimed' || state === 'not-ready' ? { owner: this.#instance } : {}),
-        updatedAt: new Date(this.#clock.now()).toISOString(),
-      });
-    } catch (e) {
-      // File states are for people looking; losing one must not stop imports.
-      this.#logger.warn('Could not save the file state', { event: 'store.retry', state, error: coerceError(e) });
-    }
+    await this.#deps.notifier.notifyRun({ job: runtime.job.name, instance: this.#instance, file: claimed.originalName, outcome, gaveUp });
   }
 }
