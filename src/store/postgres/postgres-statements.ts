@@ -21,8 +21,6 @@ export interface PostgresStatements {
   fileStatesTable: string;
   createStaging: string;
   truncateStaging: string;
-  /** Planner statistics of a large chunk, so the upsert joins it to the customers sensibly. */
-  analyzeStaging: string;
   copyStaging: string;
   /**
    * $1 round, $2 source, $3 at, $4 run id (null: dry run, no history), $5 status of new customers,
@@ -83,7 +81,6 @@ export function postgresStatements(s: string): PostgresStatements {
         flag text
       ) ON COMMIT DROP`,
     truncateStaging: `TRUNCATE ${STAGING_TABLE}`,
-    analyzeStaging: `ANALYZE ${STAGING_TABLE}`,
     copyStaging: `COPY ${STAGING_TABLE} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`,
 
     // One statement per round (a round holds each key at most once; see the session). Reading:
