@@ -4,9 +4,12 @@
  * Why not a `Map<string, number>`: an export has a million keys, and a Map holds a string object
  * and a hash-table entry for each, about 60 bytes a key before the table doubles. Here keys are
  * packed into shared text blocks (a key costs its characters plus an offset), and an
- * open-addressing table of typed arrays points at them: about 25 bytes a key, in a handful of
- * large allocations the garbage collector never has to trace. Lookups compare the stored key
- * text exactly, so there are no false positives (a hash collision only costs one comparison).
+ * open-addressing table of typed arrays points at them: about 18 bytes a key plus its
+ * characters, in a handful of large allocations the garbage collector never has to trace.
+ * Lookups compare the stored key text exactly, so there are no false positives. No hash is
+ * kept per key (it would cost 4 bytes a key): a probe compares lengths first, and the table is
+ * at most half full, so a lookup compares about two keys; growing the table hashes the packed
+ * keys again, which happens ~20 times for a million keys.
  *
  * @internal
  */
@@ -18,8 +21,8 @@ const INITIAL_SLOTS = 1 << 12;
 export class KeyLines {
   /** Entry index + 1 per slot (0 = empty); the table is kept at most half full. */
   #slots = new Int32Array(INITIAL_SLOTS);
-  #hashes = new Int32Array(INITIAL_SLOTS / 2);
-  #lines = new Float64Array(INITIAL_SLOTS / 2);
+  /** First line per entry (lines are positive and far below 2³²). */
+  #lines = new Uint32Array(INITIAL_SLOTS / 2);
   /** Sealed blocks: all keys of the block joined, and where each key starts in that text. */
   readonly #blocks: string[] = [];
   readonly #blockStarts: Uint32Array[] = [];
@@ -44,7 +47,6 @@ export class KeyLines {
     }
     const hash = hashKey(key);
     const entry = this.#size;
-    this.#hashes[entry] = hash;
     this.#lines[entry] = line;
     this.#open.push(key);
     if (this.#open.length === BLOCK_KEYS) {
@@ -62,7 +64,7 @@ export class KeyLines {
         return -1;
       }
       const entry = stored - 1;
-      if (this.#hashes[entry] === hash && this.#keyEquals(entry, key)) {
+      if (this.#keyEquals(entry, key)) {
         return entry;
       }
     }
@@ -91,16 +93,24 @@ export class KeyLines {
 
   #grow(): void {
     const slots = this.#slots.length * 2;
-    const hashes = new Int32Array(slots / 2);
-    hashes.set(this.#hashes);
-    const lines = new Float64Array(slots / 2);
+    const lines = new Uint32Array(slots / 2);
     lines.set(this.#lines);
-    this.#hashes = hashes;
     this.#lines = lines;
     this.#slots = new Int32Array(slots);
     for (let entry = 0; entry < this.#size; entry++) {
-      this.#insertSlot(this.#hashes[entry] ?? 0, entry);
+      this.#insertSlot(hashKey(this.#keyAt(entry)), entry);
     }
+  }
+
+  /** The text of an entry's key (a slice of its block, or the open block's string). */
+  #keyAt(entry: number): string {
+    const block = Math.floor(entry / BLOCK_KEYS);
+    const index = entry % BLOCK_KEYS;
+    if (block === this.#blocks.length) {
+      return this.#open[index] ?? '';
+    }
+    const starts = this.#blockStarts[block] as Uint32Array;
+    return (this.#blocks[block] as string).slice(starts[index] ?? 0, starts[index + 1] ?? 0);
   }
 
   /** Joins the full open block into one flat string plus start offsets. */
