@@ -20,7 +20,22 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'parse', 'validate', 'rules', 'store', 'notify', 'pipeline', 'server', 'cli'];
+const LAYERS = [
+  'util',
+  'logging',
+  'domain',
+  'config',
+  'formats',
+  'watcher',
+  'parse',
+  'validate',
+  'rules',
+  'store',
+  'notify',
+  'pipeline',
+  'server',
+  'cli',
+];
 
 /** May-import table; `errors.ts` and `util/` are open to all. */
 const ALLOWED = {
@@ -37,8 +52,31 @@ const ALLOWED = {
   rules: ['util', 'logging', 'domain', 'config', 'formats', 'rules'],
   store: ['util', 'logging', 'domain', 'config', 'store'],
   notify: ['util', 'logging', 'domain', 'config', 'notify'],
-  pipeline: ['util', 'logging', 'domain', 'config', 'formats', 'parse', 'validate', 'rules', 'store', 'notify', 'pipeline'],
-  server: ['util', 'logging', 'domain', 'config', 'formats', 'watcher', 'store', 'notify', 'pipeline', 'server'],
+  pipeline: [
+    'util',
+    'logging',
+    'domain',
+    'config',
+    'formats',
+    'parse',
+    'validate',
+    'rules',
+    'store',
+    'notify',
+    'pipeline',
+  ],
+  server: [
+    'util',
+    'logging',
+    'domain',
+    'config',
+    'formats',
+    'watcher',
+    'store',
+    'notify',
+    'pipeline',
+    'server',
+  ],
   cli: LAYERS,
 };
 
@@ -62,7 +100,10 @@ function layerBlock(layer) {
       continue;
     }
     if (!allowed.includes(other)) {
-      patterns.push({ group: [`**/${other}/*`, `**/${other}/**`], message: `STYLE.md §3: ${layer}/ may not import ${other}/.` });
+      patterns.push({
+        group: [`**/${other}/*`, `**/${other}/**`],
+        message: `STYLE.md §3: ${layer}/ may not import ${other}/.`,
+      });
     } else if (TYPE_ONLY[layer]?.includes(other)) {
       patterns.push({
         group: [`**/${other}/*`, `**/${other}/**`],
@@ -72,24 +113,53 @@ function layerBlock(layer) {
     }
   }
   if (['pipeline', 'server', 'cli'].includes(layer)) {
-    patterns.push({ group: ['**/store/sqlite/*', '**/store/postgres/*'], message: 'Only store/create-store.ts picks a back-end.' });
+    patterns.push({
+      group: ['**/store/sqlite/*', '**/store/postgres/*'],
+      message: 'Only store/create-store.ts picks a back-end.',
+    });
   }
   return {
     files: [`src/${layer}/**/*.ts`],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+    },
   };
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/out/', 'test-results/', 'data/', 'logs/', 'exchange/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/out/',
+      'test-results/',
+      'data/',
+      'logs/',
+      'exchange/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     rules: {
       curly: 'error',
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE.md §4).' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportDefaultDeclaration',
+          message: 'Named exports only (STYLE.md §4).',
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'none',
+        },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
@@ -97,7 +167,19 @@ export default tseslint.config(
   {
     // The library never imports the CLI.
     files: ['src/errors.ts', 'src/index.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/*', '**/cli/**'], message: 'The library never imports cli/.' }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cli/*', '**/cli/**'],
+              message: 'The library never imports cli/.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/**/*.ts'],
@@ -105,9 +187,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'process.env is read only in config/load-config.ts (and cli/).' },
-        { object: 'process', property: 'exit', message: 'process.exit only in cli/.' },
-        { object: 'process', property: 'argv', message: 'process.argv only in cli/.' },
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'process.env is read only in config/load-config.ts (and cli/).',
+        },
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'process.exit only in cli/.',
+        },
+        {
+          object: 'process',
+          property: 'argv',
+          message: 'process.argv only in cli/.',
+        },
       ],
     },
   },

@@ -11,7 +11,10 @@ import { FormatDefinitionSchema } from '../src/formats/format-definition.js';
  * is out of date.
  */
 
-export const FORMAT_SCHEMA_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../formats/format.schema.json');
+export const FORMAT_SCHEMA_PATH = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../formats/format.schema.json',
+);
 
 /** The JSON text of the schema, exactly as it is committed. */
 export function renderFormatSchema(): string {
@@ -21,7 +24,8 @@ export function renderFormatSchema(): string {
     $schema: generated.$schema,
     $id: 'https://customer-import.local/format.schema.json',
     title: 'customer-import format definition',
-    description: 'One ERP export file format: how to read it and which customer fields its columns fill.',
+    description:
+      'One ERP export file format: how to read it and which customer fields its columns fill.',
     ...generated,
   };
   allowSchemaKey(schema);
@@ -38,9 +42,17 @@ function allowSchemaKey(schema: Record<string, unknown>): void {
     return;
   }
   for (const variant of variants as unknown[]) {
-    if (typeof variant === 'object' && variant !== null && 'properties' in variant) {
-      const properties = (variant as { properties: Record<string, unknown> }).properties;
-      properties.$schema = { type: 'string', description: 'Path or URL of this JSON Schema (ignored by the loader)' };
+    if (
+      typeof variant === 'object' &&
+      variant !== null &&
+      'properties' in variant
+    ) {
+      const properties = (variant as { properties: Record<string, unknown> })
+        .properties;
+      properties.$schema = {
+        type: 'string',
+        description: 'Path or URL of this JSON Schema (ignored by the loader)',
+      };
     }
   }
 }

@@ -55,7 +55,10 @@ export class AppError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'AppError';
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE_CODES.has(code);
@@ -78,11 +81,16 @@ export function coerceError(e: unknown): Error {
   if (e instanceof Error) {
     return e;
   }
-  return new Error(typeof e === 'string' ? e : `Non-error thrown: ${safeString(e)}`);
+  return new Error(
+    typeof e === 'string' ? e : `Non-error thrown: ${safeString(e)}`,
+  );
 }
 
 /** Wraps an unknown error as an AppError with the given code, keeping AppErrors as they are. */
-export function toAppError(e: unknown, code: ErrorCode = ErrorCode.INTERNAL): AppError {
+export function toAppError(
+  e: unknown,
+  code: ErrorCode = ErrorCode.INTERNAL,
+): AppError {
   if (isAppError(e)) {
     return e;
   }
@@ -92,7 +100,12 @@ export function toAppError(e: unknown, code: ErrorCode = ErrorCode.INTERNAL): Ap
 
 /** The fs error code (`ENOENT`, `EBUSY`, …) of a Node system error, if it has one. */
 export function fsErrorCode(e: unknown): string | undefined {
-  if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') {
+  if (
+    typeof e === 'object' &&
+    e !== null &&
+    'code' in e &&
+    typeof e.code === 'string'
+  ) {
     return e.code;
   }
   return undefined;

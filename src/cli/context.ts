@@ -59,7 +59,11 @@ export class CommandContext {
             : 'warn';
       const { logger, close } = createWinstonLogger(
         { ...config.logging, level },
-        { mode, instance: config.instanceName ?? 'cli', stderrIsTty: this.io.stderr.isTTY },
+        {
+          mode,
+          instance: config.instanceName ?? 'cli',
+          stderrIsTty: this.io.stderr.isTTY,
+        },
       );
       this.#releasers.push(close);
       this.#logger = logger;
@@ -77,7 +81,9 @@ export class CommandContext {
   async store(): Promise<CustomerStore> {
     if (!this.#store) {
       const config = await this.config();
-      const store = await createStore(config.store, { logger: await this.logger() });
+      const store = await createStore(config.store, {
+        logger: await this.logger(),
+      });
       this.#releasers.push(() => store.close());
       this.#store = store;
     }

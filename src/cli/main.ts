@@ -2,13 +2,25 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { ErrorCode, coerceError, isAppError, type AppError } from '../errors.js';
+import {
+  ErrorCode,
+  coerceError,
+  isAppError,
+  type AppError,
+} from '../errors.js';
 import { IMPORT_MODES } from '../domain/file-outcome.js';
 import { CommandContext, type GlobalFlags } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { customersListCommand, customersShowCommand } from './commands/customers.js';
-import { formatsListCommand, formatsPreviewCommand, formatsValidateCommand } from './commands/formats.js';
+import {
+  customersListCommand,
+  customersShowCommand,
+} from './commands/customers.js';
+import {
+  formatsListCommand,
+  formatsPreviewCommand,
+  formatsValidateCommand,
+} from './commands/formats.js';
 import { importCommand } from './commands/import.js';
 import { runsListCommand, runsShowCommand } from './commands/runs.js';
 import { watchCommand } from './commands/watch.js';
@@ -31,7 +43,10 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
   ErrorCode.STORE_MIGRATION_FAILED,
 ]);
 
-export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.OK;
   let ctx: CommandContext | null = null;
   const program = buildProgram(io, (run) => async (...args: unknown[]) => {
@@ -46,7 +61,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
   } finally {
     if (ctx) {
       await (ctx as CommandContext).release().catch((e: unknown) => {
-        io.stderr.write(`warning: could not close cleanly: ${coerceError(e).message}\n`);
+        io.stderr.write(
+          `warning: could not close cleanly: ${coerceError(e).message}\n`,
+        );
       });
     }
   }
@@ -58,9 +75,14 @@ type Wrap = (run: Action) => (...args: unknown[]) => Promise<void>;
 
 function buildProgram(io: CliIo, wrap: Wrap): Command {
   const program = new Command('customer-import')
-    .description('Import customer files exported by an ERP into a customer database, safely and exactly once.')
+    .description(
+      'Import customer files exported by an ERP into a customer database, safely and exactly once.',
+    )
     .version(VERSION)
-    .option('-c, --config <path>', 'config file (default: customer-import.config.yaml|json in the current folder)')
+    .option(
+      '-c, --config <path>',
+      'config file (default: customer-import.config.yaml|json in the current folder)',
+    )
     .option('-v, --verbose', 'log every stage to stderr')
     .option('-q, --quiet', 'log only errors to stderr')
     .showHelpAfterError('(run with --help for usage)')
@@ -74,50 +96,122 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .command('import')
     .description('import one file (no watcher); the file stays where it is')
     .argument('<file>', 'the export file')
-    .option('-f, --format <id>', 'format definition (default: the one whose "match" fits the file name)')
-    .addOption(new Option('-m, --mode <mode>', 'import mode').choices(IMPORT_MODES).default('update'))
-    .option('-n, --dry-run', 'do everything except write; show what would change')
+    .option(
+      '-f, --format <id>',
+      'format definition (default: the one whose "match" fits the file name)',
+    )
+    .addOption(
+      new Option('-m, --mode <mode>', 'import mode')
+        .choices(IMPORT_MODES)
+        .default('update'),
+    )
+    .option(
+      '-n, --dry-run',
+      'do everything except write; show what would change',
+    )
     .option('--json', 'print one JSON object instead of the summary')
     .option('--force', 'import even if the same content was imported before')
-    .option('--report <path>', 'where to write the errors report (default: <file>.errors.csv)')
+    .option(
+      '--report <path>',
+      'where to write the errors report (default: <file>.errors.csv)',
+    )
     .option('--no-report', 'write no errors report')
     .option('--no-progress', 'no progress bar')
-    .option('--since <point>', 'changed-since: last-transfer, anytime, or a timestamp such as 2026-11-01T00:00')
-    .option('--only-email <list>', 'import only the customers with these e-mails (comma-separated)')
-    .option('--only-key <list>', 'import only the customers with these keys (comma-separated)')
-    .option('--new-status <status>', 'status of customers the import creates: active or blocked (awaiting approval)')
-    .option('--source <name>', 'the feed the customers come from; rebuild deactivates only within it (default: the format id)')
-    .option('--max-deactivate <percent>', "rebuild guard: at most this share of the source's active customers may go")
-    .option('--customer-class <class>', 'customer class (of customerClasses) for rows without one')
-    .option('--match-existing <fields>', "pair new keys with customers without ERP key by these fields (vatId,email; 'none' = off); replaces the format's matchExisting")
+    .option(
+      '--since <point>',
+      'changed-since: last-transfer, anytime, or a timestamp such as 2026-11-01T00:00',
+    )
+    .option(
+      '--only-email <list>',
+      'import only the customers with these e-mails (comma-separated)',
+    )
+    .option(
+      '--only-key <list>',
+      'import only the customers with these keys (comma-separated)',
+    )
+    .option(
+      '--new-status <status>',
+      'status of customers the import creates: active or blocked (awaiting approval)',
+    )
+    .option(
+      '--source <name>',
+      'the feed the customers come from; rebuild deactivates only within it (default: the format id)',
+    )
+    .option(
+      '--max-deactivate <percent>',
+      "rebuild guard: at most this share of the source's active customers may go",
+    )
+    .option(
+      '--customer-class <class>',
+      'customer class (of customerClasses) for rows without one',
+    )
+    .option(
+      '--match-existing <fields>',
+      "pair new keys with customers without ERP key by these fields (vatId,email; 'none' = off); replaces the format's matchExisting",
+    )
     .action(
       wrap((ctx, file, flags) =>
-        importCommand(file as string, flags as Parameters<typeof importCommand>[1], ctx),
+        importCommand(
+          file as string,
+          flags as Parameters<typeof importCommand>[1],
+          ctx,
+        ),
       ),
     );
 
-  const formats = program.command('formats').description('list, check and try out format definitions');
+  const formats = program
+    .command('formats')
+    .description('list, check and try out format definitions');
   formats
     .command('list')
     .description('list the format definitions')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, flags) => formatsListCommand(flags as { json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, flags) =>
+        formatsListCommand(flags as { json?: boolean }, ctx),
+      ),
+    );
   formats
     .command('validate')
-    .description('check format definitions; every problem with file, line and path')
+    .description(
+      'check format definitions; every problem with file, line and path',
+    )
     .argument('[id]', 'only this format')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, id, flags) => formatsValidateCommand(id as string | undefined, flags as { json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, id, flags) =>
+        formatsValidateCommand(
+          id as string | undefined,
+          flags as { json?: boolean },
+          ctx,
+        ),
+      ),
+    );
   formats
     .command('preview')
-    .description('show the first rows of a file as mapped records, with their problems')
+    .description(
+      'show the first rows of a file as mapped records, with their problems',
+    )
     .argument('<file>', 'the export file')
-    .option('-f, --format <id>', 'format definition (default: matched by file name)')
+    .option(
+      '-f, --format <id>',
+      'format definition (default: matched by file name)',
+    )
     .option('-r, --rows <n>', 'number of rows', '10')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, file, flags) => formatsPreviewCommand(file as string, flags as { format?: string; rows?: string; json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, file, flags) =>
+        formatsPreviewCommand(
+          file as string,
+          flags as { format?: string; rows?: string; json?: boolean },
+          ctx,
+        ),
+      ),
+    );
 
-  const customers = program.command('customers').description('look at the stored customers');
+  const customers = program
+    .command('customers')
+    .description('look at the stored customers');
   customers
     .command('list')
     .description('list customers')
@@ -125,13 +219,24 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .option('-l, --limit <n>', 'at most this many', '50')
     .option('--offset <n>', 'start at this (1-based) position')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, flags) => customersListCommand(flags as { search?: string; limit?: string; json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, flags) =>
+        customersListCommand(
+          flags as { search?: string; limit?: string; json?: boolean },
+          ctx,
+        ),
+      ),
+    );
   customers
     .command('show')
     .description('one customer with its change history')
     .argument('<key>', 'customer number (or the format key)')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, key, flags) => customersShowCommand(key as string, flags as { json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, key, flags) =>
+        customersShowCommand(key as string, flags as { json?: boolean }, ctx),
+      ),
+    );
 
   const runs = program.command('runs').description('look at import runs');
   runs
@@ -139,19 +244,31 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .description('the newest runs')
     .option('-l, --limit <n>', 'at most this many', '20')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, flags) => runsListCommand(flags as { limit?: string; json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, flags) =>
+        runsListCommand(flags as { limit?: string; json?: boolean }, ctx),
+      ),
+    );
   runs
     .command('show')
     .description('one run: counts, duration and every error')
     .argument('<id>', 'run id')
     .option('--json', 'JSON output')
-    .action(wrap((ctx, id, flags) => runsShowCommand(id as string, flags as { json?: boolean }, ctx)));
+    .action(
+      wrap((ctx, id, flags) =>
+        runsShowCommand(id as string, flags as { json?: boolean }, ctx),
+      ),
+    );
 
   program
     .command('watch')
-    .description('watch the exchange folder(s) of the config and import every file that is dropped (the service)')
+    .description(
+      'watch the exchange folder(s) of the config and import every file that is dropped (the service)',
+    )
     .option('--once', 'import the files that are there now, then exit')
-    .action(wrap((ctx, flags) => watchCommand(flags as { once?: boolean }, ctx)));
+    .action(
+      wrap((ctx, flags) => watchCommand(flags as { once?: boolean }, ctx)),
+    );
 
   return program;
 }
@@ -199,7 +316,9 @@ if (isEntryPoint()) {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals === 1) {
-      process.stderr.write(`\n${signal} received: finishing the current file, then stopping (again to force).\n`);
+      process.stderr.write(
+        `\n${signal} received: finishing the current file, then stopping (again to force).\n`,
+      );
       controller.abort();
     } else {
       process.stderr.write(`${signal} received again: exiting now.\n`);
@@ -209,8 +328,14 @@ if (isEntryPoint()) {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const code = await main(process.argv.slice(2), {
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    stdout: {
+      write: (s) => void process.stdout.write(s),
+      isTTY: process.stdout.isTTY === true,
+    },
+    stderr: {
+      write: (s) => void process.stderr.write(s),
+      isTTY: process.stderr.isTTY === true,
+    },
     stderrStream: process.stderr,
     env: process.env,
     cwd: process.cwd(),

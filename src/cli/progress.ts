@@ -10,12 +10,19 @@ export interface ProgressBar {
   stop(): void;
 }
 
-const QUIET_BAR: ProgressBar = { update: () => undefined, stop: () => undefined };
+const QUIET_BAR: ProgressBar = {
+  update: () => undefined,
+  stop: () => undefined,
+};
 
 /** Updates at most this often; a 1 000 000-row file must not spend its time drawing. */
 const REDRAW_MS = 100;
 
-export function createProgressBar(options: { enabled: boolean; stream: NodeJS.WritableStream | undefined; label: string }): ProgressBar {
+export function createProgressBar(options: {
+  enabled: boolean;
+  stream: NodeJS.WritableStream | undefined;
+  label: string;
+}): ProgressBar {
   if (!options.enabled || !options.stream) {
     return QUIET_BAR;
   }

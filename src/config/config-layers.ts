@@ -7,7 +7,10 @@ import { resolve } from 'node:path';
  */
 
 /** Resolves the relative paths a layer sets, against `base`. Values of the wrong type are left for zod. */
-export function resolveLayerPaths(layer: Record<string, unknown>, base: string): Record<string, unknown> {
+export function resolveLayerPaths(
+  layer: Record<string, unknown>,
+  base: string,
+): Record<string, unknown> {
   const out = { ...layer };
   const resolveKey = (obj: Record<string, unknown>, key: string): void => {
     const value = obj[key];
@@ -30,7 +33,12 @@ export function resolveLayerPaths(layer: Record<string, unknown>, base: string):
         return job;
       }
       const copy = { ...job };
-      for (const key of ['folder', 'processingDir', 'archiveDir', 'failedDir']) {
+      for (const key of [
+        'folder',
+        'processingDir',
+        'archiveDir',
+        'failedDir',
+      ]) {
         resolveKey(copy, key);
       }
       return copy;
@@ -39,9 +47,11 @@ export function resolveLayerPaths(layer: Record<string, unknown>, base: string):
   return out;
 }
 
-
 /** Deep merge: plain objects merge key by key, everything else (arrays too) replaces. */
-export function mergeLayers(base: unknown, over: unknown): Record<string, unknown> {
+export function mergeLayers(
+  base: unknown,
+  over: unknown,
+): Record<string, unknown> {
   const merged = mergeValues(base, over);
   return isPlainObject(merged) ? merged : {};
 }
@@ -78,14 +88,21 @@ function dropEmptyValue(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     const cleaned = dropEmptyValue(inner);
-    if (cleaned !== undefined && !(isPlainObject(cleaned) && Object.keys(cleaned).length === 0)) {
+    if (
+      cleaned !== undefined &&
+      !(isPlainObject(cleaned) && Object.keys(cleaned).length === 0)
+    ) {
       defineKey(out, key, cleaned);
     }
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
-export function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+export function setPath(
+  target: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): void {
   let node = target;
   path.forEach((key, index) => {
     if (index === path.length - 1) {
@@ -108,7 +125,11 @@ export function hasPath(value: unknown, path: readonly PropertyKey[]): boolean {
   for (const key of path) {
     if (Array.isArray(node) && typeof key === 'number') {
       node = node[key];
-    } else if (isPlainObject(node) && typeof key === 'string' && Object.hasOwn(node, key)) {
+    } else if (
+      isPlainObject(node) &&
+      typeof key === 'string' &&
+      Object.hasOwn(node, key)
+    ) {
       node = node[key];
     } else {
       return false;
@@ -117,21 +138,34 @@ export function hasPath(value: unknown, path: readonly PropertyKey[]): boolean {
   return node !== undefined;
 }
 
-export function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+export function samePath(
+  a: readonly PropertyKey[],
+  b: readonly PropertyKey[],
+): boolean {
   return a.length === b.length && a.every((key, i) => key === b[i]);
 }
 
 // A key named `__proto__` in a YAML file must stay a plain (and then rejected) key, not
 // become the object's prototype.
-function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+function defineKey(
+  target: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(
+  value: unknown,
+): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return false;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
-

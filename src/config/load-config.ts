@@ -1,12 +1,36 @@
 import { readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  basename,
+  dirname,
+  isAbsolute,
+  join,
+  relative,
+  resolve,
+} from 'node:path';
 import { AppError, ErrorCode, coerceError, fsErrorCode } from '../errors.js';
 import { deepFreeze } from '../util/deep-freeze.js';
-import { formatDocumentPath, parseSourceDocument, syntaxForFile, type SourceDocument } from '../util/source-document.js';
+import {
+  formatDocumentPath,
+  parseSourceDocument,
+  syntaxForFile,
+  type SourceDocument,
+} from '../util/source-document.js';
 import { describeZodIssue, issueTargetPath } from '../util/zod-issue.js';
-import { AppConfigSchema, type AppConfig, type AppConfigInput } from './app-config.js';
-import { dropEmpty, hasPath, isPlainObject, mergeLayers, resolveLayerPaths, samePath, setPath } from './config-layers.js';
+import {
+  AppConfigSchema,
+  type AppConfig,
+  type AppConfigInput,
+} from './app-config.js';
+import {
+  dropEmpty,
+  hasPath,
+  isPlainObject,
+  mergeLayers,
+  resolveLayerPaths,
+  samePath,
+  setPath,
+} from './config-layers.js';
 import { collectSecrets, maskSecrets } from './redact-config.js';
 
 /**
@@ -88,13 +112,22 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 export const ENV_VARIABLES: readonly EnvVariable[] = [
   {
     name: 'CUSTOMER_IMPORT_DATABASE_URL',
-    description: 'PostgreSQL URL (postgres://user:password@host/db); selects the postgres store',
+    description:
+      'PostgreSQL URL (postgres://user:password@host/db); selects the postgres store',
     apply: (url) => {
       if (!POSTGRES_URL.test(url)) {
         // Said without the value: it may hold a password.
         throw configError(
           'CUSTOMER_IMPORT_DATABASE_URL must be a postgres:// or postgresql:// URL; for SQLite set CUSTOMER_IMPORT_SQLITE_PATH instead',
-          [{ source: 'env', origin: 'CUSTOMER_IMPORT_DATABASE_URL', line: null, path: 'store.url', message: 'must start with postgres:// or postgresql://' }],
+          [
+            {
+              source: 'env',
+              origin: 'CUSTOMER_IMPORT_DATABASE_URL',
+              line: null,
+              path: 'store.url',
+              message: 'must start with postgres:// or postgresql://',
+            },
+          ],
         );
       }
       return postgresStore(url);
@@ -102,11 +135,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   },
   {
     name: 'DATABASE_URL',
-    description: 'Used like CUSTOMER_IMPORT_DATABASE_URL when that is unset and the URL is postgres://',
+    description:
+      'Used like CUSTOMER_IMPORT_DATABASE_URL when that is unset and the URL is postgres://',
     // DATABASE_URL is a common name that may belong to another program on the host: only a
     // PostgreSQL URL is taken, and only when no CUSTOMER_IMPORT_ store variable is set.
     apply: (url, { env }) =>
-      POSTGRES_URL.test(url) && !present(env, 'CUSTOMER_IMPORT_DATABASE_URL') && !present(env, 'CUSTOMER_IMPORT_SQLITE_PATH')
+      POSTGRES_URL.test(url) &&
+      !present(env, 'CUSTOMER_IMPORT_DATABASE_URL') &&
+      !present(env, 'CUSTOMER_IMPORT_SQLITE_PATH')
         ? postgresStore(url)
         : null,
   },
@@ -115,9 +151,18 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'SQLite database file; selects the sqlite store',
     apply: (path, { env }) => {
       if (present(env, 'CUSTOMER_IMPORT_DATABASE_URL')) {
-        throw configError('Set either CUSTOMER_IMPORT_DATABASE_URL or CUSTOMER_IMPORT_SQLITE_PATH, not both', [
-          { source: 'env', origin: 'CUSTOMER_IMPORT_SQLITE_PATH', line: null, path: 'store', message: 'conflicts with CUSTOMER_IMPORT_DATABASE_URL' },
-        ]);
+        throw configError(
+          'Set either CUSTOMER_IMPORT_DATABASE_URL or CUSTOMER_IMPORT_SQLITE_PATH, not both',
+          [
+            {
+              source: 'env',
+              origin: 'CUSTOMER_IMPORT_SQLITE_PATH',
+              line: null,
+              path: 'store',
+              message: 'conflicts with CUSTOMER_IMPORT_DATABASE_URL',
+            },
+          ],
+        );
       }
       return [
         { path: ['store', 'type'], value: 'sqlite' },
@@ -144,7 +189,9 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'CUSTOMER_IMPORT_SMTP_PASSWORD',
     description: 'SMTP password (used when notify.email.smtp is configured)',
     apply: (password, { smtpConfigured }) =>
-      smtpConfigured ? [{ path: ['notify', 'email', 'smtp', 'password'], value: password }] : null,
+      smtpConfigured
+        ? [{ path: ['notify', 'email', 'smtp', 'password'], value: password }]
+        : null,
   },
   {
     name: 'CUSTOMER_IMPORT_INSTANCE',
@@ -154,7 +201,9 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
 ];
 
 /** Loads, merges, validates, resolves and freezes the config. Throws `CONFIG_INVALID`. */
-export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+export async function loadConfig(
+  options: LoadConfigOptions,
+): Promise<LoadedConfig> {
   const cwd = resolve(options.cwd);
   const configPath = await findConfigFile(cwd, options.configPath);
   const baseDir = configPath === null ? cwd : dirname(configPath);
@@ -169,14 +218,19 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 
   const flagsLayer = dropEmpty(options.flags ?? {});
   const env = buildEnvLayer(options.env, {
-    smtpConfigured: hasPath(fileLayer, ['notify', 'email', 'smtp']) || hasPath(flagsLayer, ['notify', 'email', 'smtp']),
+    smtpConfigured:
+      hasPath(fileLayer, ['notify', 'email', 'smtp']) ||
+      hasPath(flagsLayer, ['notify', 'email', 'smtp']),
     env: options.env,
   });
 
   // Relative paths mean "relative to the file" inside the file, and "relative to where I am"
   // on the command line and in the environment.
   const merged = mergeLayers(
-    mergeLayers(resolveLayerPaths(fileLayer, baseDir), resolveLayerPaths(env.layer, cwd)),
+    mergeLayers(
+      resolveLayerPaths(fileLayer, baseDir),
+      resolveLayerPaths(env.layer, cwd),
+    ),
     resolveLayerPaths(flagsLayer, cwd),
   );
 
@@ -186,8 +240,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     const issues = result.error.issues.map((issue): ConfigIssue => {
       const path = issueTargetPath(issue);
       const message = maskSecrets(describeZodIssue(issue), secrets);
-      const where = attribute(path, { fileLayer, flagsLayer, envSources: env.sources, hasFile: configPath !== null });
-      const line = where.source === 'file' && document ? document.lineOf(path) : null;
+      const where = attribute(path, {
+        fileLayer,
+        flagsLayer,
+        envSources: env.sources,
+        hasFile: configPath !== null,
+      });
+      const line =
+        where.source === 'file' && document ? document.lineOf(path) : null;
       return {
         source: where.source,
         origin: where.source === 'file' ? displayName : where.origin,
@@ -207,11 +267,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 /** One line per problem: `customer-import.config.yaml line 7 (jobs[0].stabilitySeconds): expected number, received string`. */
 export function formatConfigIssue(issue: ConfigIssue): string {
   const where =
-    issue.source === 'flags' ? 'command-line option' : `${issue.origin}${issue.line === null ? '' : ` line ${issue.line}`}`;
+    issue.source === 'flags'
+      ? 'command-line option'
+      : `${issue.origin}${issue.line === null ? '' : ` line ${issue.line}`}`;
   return `${where}${issue.path === '' ? '' : ` (${issue.path})`}: ${issue.message}`;
 }
 
-function configError(summary: string, issues: ConfigIssue[], cause?: unknown): AppError {
+function configError(
+  summary: string,
+  issues: ConfigIssue[],
+  cause?: unknown,
+): AppError {
   const lines = issues.map(formatConfigIssue);
   let message: string;
   if (summary !== '') {
@@ -219,18 +285,29 @@ function configError(summary: string, issues: ConfigIssue[], cause?: unknown): A
   } else if (lines.length === 1) {
     message = `Invalid configuration: ${lines[0]}`;
   } else {
-    message = [`Invalid configuration (${lines.length} problems):`, ...lines.map((l) => `  ${l}`)].join('\n');
+    message = [
+      `Invalid configuration (${lines.length} problems):`,
+      ...lines.map((l) => `  ${l}`),
+    ].join('\n');
   }
-  return new AppError(ErrorCode.CONFIG_INVALID, message, { details: { issues }, cause });
+  return new AppError(ErrorCode.CONFIG_INVALID, message, {
+    details: { issues },
+    cause,
+  });
 }
 
-async function findConfigFile(cwd: string, explicit: string | undefined): Promise<string | null> {
+async function findConfigFile(
+  cwd: string,
+  explicit: string | undefined,
+): Promise<string | null> {
   if (explicit !== undefined) {
     const path = resolve(cwd, explicit);
     const kind = await fileKind(path);
     if (kind !== 'file') {
       throw configError(
-        kind === 'missing' ? `config file ${path} does not exist` : `config path ${path} is a folder, not a file`,
+        kind === 'missing'
+          ? `config file ${path} does not exist`
+          : `config path ${path} is a folder, not a file`,
         [],
       );
     }
@@ -245,7 +322,10 @@ async function findConfigFile(cwd: string, explicit: string | undefined): Promis
   }
   if (found.length > 1) {
     // Silently preferring one would let an admin edit the file that is not read.
-    throw configError(`found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}; keep only one`, []);
+    throw configError(
+      `found ${found.map((p) => basename(p)).join(' and ')} in ${cwd}; keep only one`,
+      [],
+    );
   }
   return found[0] ?? null;
 }
@@ -257,21 +337,35 @@ async function fileKind(path: string): Promise<'file' | 'folder' | 'missing'> {
     if (fsErrorCode(e) === 'ENOENT' || fsErrorCode(e) === 'ENOTDIR') {
       return 'missing';
     }
-    throw new AppError(ErrorCode.CONFIG_INVALID, `Invalid configuration: cannot read ${path}: ${coerceError(e).message}`, {
-      cause: e,
-    });
+    throw new AppError(
+      ErrorCode.CONFIG_INVALID,
+      `Invalid configuration: cannot read ${path}: ${coerceError(e).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
-async function readConfigDocument(path: string, displayName: string): Promise<SourceDocument> {
+async function readConfigDocument(
+  path: string,
+  displayName: string,
+): Promise<SourceDocument> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw configError(`cannot read ${displayName}: ${fsErrorCode(e) ?? coerceError(e).message}`, [], e);
+    throw configError(
+      `cannot read ${displayName}: ${fsErrorCode(e) ?? coerceError(e).message}`,
+      [],
+      e,
+    );
   }
   // Windows editors like to start files with a BOM; JSON.parse does not accept one.
-  const parsed = parseSourceDocument(text.replace(/^\uFEFF/, ''), syntaxForFile(path));
+  const parsed = parseSourceDocument(
+    text.replace(/^\uFEFF/, ''),
+    syntaxForFile(path),
+  );
   if (!parsed.ok) {
     const secrets = collectSecrets(text);
     throw configError(
@@ -310,7 +404,10 @@ function toLayer(value: unknown, displayName: string): Record<string, unknown> {
 function buildEnvLayer(
   env: Readonly<Record<string, string | undefined>>,
   context: EnvContext,
-): { layer: Record<string, unknown>; sources: Array<{ path: readonly string[]; variable: string }> } {
+): {
+  layer: Record<string, unknown>;
+  sources: Array<{ path: readonly string[]; variable: string }>;
+} {
   const layer: Record<string, unknown> = {};
   const sources: Array<{ path: readonly string[]; variable: string }> = [];
   for (const variable of ENV_VARIABLES) {
@@ -339,7 +436,10 @@ function postgresStore(url: string): EnvSetting[] {
   ];
 }
 
-function present(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
+function present(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+): boolean {
   return (env[name] ?? '').trim() !== '';
 }
 
@@ -367,17 +467,23 @@ function attribute(
     }
   }
   // Only defaults are involved (a rule across fields); point at the file if there is one.
-  return layers.hasFile ? { source: 'file', origin: '' } : { source: 'defaults', origin: 'defaults' };
+  return layers.hasFile
+    ? { source: 'file', origin: '' }
+    : { source: 'defaults', origin: 'defaults' };
 }
 
 /** Fills what depends on other values or on the host, after the schema's defaults. */
 function finishConfig(config: AppConfig, baseDir: string): AppConfig {
-  const abs = (p: string): string => (p === ':memory:' || isAbsolute(p) ? p : resolve(baseDir, p));
+  const abs = (p: string): string =>
+    p === ':memory:' || isAbsolute(p) ? p : resolve(baseDir, p);
   return {
     ...config,
     instanceName: config.instanceName ?? hostname(),
     formatsDir: abs(config.formatsDir),
-    store: config.store.type === 'sqlite' ? { ...config.store, path: abs(config.store.path) } : config.store,
+    store:
+      config.store.type === 'sqlite'
+        ? { ...config.store, path: abs(config.store.path) }
+        : config.store,
     logging: { ...config.logging, dir: abs(config.logging.dir) },
     jobs: config.jobs.map((job) => {
       const folder = abs(job.folder);

@@ -8,7 +8,10 @@ import type { AppConfig } from './app-config.js';
 
 /** A copy of the config that is safe to print (`config show`, start-up log lines). */
 export function redactConfig(config: AppConfig): AppConfig {
-  const store = config.store.type === 'postgres' ? { ...config.store, url: redactUrl(config.store.url) } : config.store;
+  const store =
+    config.store.type === 'postgres'
+      ? { ...config.store, url: redactUrl(config.store.url) }
+      : config.store;
   const smtp = config.notify.email.smtp;
   const email =
     smtp?.password === undefined
@@ -21,12 +24,22 @@ export function redactConfig(config: AppConfig): AppConfig {
  * The secret strings found in a (possibly invalid) config layer: passwords inside URLs and
  * values of `password` keys. Used to scrub error messages, where we cannot rely on the shape.
  */
-export function collectSecrets(value: unknown, key?: string, found: Set<string> = new Set()): Set<string> {
+export function collectSecrets(
+  value: unknown,
+  key?: string,
+  found: Set<string> = new Set(),
+): Set<string> {
   if (typeof value === 'string') {
-    if (key !== undefined && /password|secret|token/i.test(key) && value !== '') {
+    if (
+      key !== undefined &&
+      /password|secret|token/i.test(key) &&
+      value !== ''
+    ) {
       found.add(value);
     }
-    for (const match of value.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/]*)@/gi)) {
+    for (const match of value.matchAll(
+      /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/]*)@/gi,
+    )) {
       if (match[1]) {
         found.add(match[1]);
         found.add(safeDecode(match[1]));
@@ -45,7 +58,10 @@ export function collectSecrets(value: unknown, key?: string, found: Set<string> 
 }
 
 /** Replaces every secret (and every URL password) in a text with `***`. */
-export function maskSecrets(text: string, secrets: ReadonlySet<string>): string {
+export function maskSecrets(
+  text: string,
+  secrets: ReadonlySet<string>,
+): string {
   let out = redactUrl(text);
   // Longest first, so a secret that contains another one is masked whole.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {

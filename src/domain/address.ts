@@ -6,13 +6,27 @@ import type { FieldKind } from './customer.js';
  * id), or from the customer row through `billingAddress.<field>` / `shippingAddress.<field>`.
  */
 export const ADDRESS_FIELDS = {
-  addressId: { kind: 'text', description: 'Address id in the ERP (ship-to code); with customerNo the key' },
-  customerNo: { kind: 'text', description: 'Number of the customer the address belongs to' },
-  type: { kind: 'text', description: 'billing, shipping, …; the key (with customerNo) when there is no addressId' },
+  addressId: {
+    kind: 'text',
+    description:
+      'Address id in the ERP (ship-to code); with customerNo the key',
+  },
+  customerNo: {
+    kind: 'text',
+    description: 'Number of the customer the address belongs to',
+  },
+  type: {
+    kind: 'text',
+    description:
+      'billing, shipping, …; the key (with customerNo) when there is no addressId',
+  },
   name: { kind: 'text', description: 'Name on the address' },
   street: { kind: 'text', description: 'Street and house number' },
   street2: { kind: 'text', description: 'Second address line' },
-  postalCode: { kind: 'text', description: 'Postal code (kept as text: leading zeros matter)' },
+  postalCode: {
+    kind: 'text',
+    description: 'Postal code (kept as text: leading zeros matter)',
+  },
   city: { kind: 'text', description: 'City' },
   region: { kind: 'text', description: 'Region, state or county' },
   country: { kind: 'text', description: 'ISO 3166-1 alpha-2 country code' },
@@ -22,5 +36,8 @@ export const ADDRESS_FIELDS = {
 export type AddressFieldName = keyof typeof ADDRESS_FIELDS;
 
 /** Prefixes of the address fields a customer row may carry, and the address type each gives. */
-export const EMBEDDED_ADDRESS_TYPES = { billingAddress: 'billing', shippingAddress: 'shipping' } as const;
+export const EMBEDDED_ADDRESS_TYPES = {
+  billingAddress: 'billing',
+  shippingAddress: 'shipping',
+} as const;
 export type EmbeddedAddressPrefix = keyof typeof EMBEDDED_ADDRESS_TYPES;

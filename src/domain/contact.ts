@@ -6,8 +6,15 @@ import type { FieldKind } from './customer.js';
  * through `contact.<field>` target fields of a customer format.
  */
 export const CONTACT_FIELDS = {
-  contactNo: { kind: 'text', description: 'Contact number in the ERP; with customerNo the key of a contact' },
-  customerNo: { kind: 'text', description: 'Number of the customer the contact belongs to' },
+  contactNo: {
+    kind: 'text',
+    description:
+      'Contact number in the ERP; with customerNo the key of a contact',
+  },
+  customerNo: {
+    kind: 'text',
+    description: 'Number of the customer the contact belongs to',
+  },
   firstName: { kind: 'text', description: 'First name' },
   lastName: { kind: 'text', description: 'Last name' },
   email: { kind: 'text', description: 'E-mail address, lower-cased' },

@@ -13,12 +13,18 @@ export type MatchField = (typeof MATCH_FIELDS)[number];
  * spaces, dots and dashes and are upper-cased ("de 123.456-789" = "DE123456789"); e-mail
  * addresses lose surrounding spaces and are lower-cased.
  */
-export function normalizeMatchValue(field: MatchField, value: FieldValue | undefined): string | null {
+export function normalizeMatchValue(
+  field: MatchField,
+  value: FieldValue | undefined,
+): string | null {
   if (value === undefined || value === null || typeof value === 'boolean') {
     return null;
   }
   const text = String(value);
-  const normalized = field === 'vatId' ? text.replace(/[ .-]/g, '').toUpperCase() : text.replace(/^ +| +$/g, '').toLowerCase();
+  const normalized =
+    field === 'vatId'
+      ? text.replace(/[ .-]/g, '').toUpperCase()
+      : text.replace(/^ +| +$/g, '').toLowerCase();
   return normalized === '' ? null : normalized;
 }
 

@@ -6,16 +6,28 @@ import { z } from 'zod';
  *
  * Custom attributes are fields named `attributes.<name>`; they may have any kind.
  */
-export const FIELD_KINDS = ['text', 'number', 'boolean', 'date', 'datetime'] as const;
+export const FIELD_KINDS = [
+  'text',
+  'number',
+  'boolean',
+  'date',
+  'datetime',
+] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export const CUSTOMER_FIELDS = {
-  customerNo: { kind: 'text', description: 'Customer number in the ERP; the default key' },
+  customerNo: {
+    kind: 'text',
+    description: 'Customer number in the ERP; the default key',
+  },
   name: { kind: 'text', description: 'Account name (company or person)' },
   name2: { kind: 'text', description: 'Second name line' },
   firstName: { kind: 'text', description: 'First name of the primary contact' },
   lastName: { kind: 'text', description: 'Last name of the primary contact' },
-  company: { kind: 'text', description: 'Company name (makes the customer B2B)' },
+  company: {
+    kind: 'text',
+    description: 'Company name (makes the customer B2B)',
+  },
   vatId: { kind: 'text', description: 'VAT registration number' },
   email: { kind: 'text', description: 'E-mail address, lower-cased' },
   phone: { kind: 'text', description: 'Phone number' },
@@ -24,7 +36,10 @@ export const CUSTOMER_FIELDS = {
   website: { kind: 'text', description: 'Web site' },
   street: { kind: 'text', description: 'Street and house number' },
   street2: { kind: 'text', description: 'Second address line' },
-  postalCode: { kind: 'text', description: 'Postal code (kept as text: leading zeros matter)' },
+  postalCode: {
+    kind: 'text',
+    description: 'Postal code (kept as text: leading zeros matter)',
+  },
   city: { kind: 'text', description: 'City' },
   region: { kind: 'text', description: 'Region, state or county' },
   country: { kind: 'text', description: 'ISO 3166-1 alpha-2 country code' },
@@ -32,19 +47,30 @@ export const CUSTOMER_FIELDS = {
   currency: { kind: 'text', description: 'Currency code' },
   paymentTerms: { kind: 'text', description: 'Payment terms code' },
   priceGroup: { kind: 'text', description: 'Customer price group' },
-  customerClass: { kind: 'text', description: 'Customer class (gives defaults)' },
+  customerClass: {
+    kind: 'text',
+    description: 'Customer class (gives defaults)',
+  },
   salespersonCode: { kind: 'text', description: 'Salesperson code' },
   creditLimit: { kind: 'number', description: 'Credit limit' },
-  discountPercent: { kind: 'number', description: 'Invoice discount in percent' },
+  discountPercent: {
+    kind: 'number',
+    description: 'Invoice discount in percent',
+  },
   balance: { kind: 'number', description: 'Balance' },
   blocked: { kind: 'boolean', description: 'Blocked in the ERP' },
   birthDate: { kind: 'date', description: 'Birth date (calendar date)' },
-  customerSince: { kind: 'date', description: 'Customer since (calendar date)' },
+  customerSince: {
+    kind: 'date',
+    description: 'Customer since (calendar date)',
+  },
   lastModified: { kind: 'datetime', description: 'Last modified in the ERP' },
 } as const satisfies Record<string, { kind: FieldKind; description: string }>;
 
 export type CustomerFieldName = keyof typeof CUSTOMER_FIELDS;
-export const CUSTOMER_FIELD_NAMES = Object.keys(CUSTOMER_FIELDS) as CustomerFieldName[];
+export const CUSTOMER_FIELD_NAMES = Object.keys(
+  CUSTOMER_FIELDS,
+) as CustomerFieldName[];
 
 export const ATTRIBUTE_PREFIX = 'attributes.';
 
@@ -74,7 +100,12 @@ export function fieldKind(field: string): FieldKind | 'any' {
  * ISO instant with offset for datetimes), numbers are plain numbers parsed from text (no
  * float arithmetic happens on them), `null` means "cleared".
  */
-export const FieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const FieldValueSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
 export type FieldValue = z.infer<typeof FieldValueSchema>;
 
 /**

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ADDRESS_FIELDS, EMBEDDED_ADDRESS_TYPES } from './address.js';
 import { CONTACT_FIELDS } from './contact.js';
-import { ATTRIBUTE_PREFIX, CUSTOMER_FIELDS, type FieldKind, type FieldValue } from './customer.js';
+import {
+  ATTRIBUTE_PREFIX,
+  CUSTOMER_FIELDS,
+  type FieldKind,
+  type FieldValue,
+} from './customer.js';
 import { SALES_AGENT_FIELDS } from './sales-agent.js';
 
 /**
@@ -9,12 +14,19 @@ import { SALES_AGENT_FIELDS } from './sales-agent.js';
  * `customer`); contacts and addresses belong to a customer by its number, sales agents stand
  * alone and customers point at them with `salespersonCode`.
  */
-export const ENTITY_KINDS = ['customer', 'contact', 'address', 'salesAgent'] as const;
+export const ENTITY_KINDS = [
+  'customer',
+  'contact',
+  'address',
+  'salesAgent',
+] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 /** The entities that live in their own tables next to the customers. */
 export type RelatedEntityKind = Exclude<EntityKind, 'customer'>;
 
-type FieldTable = Readonly<Record<string, { kind: FieldKind; description: string }>>;
+type FieldTable = Readonly<
+  Record<string, { kind: FieldKind; description: string }>
+>;
 
 export const ENTITY_FIELDS: Readonly<Record<EntityKind, FieldTable>> = {
   customer: CUSTOMER_FIELDS,
@@ -46,15 +58,24 @@ export type EmbeddedPrefix = keyof typeof EMBEDDED_PREFIXES;
 const EMBEDDED_EXCLUDED = new Set(['customerNo']);
 
 /** `contact.firstName`, `billingAddress.street`, …: every field a customer row may embed. */
-export const EMBEDDED_FIELD_NAMES: readonly string[] = Object.entries(EMBEDDED_PREFIXES).flatMap(([prefix, entity]) =>
+export const EMBEDDED_FIELD_NAMES: readonly string[] = Object.entries(
+  EMBEDDED_PREFIXES,
+).flatMap(([prefix, entity]) =>
   Object.keys(ENTITY_FIELDS[entity])
-    .filter((f) => !EMBEDDED_EXCLUDED.has(f) && !(entity === 'address' && f === 'type'))
+    .filter(
+      (f) =>
+        !EMBEDDED_EXCLUDED.has(f) && !(entity === 'address' && f === 'type'),
+    )
     .map((f) => `${prefix}.${f}`),
 );
 
 /** Field names of the other entities that the customer model does not have. */
 const OTHER_ENTITY_FIELD_NAMES: readonly string[] = [
-  ...new Set([...Object.keys(CONTACT_FIELDS), ...Object.keys(ADDRESS_FIELDS), ...Object.keys(SALES_AGENT_FIELDS)]),
+  ...new Set([
+    ...Object.keys(CONTACT_FIELDS),
+    ...Object.keys(ADDRESS_FIELDS),
+    ...Object.keys(SALES_AGENT_FIELDS),
+  ]),
 ].filter((f) => !(f in CUSTOMER_FIELDS));
 
 /**
@@ -62,7 +83,10 @@ const OTHER_ENTITY_FIELD_NAMES: readonly string[] = [
  * customer field, `attributes.<name>`, or one of these; which ones a format may use depends on
  * its entity (checked with the whole definition).
  */
-export const EntityTargetFieldSchema = z.enum([...OTHER_ENTITY_FIELD_NAMES, ...EMBEDDED_FIELD_NAMES] as [string, ...string[]]);
+export const EntityTargetFieldSchema = z.enum([
+  ...OTHER_ENTITY_FIELD_NAMES,
+  ...EMBEDDED_FIELD_NAMES,
+] as [string, ...string[]]);
 
 /** The embedded prefix of a field (`contact` of `contact.email`), if it has one. */
 export function embeddedPrefixOf(field: string): EmbeddedPrefix | undefined {
@@ -71,14 +95,19 @@ export function embeddedPrefixOf(field: string): EmbeddedPrefix | undefined {
     return undefined;
   }
   const prefix = field.slice(0, dot);
-  return Object.hasOwn(EMBEDDED_PREFIXES, prefix) ? (prefix as EmbeddedPrefix) : undefined;
+  return Object.hasOwn(EMBEDDED_PREFIXES, prefix)
+    ? (prefix as EmbeddedPrefix)
+    : undefined;
 }
 
 /**
  * The kind of value a target field holds for a format of `entity`, `'any'` for custom
  * attributes, or undefined when that entity has no such field.
  */
-export function entityFieldKind(entity: EntityKind, field: string): FieldKind | 'any' | undefined {
+export function entityFieldKind(
+  entity: EntityKind,
+  field: string,
+): FieldKind | 'any' | undefined {
   if (field.startsWith(ATTRIBUTE_PREFIX)) {
     return 'any';
   }
@@ -90,7 +119,9 @@ export function entityFieldKind(entity: EntityKind, field: string): FieldKind | 
   if (prefix === undefined || !EMBEDDED_FIELD_NAMES.includes(field)) {
     return undefined;
   }
-  return ENTITY_FIELDS[EMBEDDED_PREFIXES[prefix]][field.slice(prefix.length + 1)]?.kind;
+  return ENTITY_FIELDS[EMBEDDED_PREFIXES[prefix]][
+    field.slice(prefix.length + 1)
+  ]?.kind;
 }
 
 /** What a format needs to say for its record key to be known. */
@@ -114,7 +145,12 @@ export function recordKeyFields(format: KeyedFormat): readonly string[] {
     case 'contact':
       return ['customerNo', 'contactNo'];
     case 'address':
-      return ['customerNo', format.columns.some((c) => c.field === 'addressId') ? 'addressId' : 'type'];
+      return [
+        'customerNo',
+        format.columns.some((c) => c.field === 'addressId')
+          ? 'addressId'
+          : 'type',
+      ];
     case 'salesAgent':
       return ['salespersonCode'];
     default: {
@@ -128,8 +164,13 @@ export function recordKeyFields(format: KeyedFormat): readonly string[] {
 export const KEY_PART_SEPARATOR = '/';
 
 /** `10000/CT-7` for a contact of customer 10000, `VK01` for a sales agent: what reports show. */
-export function entityDisplayKey(record: { customerKey: string | null; key: string }): string {
-  return record.customerKey === null ? record.key : `${record.customerKey}${KEY_PART_SEPARATOR}${record.key}`;
+export function entityDisplayKey(record: {
+  customerKey: string | null;
+  key: string;
+}): string {
+  return record.customerKey === null
+    ? record.key
+    : `${record.customerKey}${KEY_PART_SEPARATOR}${record.key}`;
 }
 
 /**
@@ -157,6 +198,8 @@ export interface StoredEntity {
 }
 
 /** The address type a customer row's `billingAddress.*` / `shippingAddress.*` fields give. */
-export function embeddedAddressType(prefix: EmbeddedPrefix): string | undefined {
+export function embeddedAddressType(
+  prefix: EmbeddedPrefix,
+): string | undefined {
   return prefix === 'contact' ? undefined : EMBEDDED_ADDRESS_TYPES[prefix];
 }

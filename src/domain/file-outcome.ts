@@ -13,7 +13,13 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
  * - `duplicate`: the same content was already imported by an earlier run;
  * - `deferred`: the file could not be processed now (busy, store down) and should be tried later.
  */
-export const OUTCOME_STATUSES = ['imported', 'partial', 'rejected', 'duplicate', 'deferred'] as const;
+export const OUTCOME_STATUSES = [
+  'imported',
+  'partial',
+  'rejected',
+  'duplicate',
+  'deferred',
+] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 export interface ImportCounts {

@@ -5,7 +5,10 @@ import type { FieldKind } from './customer.js';
  * keyed by their code; a customer's `salespersonCode` links to one.
  */
 export const SALES_AGENT_FIELDS = {
-  salespersonCode: { kind: 'text', description: 'Salesperson code; the key of a sales agent' },
+  salespersonCode: {
+    kind: 'text',
+    description: 'Salesperson code; the key of a sales agent',
+  },
   name: { kind: 'text', description: 'Name' },
   email: { kind: 'text', description: 'E-mail address, lower-cased' },
   phone: { kind: 'text', description: 'Phone number' },

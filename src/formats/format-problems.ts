@@ -1,6 +1,13 @@
 import { CUSTOMER_FIELD_NAMES, ATTRIBUTE_PREFIX } from '../domain/customer.js';
-import { formatDocumentPath, type SourceDocument } from '../util/source-document.js';
-import { describeZodIssue, issueTargetPath, type ZodIssue } from '../util/zod-issue.js';
+import {
+  formatDocumentPath,
+  type SourceDocument,
+} from '../util/source-document.js';
+import {
+  describeZodIssue,
+  issueTargetPath,
+  type ZodIssue,
+} from '../util/zod-issue.js';
 
 /**
  * A problem in a format definition file, with enough position for an admin to fix it in one
@@ -24,14 +31,21 @@ export function formatFormatProblem(problem: FormatProblem): string {
 }
 
 /** Turns a zod issue on a parsed definition into a problem with its line. */
-export function problemFromIssue(file: string, issue: ZodIssue, document: SourceDocument): FormatProblem {
+export function problemFromIssue(
+  file: string,
+  issue: ZodIssue,
+  document: SourceDocument,
+): FormatProblem {
   const path = issueTargetPath(issue);
   return {
     file,
     line: document.lineOf(path),
     path: formatDocumentPath(path),
     // Our own cross-field messages (code "custom") are already specific.
-    message: (issue.code === 'custom' ? undefined : fieldNameHint(path, document.value)) ?? describeZodIssue(issue),
+    message:
+      (issue.code === 'custom'
+        ? undefined
+        : fieldNameHint(path, document.value)) ?? describeZodIssue(issue),
   };
 }
 
@@ -40,7 +54,10 @@ export function problemFromIssue(file: string, issue: ZodIssue, document: Source
  * which is no help for "nmae". Format definitions hold no customer data, so the value may be
  * quoted here.
  */
-function fieldNameHint(path: readonly PropertyKey[], data: unknown): string | undefined {
+function fieldNameHint(
+  path: readonly PropertyKey[],
+  data: unknown,
+): string | undefined {
   const last = path[path.length - 1];
   const isFieldPath = last === 'field' || (path.length === 1 && last === 'key');
   if (!isFieldPath) {
@@ -51,7 +68,8 @@ function fieldNameHint(path: readonly PropertyKey[], data: unknown): string | un
     return undefined;
   }
   const suggestion = closestField(value);
-  const didYouMean = suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
+  const didYouMean =
+    suggestion === undefined ? '' : ` (did you mean "${suggestion}"?)`;
   return `"${value}" is not a customer field${didYouMean}; custom fields are written attributes.<name>`;
 }
 
@@ -78,7 +96,9 @@ function closestField(value: string): string | undefined {
     }
   }
   // Beyond a third of the word, a "suggestion" is a guess that misleads more than it helps.
-  return bestDistance <= Math.max(1, Math.floor(wanted.length / 3)) ? best : undefined;
+  return bestDistance <= Math.max(1, Math.floor(wanted.length / 3))
+    ? best
+    : undefined;
 }
 
 /** Edit distance where swapping two neighbours counts as one edit ("nmae" is one from "name"). */

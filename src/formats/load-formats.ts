@@ -3,9 +3,20 @@ import { basename, extname, join, resolve } from 'node:path';
 import { AppError, ErrorCode, coerceError, fsErrorCode } from '../errors.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { globToRegExp } from '../util/glob.js';
-import { formatDocumentPath, parseSourceDocument, syntaxForFile } from '../util/source-document.js';
-import { FormatDefinitionSchema, type FormatDefinition } from './format-definition.js';
-import { formatFormatProblem, problemFromIssue, type FormatProblem } from './format-problems.js';
+import {
+  formatDocumentPath,
+  parseSourceDocument,
+  syntaxForFile,
+} from '../util/source-document.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinition,
+} from './format-definition.js';
+import {
+  formatFormatProblem,
+  problemFromIssue,
+  type FormatProblem,
+} from './format-problems.js';
 
 /**
  * Loads the format definitions of a folder. Every file is read and checked, and only then is
@@ -38,7 +49,11 @@ export interface FormatValidation {
   problems: FormatProblem[];
 }
 
-const DEFINITION_EXTENSIONS: ReadonlySet<string> = new Set(['.yaml', '.yml', '.json']);
+const DEFINITION_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.yaml',
+  '.yml',
+  '.json',
+]);
 
 /** Is this a file the loader reads? Not hidden or `_`-prefixed files (drafts), not the JSON Schema. */
 export function isFormatFileName(name: string): boolean {
@@ -66,14 +81,22 @@ export async function loadFormats(dir: string): Promise<FormatSet> {
  * throwing (for `formats validate`). With `onlyId`, only the definition with that id (or that
  * file name without extension) is reported, but duplicates with other files still count.
  */
-export async function validateFormats(dir: string, onlyId?: string): Promise<FormatValidation> {
+export async function validateFormats(
+  dir: string,
+  onlyId?: string,
+): Promise<FormatValidation> {
   const absolute = resolve(dir);
   const names = await listDefinitionFiles(absolute);
   if (typeof names === 'string') {
-    return { formats: [], problems: [{ file: absolute, line: null, path: '', message: names }] };
+    return {
+      formats: [],
+      problems: [{ file: absolute, line: null, path: '', message: names }],
+    };
   }
 
-  const results = await Promise.all(names.map((name) => readDefinition(absolute, name)));
+  const results = await Promise.all(
+    names.map((name) => readDefinition(absolute, name)),
+  );
   const problems = results.flatMap((r) => r.problems);
   problems.push(...duplicateIdProblems(results));
 
@@ -82,12 +105,21 @@ export async function validateFormats(dir: string, onlyId?: string): Promise<For
     return { formats, problems: sortProblems(problems) };
   }
 
-  const selected = results.filter((r) => r.id === onlyId || stem(r.name) === onlyId);
+  const selected = results.filter(
+    (r) => r.id === onlyId || stem(r.name) === onlyId,
+  );
   if (selected.length === 0) {
     const known = results.flatMap((r) => (r.id === undefined ? [] : [r.id]));
     return {
       formats: [],
-      problems: [{ file: absolute, line: null, path: '', message: unknownFormatMessage(onlyId, known, absolute) }],
+      problems: [
+        {
+          file: absolute,
+          line: null,
+          path: '',
+          message: unknownFormatMessage(onlyId, known, absolute),
+        },
+      ],
     };
   }
   const files = new Set(selected.map((r) => r.name));
@@ -98,7 +130,10 @@ export async function validateFormats(dir: string, onlyId?: string): Promise<For
 }
 
 /** A set over already loaded formats (also used for hot reload and tests). */
-export function createFormatSet(dir: string, formats: readonly LoadedFormat[]): FormatSet {
+export function createFormatSet(
+  dir: string,
+  formats: readonly LoadedFormat[],
+): FormatSet {
   const list = [...formats];
   const byId = new Map(list.map((f) => [f.id, f]));
   return {
@@ -108,9 +143,13 @@ export function createFormatSet(dir: string, formats: readonly LoadedFormat[]): 
     require: (id) => {
       const found = byId.get(id);
       if (!found) {
-        throw new AppError(ErrorCode.FORMAT_NOT_FOUND, unknownFormatMessage(id, [...byId.keys()], dir), {
-          details: { format: id, known: [...byId.keys()], dir },
-        });
+        throw new AppError(
+          ErrorCode.FORMAT_NOT_FOUND,
+          unknownFormatMessage(id, [...byId.keys()], dir),
+          {
+            details: { format: id, known: [...byId.keys()], dir },
+          },
+        );
       }
       return found;
     },
@@ -134,7 +173,9 @@ async function listDefinitionFiles(dir: string): Promise<string[] | string> {
     }
     const entries = await readdir(dir, { withFileTypes: true });
     return entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && isFormatFileName(e.name))
+      .filter(
+        (e) => (e.isFile() || e.isSymbolicLink()) && isFormatFileName(e.name),
+      )
       .map((e) => e.name)
       .sort((a, b) => a.localeCompare(b, 'en'));
   } catch (e) {
@@ -146,8 +187,18 @@ async function listDefinitionFiles(dir: string): Promise<string[] | string> {
 }
 
 async function readDefinition(dir: string, name: string): Promise<FileResult> {
-  const result: FileResult = { name, id: undefined, idLine: null, format: undefined, problems: [] };
-  const problem = (message: string, line: number | null = null, path = ''): FileResult => {
+  const result: FileResult = {
+    name,
+    id: undefined,
+    idLine: null,
+    format: undefined,
+    problems: [],
+  };
+  const problem = (
+    message: string,
+    line: number | null = null,
+    path = '',
+  ): FileResult => {
     result.problems.push({ file: name, line, path, message });
     return result;
   };
@@ -157,9 +208,14 @@ async function readDefinition(dir: string, name: string): Promise<FileResult> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    return problem(`cannot read the file: ${fsErrorCode(e) ?? coerceError(e).message}`);
+    return problem(
+      `cannot read the file: ${fsErrorCode(e) ?? coerceError(e).message}`,
+    );
   }
-  const parsed = parseSourceDocument(text.replace(/^\uFEFF/, ''), syntaxForFile(name));
+  const parsed = parseSourceDocument(
+    text.replace(/^\uFEFF/, ''),
+    syntaxForFile(name),
+  );
   if (!parsed.ok) {
     for (const p of parsed.problems) {
       problem(p.message, p.line);
@@ -169,7 +225,10 @@ async function readDefinition(dir: string, name: string): Promise<FileResult> {
   const { document } = parsed;
   let data = document.value;
   if (data === undefined || data === null) {
-    return problem('the file is empty; a format definition needs at least type, id and columns', 1);
+    return problem(
+      'the file is empty; a format definition needs at least type, id and columns',
+      1,
+    );
   }
   if (isRecord(data)) {
     if (typeof data.id === 'string') {
@@ -195,12 +254,21 @@ async function readDefinition(dir: string, name: string): Promise<FileResult> {
     try {
       globToRegExp(pattern);
     } catch {
-      const path = typeof definition.match === 'string' ? ['match'] : ['match', index];
-      problem(`"${pattern}" is not a usable file name pattern`, document.lineOf(path), formatDocumentPath(path));
+      const path =
+        typeof definition.match === 'string' ? ['match'] : ['match', index];
+      problem(
+        `"${pattern}" is not a usable file name pattern`,
+        document.lineOf(path),
+        formatDocumentPath(path),
+      );
     }
   });
   if (result.problems.length === 0) {
-    result.format = { id: definition.id, file, definition: deepFreeze(definition) };
+    result.format = {
+      id: definition.id,
+      file,
+      definition: deepFreeze(definition),
+    };
   }
   return result;
 }
@@ -232,21 +300,39 @@ function duplicateIdProblems(results: readonly FileResult[]): FormatProblem[] {
 
 function sortProblems(problems: FormatProblem[]): FormatProblem[] {
   return problems.sort(
-    (a, b) => a.file.localeCompare(b.file, 'en') || (a.line ?? 0) - (b.line ?? 0) || a.path.localeCompare(b.path, 'en'),
+    (a, b) =>
+      a.file.localeCompare(b.file, 'en') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.path.localeCompare(b.path, 'en'),
   );
 }
 
-function formatsError(dir: string, problems: readonly FormatProblem[]): AppError {
+function formatsError(
+  dir: string,
+  problems: readonly FormatProblem[],
+): AppError {
   const lines = problems.map(formatFormatProblem);
   const message =
     lines.length === 1
       ? `Invalid format definition in ${dir}: ${lines[0]}`
-      : [`Invalid format definitions in ${dir} (${lines.length} problems):`, ...lines.map((l) => `  ${l}`)].join('\n');
-  return new AppError(ErrorCode.FORMAT_DEFINITION_INVALID, message, { details: { dir, problems } });
+      : [
+          `Invalid format definitions in ${dir} (${lines.length} problems):`,
+          ...lines.map((l) => `  ${l}`),
+        ].join('\n');
+  return new AppError(ErrorCode.FORMAT_DEFINITION_INVALID, message, {
+    details: { dir, problems },
+  });
 }
 
-function unknownFormatMessage(id: string, known: readonly string[], dir: string): string {
-  const list = known.length === 0 ? '(none)' : [...known].sort((a, b) => a.localeCompare(b, 'en')).join(', ');
+function unknownFormatMessage(
+  id: string,
+  known: readonly string[],
+  dir: string,
+): string {
+  const list =
+    known.length === 0
+      ? '(none)'
+      : [...known].sort((a, b) => a.localeCompare(b, 'en')).join(', ');
   return `Unknown format '${id}'. Known formats: ${list} (in ${dir})`;
 }
 

@@ -9,7 +9,11 @@ import type { FormatSet, LoadedFormat } from './load-formats.js';
  */
 export function matchFormat(set: FormatSet, fileName: string): LoadedFormat[] {
   const name = fileName.split(/[/\\]/).pop() ?? fileName;
-  return set.list().filter((format) => patternsOf(format).some((pattern) => pattern.test(name)));
+  return set
+    .list()
+    .filter((format) =>
+      patternsOf(format).some((pattern) => pattern.test(name)),
+    );
 }
 
 // Definitions are frozen, so the compiled patterns can be cached per loaded format.
@@ -18,7 +22,9 @@ const compiled = new WeakMap<LoadedFormat, RegExp[]>();
 function patternsOf(format: LoadedFormat): RegExp[] {
   let patterns = compiled.get(format);
   if (!patterns) {
-    patterns = [format.definition.match ?? []].flat().map((p) => globToRegExp(p));
+    patterns = [format.definition.match ?? []]
+      .flat()
+      .map((p) => globToRegExp(p));
     compiled.set(format, patterns);
   }
   return patterns;

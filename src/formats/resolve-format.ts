@@ -6,7 +6,11 @@ import { matchFormat } from './match-format.js';
  * The format for a file: the one named (`--format`), or else the single format whose `match`
  * pattern fits the file name. Zero or several candidates is a usage error that lists them.
  */
-export function resolveFormatForFile(set: FormatSet, fileName: string, formatId: string | undefined): LoadedFormat {
+export function resolveFormatForFile(
+  set: FormatSet,
+  fileName: string,
+  formatId: string | undefined,
+): LoadedFormat {
   if (formatId !== undefined) {
     return set.require(formatId);
   }

@@ -1,5 +1,9 @@
 import { isAppError } from '../errors.js';
-import { describeErrorChain, serializeError, serializeErrorsIn } from './serialize-error.js';
+import {
+  describeErrorChain,
+  serializeError,
+  serializeErrorsIn,
+} from './serialize-error.js';
 
 /**
  * The two layouts of a log line, as pure functions so tests can pin them down without winston:
@@ -54,7 +58,10 @@ export function formatJsonLine(entry: LogLineEntry): string {
 }
 
 /** The human-readable line; stacks of unexpected (non-AppError) errors follow on their own lines. */
-export function formatTextLine(entry: LogLineEntry, options: TextLineOptions): string {
+export function formatTextLine(
+  entry: LogLineEntry,
+  options: TextLineOptions,
+): string {
   const level = entry.level.padEnd(LEVEL_WIDTH);
   const head = options.colors
     ? `${DIM}${entry.timestamp}${RESET} ${LEVEL_COLORS[entry.level] ?? ''}${level}${RESET} ${entry.message}`
@@ -68,7 +75,9 @@ export function formatTextLine(entry: LogLineEntry, options: TextLineOptions): s
       continue;
     }
     const text = formatValue(value, stacks);
-    pairs.push(options.colors ? `${DIM}${key}=${RESET}${text}` : `${key}=${text}`);
+    pairs.push(
+      options.colors ? `${DIM}${key}=${RESET}${text}` : `${key}=${text}`,
+    );
   }
   const line = pairs.length === 0 ? head : `${head} ${pairs.join(' ')}`;
   return stacks.length === 0 ? line : `${line}\n${stacks.join('\n')}`;
@@ -85,7 +94,11 @@ function formatValue(value: unknown, stacks: string[]): string {
   if (typeof value === 'string') {
     return NEEDS_QUOTES.test(value) ? quote(value) : value;
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+  if (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  ) {
     return String(value);
   }
   if (value === null) {

@@ -97,7 +97,11 @@ export class CapturingLogger implements Logger {
     this.#push('debug', message, meta);
   }
   child(meta: LogMeta): Logger {
-    return new CapturingLogger({ ...this.#base, ...meta }, this.lines, this.#listeners);
+    return new CapturingLogger(
+      { ...this.#base, ...meta },
+      this.lines,
+      this.#listeners,
+    );
   }
 
   /** Lines with the given event. */
@@ -106,7 +110,10 @@ export class CapturingLogger implements Logger {
   }
 
   /** Resolves with the first line (past or future) that matches. */
-  waitFor(predicate: (line: CapturedLine) => boolean, timeoutMs = 30_000): Promise<CapturedLine> {
+  waitFor(
+    predicate: (line: CapturedLine) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<CapturedLine> {
     const found = this.lines.find(predicate);
     if (found) {
       return Promise.resolve(found);
@@ -114,7 +121,9 @@ export class CapturingLogger implements Logger {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#listeners.delete(listener);
-        reject(new Error(`Timed out after ${timeoutMs} ms waiting for a log line`));
+        reject(
+          new Error(`Timed out after ${timeoutMs} ms waiting for a log line`),
+        );
       }, timeoutMs);
       const listener = (line: CapturedLine): void => {
         if (predicate(line)) {

@@ -33,7 +33,10 @@ const MAX_DEPTH = 6;
 
 /** Masks the password of every `scheme://user:password@host` in a text: `postgres://app:***@db/x`. */
 export function redactUrl(text: string): string {
-  return text.replace(URL_CREDENTIALS, (_match, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`);
+  return text.replace(
+    URL_CREDENTIALS,
+    (_match, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`,
+  );
 }
 
 /** Is this meta key one whose whole value must never be logged? */
@@ -52,7 +55,9 @@ export function redact(value: unknown, key?: string): unknown {
 }
 
 /** {@link redact} for a flat record (log meta, error details); keeps it a record for the types. */
-export function redactRecord(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function redactRecord(
+  record: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const seen = new WeakSet<object>([record]);
   for (const [k, v] of Object.entries(record)) {
@@ -61,8 +66,19 @@ export function redactRecord(record: Readonly<Record<string, unknown>>): Record<
   return out;
 }
 
-function redactAt(value: unknown, key: string | undefined, depth: number, seen: WeakSet<object>): unknown {
-  if (key !== undefined && isSecretKey(key) && value !== undefined && value !== null && value !== '') {
+function redactAt(
+  value: unknown,
+  key: string | undefined,
+  depth: number,
+  seen: WeakSet<object>,
+): unknown {
+  if (
+    key !== undefined &&
+    isSecretKey(key) &&
+    value !== undefined &&
+    value !== null &&
+    value !== ''
+  ) {
     return REDACTED;
   }
   if (typeof value === 'string') {

@@ -30,13 +30,24 @@ export interface SerializeErrorOptions {
 }
 
 /** Turns an Error (with its cause chain) into plain JSON. Credentials in URLs are masked. */
-export function serializeError(error: Error, options: SerializeErrorOptions = {}): SerializedError {
+export function serializeError(
+  error: Error,
+  options: SerializeErrorOptions = {},
+): SerializedError {
   return serializeAt(error, options.stack ?? true, 0, new Set());
 }
 
-function serializeAt(error: Error, withStack: boolean, depth: number, seen: Set<Error>): SerializedError {
+function serializeAt(
+  error: Error,
+  withStack: boolean,
+  depth: number,
+  seen: Set<Error>,
+): SerializedError {
   seen.add(error);
-  const out: SerializedError = { name: error.name, message: redactUrl(error.message) };
+  const out: SerializedError = {
+    name: error.name,
+    message: redactUrl(error.message),
+  };
   const code = errorCode(error);
   if (code !== undefined) {
     out.code = code;
@@ -92,7 +103,11 @@ export function serializeErrorsIn(value: unknown): unknown {
   return serializeErrorsAt(value, 0, new WeakSet());
 }
 
-function serializeErrorsAt(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+function serializeErrorsAt(
+  value: unknown,
+  depth: number,
+  seen: WeakSet<object>,
+): unknown {
   if (value instanceof Error) {
     return serializeError(value);
   }
@@ -109,7 +124,9 @@ function serializeErrorsAt(value: unknown, depth: number, seen: WeakSet<object>)
   seen.add(value);
   let out: unknown;
   if (Array.isArray(value)) {
-    out = value.map((item: unknown) => serializeErrorsAt(item, depth + 1, seen));
+    out = value.map((item: unknown) =>
+      serializeErrorsAt(item, depth + 1, seen),
+    );
   } else {
     const copy: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
@@ -126,7 +143,9 @@ function errorCode(error: Error): string | undefined {
     return error.code;
   }
   const code: unknown = (error as { code?: unknown }).code;
-  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+  return typeof code === 'string' || typeof code === 'number'
+    ? String(code)
+    : undefined;
 }
 
 function safeString(value: unknown): string {
@@ -146,7 +165,11 @@ export function describeErrorChain(error: SerializedError): string {
       parts.push(current);
       break;
     }
-    parts.push(current.code === undefined ? `${current.name}: ${current.message}` : `${current.code}: ${current.message}`);
+    parts.push(
+      current.code === undefined
+        ? `${current.name}: ${current.message}`
+        : `${current.code}: ${current.message}`,
+    );
     current = current.cause;
   }
   return parts.join(' ← ');

@@ -46,7 +46,12 @@ export const LOG_FILE_EXTENSION = '.log';
 export const LOG_AUDIT_FILE = '.customer-import-audit.json';
 
 // Our four levels, not winston's seven: the Logger interface has exactly these methods.
-const LEVELS: Readonly<Record<LogLevel, number>> = { error: 0, warn: 1, info: 2, debug: 3 };
+const LEVELS: Readonly<Record<LogLevel, number>> = {
+  error: 0,
+  warn: 1,
+  info: 2,
+  debug: 3,
+};
 
 // How long close() waits for the file stream before giving up, so a stuck disk (or a share
 // that went away) cannot keep a finished CLI run from exiting.
@@ -56,7 +61,10 @@ const CLOSE_TIMEOUT_MS = 5000;
 // the same symbol without importing winston's internals.
 const MESSAGE = Symbol.for('message');
 
-export function createWinstonLogger(config: LoggingConfig, options: WinstonLoggerOptions): WinstonLoggerHandle {
+export function createWinstonLogger(
+  config: LoggingConfig,
+  options: WinstonLoggerOptions,
+): WinstonLoggerHandle {
   const stderr = options.stderr ?? process.stderr;
   const isTty = options.stderrIsTty ?? process.stderr.isTTY;
   const consoleJson = config.json || (options.mode === 'service' && !isTty);
@@ -64,13 +72,24 @@ export function createWinstonLogger(config: LoggingConfig, options: WinstonLogge
 
   const consoleFormat = winston.format((info) => {
     const entry = toEntry(info);
-    setMessage(info, consoleJson ? formatJsonLine(entry) : formatTextLine(entry, { colors: isTty, omitKeys }));
+    setMessage(
+      info,
+      consoleJson
+        ? formatJsonLine(entry)
+        : formatTextLine(entry, { colors: isTty, omitKeys }),
+    );
     return info;
   })();
   const consoleTransport =
     options.stderr === undefined
-      ? new winston.transports.Console({ stderrLevels: Object.keys(LEVELS), format: consoleFormat })
-      : new winston.transports.Stream({ stream: stderr, format: consoleFormat });
+      ? new winston.transports.Console({
+          stderrLevels: Object.keys(LEVELS),
+          format: consoleFormat,
+        })
+      : new winston.transports.Stream({
+          stream: stderr,
+          format: consoleFormat,
+        });
 
   // A failing log file (disk full, share gone, a folder where the next file should be) must not
   // crash the service through an unhandled 'error' event. It cannot be logged through the
@@ -81,7 +100,9 @@ export function createWinstonLogger(config: LoggingConfig, options: WinstonLogge
     const key = `${err.name}:${fsErrorCode(err) ?? err.message}`;
     if (!reported.has(key)) {
       reported.add(key);
-      stderr.write(`customer-import: writing the log failed: ${redactUrl(err.message)}\n`);
+      stderr.write(
+        `customer-import: writing the log failed: ${redactUrl(err.message)}\n`,
+      );
     }
   };
 
@@ -97,7 +118,10 @@ export function createWinstonLogger(config: LoggingConfig, options: WinstonLogge
   const winstonLogger = winston.createLogger({
     levels: LEVELS,
     level: config.level,
-    defaultMeta: options.instance === undefined ? undefined : { instance: options.instance },
+    defaultMeta:
+      options.instance === undefined
+        ? undefined
+        : { instance: options.instance },
     format: winston.format.combine(winston.format.timestamp(), redactFormat()),
     transports,
     exitOnError: false,
@@ -194,7 +218,10 @@ function redactFormat(): winston.Logform.Format {
       if (key === 'level') {
         continue;
       }
-      info[key] = key === 'message' ? redactUrl(String(info[key])) : redact(info[key], key);
+      info[key] =
+        key === 'message'
+          ? redactUrl(String(info[key]))
+          : redact(info[key], key);
     }
     return info;
   })();
@@ -208,14 +235,18 @@ function toEntry(info: winston.Logform.TransformableInfo): {
 } {
   const { level, message, timestamp, ...meta } = info;
   return {
-    timestamp: typeof timestamp === 'string' ? timestamp : new Date().toISOString(),
+    timestamp:
+      typeof timestamp === 'string' ? timestamp : new Date().toISOString(),
     level,
     message: typeof message === 'string' ? message : String(message),
     meta,
   };
 }
 
-function setMessage(info: winston.Logform.TransformableInfo, line: string): void {
+function setMessage(
+  info: winston.Logform.TransformableInfo,
+  line: string,
+): void {
   (info as unknown as Record<symbol, unknown>)[MESSAGE] = line;
 }
 

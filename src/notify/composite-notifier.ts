@@ -21,7 +21,11 @@ export class CompositeNotifier implements Notifier {
         await notifier.notifyRun(event);
       } catch (e) {
         // Notifiers promise not to throw; this guards against one that breaks the promise.
-        this.#logger.warn('Notifier failed', { event: 'notify.failed', file: event.file, error: coerceError(e) });
+        this.#logger.warn('Notifier failed', {
+          event: 'notify.failed',
+          file: event.file,
+          error: coerceError(e),
+        });
       }
     }
   }

@@ -15,7 +15,10 @@ export interface NotifierDeps {
  * The notifier the config asks for: always the log summary line, plus e-mail unless
  * `notify.email.when` is `never`.
  */
-export function createNotifier(config: AppConfig['notify'], deps: NotifierDeps): Notifier {
+export function createNotifier(
+  config: AppConfig['notify'],
+  deps: NotifierDeps,
+): Notifier {
   const notifiers: Notifier[] = [new LogNotifier(deps.logger)];
   if (config.email.when !== 'never') {
     notifiers.push(new EmailNotifier(config.email, deps));

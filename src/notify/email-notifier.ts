@@ -4,7 +4,12 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailConfig } from '../config/app-config.js';
 import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { runSeverity, type Notifier, type RunNotification, type RunSeverity } from './notifier.js';
+import {
+  runSeverity,
+  type Notifier,
+  type RunNotification,
+  type RunSeverity,
+} from './notifier.js';
 import { composeRunMail } from './run-mail.js';
 
 /**
@@ -42,7 +47,9 @@ export class EmailNotifier implements Notifier {
       port: smtp.port,
       secure: smtp.secure,
       ignoreTLS: smtp.ignoreTls,
-      ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
+      ...(smtp.user === undefined
+        ? {}
+        : { auth: { user: smtp.user, pass: smtp.password ?? '' } }),
       connectionTimeout: smtp.timeoutMs,
       greetingTimeout: smtp.timeoutMs,
       socketTimeout: smtp.timeoutMs,
@@ -56,7 +63,12 @@ export class EmailNotifier implements Notifier {
       return;
     }
     const mail = composeRunMail(event);
-    const meta = { file: event.file, job: event.job, runId: event.outcome.runId, status: event.outcome.status };
+    const meta = {
+      file: event.file,
+      job: event.job,
+      runId: event.outcome.runId,
+      status: event.outcome.status,
+    };
     try {
       const info = await this.#transport.sendMail({
         from: this.#config.from,
@@ -89,7 +101,10 @@ export class EmailNotifier implements Notifier {
 }
 
 /** Does `when` ask for a mail about a run of this severity? */
-export function shouldMail(when: EmailConfig['when'], severity: RunSeverity): boolean {
+export function shouldMail(
+  when: EmailConfig['when'],
+  severity: RunSeverity,
+): boolean {
   if (severity === 'pending') {
     // A deferred file will be tried again; mailing every retry would bury the one mail that
     // matters (the one when the retries are used up).

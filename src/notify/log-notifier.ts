@@ -14,7 +14,10 @@ export class LogNotifier implements Notifier {
   }
 
   notifyRun(event: RunNotification): Promise<void> {
-    const { level, logEvent, message } = summaryOf(event.outcome, event.gaveUp === true);
+    const { level, logEvent, message } = summaryOf(
+      event.outcome,
+      event.gaveUp === true,
+    );
     const { outcome } = event;
     const meta: LogMeta = {
       event: logEvent,
@@ -58,20 +61,44 @@ interface Summary {
 function summaryOf(outcome: FileOutcome, gaveUp: boolean): Summary {
   switch (outcome.status) {
     case 'imported':
-      return { level: 'info', logEvent: 'file.imported', message: 'File imported' };
+      return {
+        level: 'info',
+        logEvent: 'file.imported',
+        message: 'File imported',
+      };
     case 'partial':
       // Rows were dropped: warn, so it shows up next to rejected files (style guide §8).
-      return { level: 'warn', logEvent: 'file.imported', message: 'File imported, some rows skipped' };
+      return {
+        level: 'warn',
+        logEvent: 'file.imported',
+        message: 'File imported, some rows skipped',
+      };
     case 'duplicate':
-      return { level: 'info', logEvent: 'file.duplicate', message: 'File already imported, skipped' };
+      return {
+        level: 'info',
+        logEvent: 'file.duplicate',
+        message: 'File already imported, skipped',
+      };
     case 'rejected':
-      return { level: 'warn', logEvent: 'file.failed', message: 'File rejected' };
+      return {
+        level: 'warn',
+        logEvent: 'file.failed',
+        message: 'File rejected',
+      };
     case 'deferred':
       // A transient problem is a warning while retries remain; once they are used up a human
       // must act, which is what `error` means.
       return gaveUp
-        ? { level: 'error', logEvent: 'file.failed', message: 'File deferred too often, giving up' }
-        : { level: 'warn', logEvent: 'file.deferred', message: 'File deferred, will try again' };
+        ? {
+            level: 'error',
+            logEvent: 'file.failed',
+            message: 'File deferred too often, giving up',
+          }
+        : {
+            level: 'warn',
+            logEvent: 'file.deferred',
+            message: 'File deferred, will try again',
+          };
     default: {
       const never: never = outcome.status;
       return never;

@@ -29,7 +29,12 @@ export interface RunNotification {
 }
 
 /** What a run means for the people who get told about it. */
-export const RUN_SEVERITIES = ['success', 'warning', 'failure', 'pending'] as const;
+export const RUN_SEVERITIES = [
+  'success',
+  'warning',
+  'failure',
+  'pending',
+] as const;
 export type RunSeverity = (typeof RUN_SEVERITIES)[number];
 
 /**
@@ -38,7 +43,10 @@ export type RunSeverity = (typeof RUN_SEVERITIES)[number];
  * - `failure`: rejected, or deferred with the retries used up;
  * - `pending`: deferred and will be tried again, nothing to report yet.
  */
-export function runSeverity(status: OutcomeStatus, gaveUp = false): RunSeverity {
+export function runSeverity(
+  status: OutcomeStatus,
+  gaveUp = false,
+): RunSeverity {
   switch (status) {
     case 'imported':
     case 'duplicate':

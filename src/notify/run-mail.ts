@@ -17,11 +17,17 @@ export const MAIL_MAX_ISSUES = 20;
 
 const SUBJECT_PREFIX = '[customer-import]';
 
-export function composeRunMail(event: RunNotification, maxIssues = MAIL_MAX_ISSUES): RunMail {
+export function composeRunMail(
+  event: RunNotification,
+  maxIssues = MAIL_MAX_ISSUES,
+): RunMail {
   const { outcome } = event;
   const name = basename(event.file);
   const label = statusLabel(outcome.status, event.gaveUp === true);
-  const where = event.job === null ? `manual import on ${event.instance}` : `job ${event.job} on ${event.instance}`;
+  const where =
+    event.job === null
+      ? `manual import on ${event.instance}`
+      : `job ${event.job} on ${event.instance}`;
   const subject = `${SUBJECT_PREFIX} ${label} ${name} (${where})${outcome.dryRun ? ' [dry run]' : ''}`;
 
   const c = outcome.counts;
@@ -38,12 +44,17 @@ export function composeRunMail(event: RunNotification, maxIssues = MAIL_MAX_ISSU
     `Rows:      read ${c.read}, inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}, skipped ${c.skipped}, warnings ${c.warnings}`,
   ];
   if (outcome.duplicateOfRunId !== null) {
-    lines.push(`Duplicate: the same content was imported by run #${outcome.duplicateOfRunId}`);
+    lines.push(
+      `Duplicate: the same content was imported by run #${outcome.duplicateOfRunId}`,
+    );
   }
   if (outcome.error !== null) {
     // Only our own message: AppError messages are written without cell values, but a cause
     // (a database driver's message, for example) may quote one.
-    lines.push('', `Error:     ${outcome.error.code}: ${outcome.error.message}`);
+    lines.push(
+      '',
+      `Error:     ${outcome.error.code}: ${outcome.error.message}`,
+    );
   }
 
   if (outcome.issues.length > 0) {
@@ -57,7 +68,9 @@ export function composeRunMail(event: RunNotification, maxIssues = MAIL_MAX_ISSU
     for (const issue of shown) {
       const column = issue.column === null ? '' : `, column ${issue.column}`;
       const cell = issue.cell === undefined ? '' : ` (${issue.cell})`;
-      lines.push(`  line ${issue.line}${column}${cell}: ${issue.severity} ${issue.code}: ${issue.message}`);
+      lines.push(
+        `  line ${issue.line}${column}${cell}: ${issue.severity} ${issue.code}: ${issue.message}`,
+      );
     }
     if (outcome.issues.length > shown.length) {
       lines.push(`  … and ${outcome.issues.length - shown.length} more.`);
@@ -98,11 +111,15 @@ function nextSteps(event: RunNotification, name: string): string[] {
   }
   if (outcome.status === 'deferred') {
     return severity === 'failure'
-      ? ['Nothing was imported and the retries are used up. The file was left where it is.']
+      ? [
+          'Nothing was imported and the retries are used up. The file was left where it is.',
+        ]
       : ['Nothing was imported yet. The file will be tried again.'];
   }
   if (outcome.issues.length > 0 && outcome.runId !== null) {
-    return [`Every issue is in the run's report: customer-import runs show ${outcome.runId}`];
+    return [
+      `Every issue is in the run's report: customer-import runs show ${outcome.runId}`,
+    ];
   }
   return [];
 }

@@ -1,7 +1,13 @@
 import type { FormatDefinition } from '../formats/format-definition.js';
-import { DelimitedParser, type DelimitedParserOptions } from './delimited-parser.js';
+import {
+  DelimitedParser,
+  type DelimitedParserOptions,
+} from './delimited-parser.js';
 import { ExcelParser, type ExcelParserOptions } from './excel-parser.js';
-import { FixedWidthParser, type FixedWidthParserOptions } from './fixed-width-parser.js';
+import {
+  FixedWidthParser,
+  type FixedWidthParserOptions,
+} from './fixed-width-parser.js';
 import type { Parser } from './parser.js';
 
 export interface CreateParserOptions {
@@ -15,7 +21,10 @@ export interface CreateParserOptions {
  * The parser for a format's file type. Parsers hold no per-file state, so the pipeline may
  * create one per file or keep one per type.
  */
-export function createParser(format: Pick<FormatDefinition, 'type'>, options: CreateParserOptions): Parser {
+export function createParser(
+  format: Pick<FormatDefinition, 'type'>,
+  options: CreateParserOptions,
+): Parser {
   const type = format.type;
   switch (type) {
     case 'delimited':

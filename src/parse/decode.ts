@@ -86,12 +86,14 @@ class DecodeSession {
   constructor(options: DecodeOptions) {
     this.#encoding = options.encoding;
     this.#displayName = options.displayName;
-    this.#singleByteUnits = options.encoding !== 'utf-16le' && options.encoding !== 'utf-16be';
+    this.#singleByteUnits =
+      options.encoding !== 'utf-16le' && options.encoding !== 'utf-16be';
   }
 
   push(chunk: Buffer): string {
     if (this.#decoder === undefined) {
-      const probe = this.#probe === undefined ? chunk : Buffer.concat([this.#probe, chunk]);
+      const probe =
+        this.#probe === undefined ? chunk : Buffer.concat([this.#probe, chunk]);
       if (probe.length < HEAD_BYTES) {
         this.#probe = probe;
         return '';
@@ -131,7 +133,10 @@ class DecodeSession {
       this.#checkUtf16WithoutBom();
     }
     // ignoreBOM: we strip the BOM ourselves; a second U+FEFF after it is data.
-    this.#decoder = new TextDecoder(this.#encoding, { fatal: true, ignoreBOM: true });
+    this.#decoder = new TextDecoder(this.#encoding, {
+      fatal: true,
+      ignoreBOM: true,
+    });
     const bomLength = found?.length ?? 0;
     this.#offset = bomLength;
     return first.subarray(bomLength);
@@ -183,12 +188,22 @@ class DecodeSession {
   }
 
   #bomMismatch(bom: Bom): AppError {
-    const names: Record<Bom, string> = { 'utf-8': 'UTF-8', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE' };
+    const names: Record<Bom, string> = {
+      'utf-8': 'UTF-8',
+      'utf-16le': 'UTF-16LE',
+      'utf-16be': 'UTF-16BE',
+    };
     return new AppError(
       'ENCODING_INVALID',
       `'${this.#displayName}' starts with a ${names[bom]} byte order mark, but its format says ` +
         `encoding ${this.#encoding}: set encoding: ${bom} in the format definition`,
-      { details: { file: this.#displayName, declared: this.#encoding, found: bom } },
+      {
+        details: {
+          file: this.#displayName,
+          declared: this.#encoding,
+          found: bom,
+        },
+      },
     );
   }
 
@@ -200,7 +215,13 @@ class DecodeSession {
         'ENCODING_INVALID',
         `'${this.#displayName}' has no byte order mark and looks like ${guess.toUpperCase()}, but its ` +
           `format says encoding ${this.#encoding}: set encoding: ${guess} in the format definition`,
-        { details: { file: this.#displayName, declared: this.#encoding, found: guess } },
+        {
+          details: {
+            file: this.#displayName,
+            declared: this.#encoding,
+            found: guess,
+          },
+        },
       );
     }
     if (guess === undefined && head.length >= 16 && !head.includes(0)) {
@@ -221,7 +242,14 @@ class DecodeSession {
       'PARSE_FAILED',
       `'${this.#displayName}' is a binary file, not text: it contains a NUL byte at byte offset ` +
         `${offset} (line ${line}), which ${this.#encoding} text never has; ${describeBinary(this.#head)}`,
-      { details: { file: this.#displayName, byteOffset: offset, line, encoding: this.#encoding } },
+      {
+        details: {
+          file: this.#displayName,
+          byteOffset: offset,
+          line,
+          encoding: this.#encoding,
+        },
+      },
     );
   }
 
@@ -235,17 +263,36 @@ class DecodeSession {
         `'${this.#displayName}' is not valid ${this.#encoding.toUpperCase()}: bad data in bytes ` +
           `${this.#offset}–${this.#offset + bytes.length - 1} (from line ${line}). Check the encoding ` +
           'the ERP exports, and set it in the format definition',
-        { cause, details: { file: this.#displayName, byteOffset: this.#offset, line, encoding: this.#encoding } },
+        {
+          cause,
+          details: {
+            file: this.#displayName,
+            byteOffset: this.#offset,
+            line,
+            encoding: this.#encoding,
+          },
+        },
       );
     }
     const previous = this.#previous;
     const tail = previous === undefined ? 0 : incompleteUtf8Tail(previous);
     const scan =
-      previous === undefined || tail === 0 ? bytes : Buffer.concat([previous.subarray(previous.length - tail), bytes]);
-    const found = findInvalidUtf8(scan, false) ?? { offset: tail, byte: bytes[0] ?? 0 };
+      previous === undefined || tail === 0
+        ? bytes
+        : Buffer.concat([previous.subarray(previous.length - tail), bytes]);
+    const found = findInvalidUtf8(scan, false) ?? {
+      offset: tail,
+      byte: bytes[0] ?? 0,
+    };
     const inChunk = Math.max(0, found.offset - tail);
     const line = this.#lineAt(bytes, inChunk);
-    return this.#invalidUtf8(this.#offset + found.offset - tail, line, found.byte, cause, false);
+    return this.#invalidUtf8(
+      this.#offset + found.offset - tail,
+      line,
+      found.byte,
+      cause,
+      false,
+    );
   }
 
   #invalidAtEnd(e: unknown): AppError {
@@ -257,13 +304,28 @@ class DecodeSession {
         'ENCODING_INVALID',
         `'${this.#displayName}' ends in the middle of a ${this.#encoding.toUpperCase()} character ` +
           `(the file is ${this.#offset} bytes, line ${this.#lineAt(previous, 0)}); it may be cut off`,
-        { cause: coerceError(e), details: { file: this.#displayName, byteOffset: this.#offset } },
+        {
+          cause: coerceError(e),
+          details: { file: this.#displayName, byteOffset: this.#offset },
+        },
       );
     }
-    return this.#invalidUtf8(this.#offset - tail, this.#lineAt(previous, 0), byte, coerceError(e), true);
+    return this.#invalidUtf8(
+      this.#offset - tail,
+      this.#lineAt(previous, 0),
+      byte,
+      coerceError(e),
+      true,
+    );
   }
 
-  #invalidUtf8(offset: number, line: number, byte: number, cause: Error, atEnd: boolean): AppError {
+  #invalidUtf8(
+    offset: number,
+    line: number,
+    byte: number,
+    cause: Error,
+    atEnd: boolean,
+  ): AppError {
     const hex = `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     const what = atEnd
       ? `the file ends inside a multi-byte character that starts with byte ${hex} at byte offset ${offset} ` +
@@ -275,16 +337,22 @@ class DecodeSession {
         ? 'Check which encoding the ERP exports and set it in the format definition'
         : `The bytes look like windows-1252 (${hex} is '${reading}' there): set encoding: windows-1252 ` +
           'in the format definition';
-    return new AppError('ENCODING_INVALID', `'${this.#displayName}' is not valid UTF-8: ${what}. ${next}`, {
-      cause,
-      details: {
-        file: this.#displayName,
-        byteOffset: offset,
-        line,
-        encoding: 'utf-8',
-        ...(reading === undefined ? {} : { suggestedEncoding: 'windows-1252' }),
+    return new AppError(
+      'ENCODING_INVALID',
+      `'${this.#displayName}' is not valid UTF-8: ${what}. ${next}`,
+      {
+        cause,
+        details: {
+          file: this.#displayName,
+          byteOffset: offset,
+          line,
+          encoding: 'utf-8',
+          ...(reading === undefined
+            ? {}
+            : { suggestedEncoding: 'windows-1252' }),
+        },
       },
-    });
+    );
   }
 }
 

@@ -69,19 +69,24 @@ export interface DelimiterGuessInput {
  * first line; ties go to the higher count, then to the order of {@link DELIMITER_CANDIDATES}.
  * Undefined when no candidate occurs on the first line.
  */
-export function detectDelimiter(input: DelimiterGuessInput): string | undefined {
+export function detectDelimiter(
+  input: DelimiterGuessInput,
+): string | undefined {
   const lines = sampleLines(input);
   const first = lines[0];
   if (first === undefined) {
     return undefined;
   }
-  let best: { delimiter: string; consistent: number; count: number } | undefined;
+  let best:
+    { delimiter: string; consistent: number; count: number } | undefined;
   for (const delimiter of DELIMITER_CANDIDATES) {
     const count = countOf(first, delimiter);
     if (count === 0) {
       continue;
     }
-    const consistent = lines.filter((line) => countOf(line, delimiter) === count).length;
+    const consistent = lines.filter(
+      (line) => countOf(line, delimiter) === count,
+    ).length;
     if (
       best === undefined ||
       consistent > best.consistent ||
@@ -101,15 +106,19 @@ function sampleLines(input: DelimiterGuessInput): string[] {
   }
   const comment = input.comment;
   return lines
-    .filter((line) => line.trim() !== '' && (comment === undefined || !line.startsWith(comment)))
+    .filter(
+      (line) =>
+        line.trim() !== '' &&
+        (comment === undefined || !line.startsWith(comment)),
+    )
     .slice(0, DETECT_LINES);
 }
 
 /** The candidate delimiters found in `text`, most frequent first. */
 export function otherDelimitersIn(text: string, except: string): string[] {
-  return DELIMITER_CANDIDATES.filter((d) => d !== except && text.includes(d)).sort(
-    (a, b) => countOf(text, b) - countOf(text, a),
-  );
+  return DELIMITER_CANDIDATES.filter(
+    (d) => d !== except && text.includes(d),
+  ).sort((a, b) => countOf(text, b) - countOf(text, a));
 }
 
 /** A delimiter as an admin reads it in a message: `';'`, or TAB for a tab. */

@@ -25,20 +25,43 @@ export class FieldCountCheck {
   /** Rows carry one empty trailing field more than the header; decided by the first data row. */
   #trailingDelimiter: boolean | undefined;
 
-  private constructor(expected: number, reference: string, delimiter: string, lastColumnOptional: boolean) {
+  private constructor(
+    expected: number,
+    reference: string,
+    delimiter: string,
+    lastColumnOptional: boolean,
+  ) {
     this.#expected = expected;
     this.#reference = reference;
     this.#delimiter = delimiter;
     this.#lastColumnOptional = lastColumnOptional;
   }
 
-  static fromHeader(header: readonly string[], headerLine: number, delimiter: string): FieldCountCheck {
+  static fromHeader(
+    header: readonly string[],
+    headerLine: number,
+    delimiter: string,
+  ): FieldCountCheck {
     const optional = header.length > 1 && header[header.length - 1] === '';
-    return new FieldCountCheck(header.length, `the header on line ${headerLine}`, delimiter, optional);
+    return new FieldCountCheck(
+      header.length,
+      `the header on line ${headerLine}`,
+      delimiter,
+      optional,
+    );
   }
 
-  static fromFirstRow(cells: readonly string[], line: number, delimiter: string): FieldCountCheck {
-    const check = new FieldCountCheck(cells.length, `the first row (line ${line})`, delimiter, false);
+  static fromFirstRow(
+    cells: readonly string[],
+    line: number,
+    delimiter: string,
+  ): FieldCountCheck {
+    const check = new FieldCountCheck(
+      cells.length,
+      `the first row (line ${line})`,
+      delimiter,
+      false,
+    );
     check.#trailingDelimiter = false;
     return check;
   }
@@ -52,7 +75,8 @@ export class FieldCountCheck {
     const expected = this.#expected;
     const found = cells.length;
     if (this.#trailingDelimiter === undefined) {
-      this.#trailingDelimiter = found === expected + 1 && cells[found - 1] === '';
+      this.#trailingDelimiter =
+        found === expected + 1 && cells[found - 1] === '';
     }
     if (found === expected) {
       return undefined;
@@ -61,7 +85,11 @@ export class FieldCountCheck {
       cells.push('');
       return undefined;
     }
-    if (found === expected + 1 && this.#trailingDelimiter && cells[found - 1] === '') {
+    if (
+      found === expected + 1 &&
+      this.#trailingDelimiter &&
+      cells[found - 1] === ''
+    ) {
       cells.pop();
       return undefined;
     }

@@ -1,7 +1,10 @@
 import { AppError } from '../errors.js';
 import type { DelimitedFormat } from '../formats/format-definition.js';
 import { DelimitedSession } from './delimited-session.js';
-import { DEFAULT_HIGH_WATER_MARK_BYTES, openFileChunks } from './file-chunks.js';
+import {
+  DEFAULT_HIGH_WATER_MARK_BYTES,
+  openFileChunks,
+} from './file-chunks.js';
 import type { ParsedFile, ParseInput, Parser } from './parser.js';
 
 /**
@@ -36,13 +39,17 @@ export class DelimitedParser implements Parser {
 
   constructor(options: DelimitedParserOptions = {}) {
     this.#maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK_BYTES;
+    this.#highWaterMark =
+      options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK_BYTES;
   }
 
   async open(input: ParseInput): Promise<ParsedFile> {
     const format = input.format;
     if (format.type !== 'delimited') {
-      throw new AppError('INTERNAL', `DelimitedParser cannot read format '${format.id}' of type ${format.type}`);
+      throw new AppError(
+        'INTERNAL',
+        `DelimitedParser cannot read format '${format.id}' of type ${format.type}`,
+      );
     }
     const delimiter = checkedDelimiter(format);
     let bytesRead = 0;
@@ -80,14 +87,13 @@ export class DelimitedParser implements Parser {
  */
 function checkedDelimiter(format: DelimitedFormat): string {
   const delimiter = TAB_ALIASES.has(format.delimiter) ? '\t' : format.delimiter;
-  const problem =
-    /[\r\n\uFEFF]/.test(delimiter)
-      ? 'must not contain a line break'
-      : delimiter.includes(format.quote)
-        ? `must not contain the quote character ${format.quote}`
-        : format.comment !== undefined && delimiter === format.comment
-          ? 'must differ from the comment prefix'
-          : undefined;
+  const problem = /[\r\n\uFEFF]/.test(delimiter)
+    ? 'must not contain a line break'
+    : delimiter.includes(format.quote)
+      ? `must not contain the quote character ${format.quote}`
+      : format.comment !== undefined && delimiter === format.comment
+        ? 'must differ from the comment prefix'
+        : undefined;
   if (problem !== undefined) {
     throw new AppError(
       'FORMAT_DEFINITION_INVALID',

@@ -137,7 +137,10 @@ export class DelimitedRecordReader {
     if (end - this.#previousEnd > this.#options.maxRecordChars) {
       throw this.#tooLong(input.slice(this.#previousEnd, end), line);
     }
-    const blank = cells.length === 1 && (cells[0] ?? '').trim() === '' && !this.#quotedBefore(end);
+    const blank =
+      cells.length === 1 &&
+      (cells[0] ?? '').trim() === '' &&
+      !this.#quotedBefore(end);
     this.#previousEnd = end;
     this.#breaksAtPreviousEnd = breaksAtEnd;
     if (blank) {
@@ -157,20 +160,33 @@ export class DelimitedRecordReader {
         }
       }
     }
-    this.#out.push({ line, cells, malformedQuotes, unterminatedQuote, endLine });
+    this.#out.push({
+      line,
+      cells,
+      malformedQuotes,
+      unterminatedQuote,
+      endLine,
+    });
   }
 
   /** Whether the line that ends at `end` (a one-cell blank-looking record) holds a quote. */
   #quotedBefore(end: number): boolean {
     const input = this.#input;
     let stop = end;
-    while (stop > this.#previousEnd && (input.charCodeAt(stop - 1) === 0x0a || input.charCodeAt(stop - 1) === 0x0d)) {
+    while (
+      stop > this.#previousEnd &&
+      (input.charCodeAt(stop - 1) === 0x0a ||
+        input.charCodeAt(stop - 1) === 0x0d)
+    ) {
       stop--;
     }
     if (stop <= this.#previousEnd) {
       return false;
     }
-    const lineBreak = Math.max(input.lastIndexOf('\n', stop - 1), input.lastIndexOf('\r', stop - 1));
+    const lineBreak = Math.max(
+      input.lastIndexOf('\n', stop - 1),
+      input.lastIndexOf('\r', stop - 1),
+    );
     const from = Math.max(lineBreak, this.#previousEnd - 1) + 1;
     return input.slice(from, stop).includes(this.#options.quote);
   }
@@ -191,12 +207,16 @@ export class DelimitedRecordReader {
       newline: this.#options.newline,
       quoteChar: this.#options.quote,
       escapeChar: this.#options.escape,
-      ...(this.#options.comment === undefined ? {} : { comments: this.#options.comment }),
+      ...(this.#options.comment === undefined
+        ? {}
+        : { comments: this.#options.comment }),
     });
     const result = probe.parse(text, 0, false) as RawResult;
     const missing = result.errors.find((e) => e.code === 'MissingQuotes');
     if (missing !== undefined) {
-      const opened = line + countLineBreaks(text.slice(0, Math.max(0, (missing.index ?? 1) - 1)));
+      const opened =
+        line +
+        countLineBreaks(text.slice(0, Math.max(0, (missing.index ?? 1) - 1)));
       return this.#neverClosed(opened, this.#options.maxRecordChars);
     }
     const limit = this.#options.maxRecordChars;
@@ -205,12 +225,21 @@ export class DelimitedRecordReader {
       `'${this.#options.displayName}': the record starting on line ${line} is longer than ` +
         `${limit.toLocaleString('en-US')} characters; the file may not be a delimited text file ` +
         'or its line endings may be set wrong',
-      { details: { file: this.#options.displayName, line, maxRecordChars: limit } },
+      {
+        details: {
+          file: this.#options.displayName,
+          line,
+          maxRecordChars: limit,
+        },
+      },
     );
   }
 
   #neverClosed(line: number, withinChars?: number): AppError {
-    const within = withinChars === undefined ? '' : ` (not within ${withinChars.toLocaleString('en-US')} characters)`;
+    const within =
+      withinChars === undefined
+        ? ''
+        : ` (not within ${withinChars.toLocaleString('en-US')} characters)`;
     return new AppError(
       'PARSE_FAILED',
       `'${this.#options.displayName}': the quote opened on line ${line} is never closed${within}, ` +

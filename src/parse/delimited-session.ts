@@ -11,7 +11,10 @@ import {
   type Newline,
 } from './delimited-detect.js';
 import { FieldCountCheck } from './delimited-field-count.js';
-import { DelimitedRecordReader, type DelimitedRecord } from './delimited-records.js';
+import {
+  DelimitedRecordReader,
+  type DelimitedRecord,
+} from './delimited-records.js';
 import type { FileChunks } from './file-chunks.js';
 import { indexAfterLines } from './line-counter.js';
 import type { ParsedFile, RawRow } from './parser.js';
@@ -27,12 +30,19 @@ import type { ParsedFile, RawRow } from './parser.js';
 /** How much text the layout guesses look at. */
 const SAMPLE_CHARS = 64 * 1024;
 
-const NEWLINES: Record<Exclude<DelimitedFormat['lineEnding'], 'auto'>, Newline> = {
+const NEWLINES: Record<
+  Exclude<DelimitedFormat['lineEnding'], 'auto'>,
+  Newline
+> = {
   lf: '\n',
   crlf: '\r\n',
   cr: '\r',
 };
-const NEWLINE_NAMES: Record<Newline, string> = { '\n': 'LF', '\r\n': 'CRLF', '\r': 'CR' };
+const NEWLINE_NAMES: Record<Newline, string> = {
+  '\n': 'LF',
+  '\r\n': 'CRLF',
+  '\r': 'CR',
+};
 
 export interface DelimitedSessionOptions {
   displayName: string;
@@ -83,7 +93,10 @@ export class DelimitedSession implements ParsedFile {
     const format = this.#format;
     const { body, firstLine, complete } = await this.#readStart();
     const sample = body.slice(0, SAMPLE_CHARS);
-    const newline = this.#newline(sample, complete && body.length <= SAMPLE_CHARS);
+    const newline = this.#newline(
+      sample,
+      complete && body.length <= SAMPLE_CHARS,
+    );
     this.#delimiter =
       this.#options.delimiter === 'auto'
         ? (detectDelimiter({
@@ -109,7 +122,10 @@ export class DelimitedSession implements ParsedFile {
       this.#eof = true;
       this.#accept(this.#reader.end());
     }
-    while (!this.#eof && ((format.header && !this.#headerSeen) || this.#ready.length === 0)) {
+    while (
+      !this.#eof &&
+      ((format.header && !this.#headerSeen) || this.#ready.length === 0)
+    ) {
       await this.#pump();
     }
     this.#checkNotEmpty();
@@ -122,7 +138,11 @@ export class DelimitedSession implements ParsedFile {
   }
 
   /** Reads the first lines: everything up to the sample size, past the skipped lines. */
-  async #readStart(): Promise<{ body: string; firstLine: number; complete: boolean }> {
+  async #readStart(): Promise<{
+    body: string;
+    firstLine: number;
+    complete: boolean;
+  }> {
     const skip = this.#format.skipLines;
     let text = '';
     let complete = false;
@@ -143,7 +163,9 @@ export class DelimitedSession implements ParsedFile {
         return { body: text.slice(start), firstLine: skip + 1, complete };
       }
       if (complete) {
-        this.#throwEmpty(`it has fewer than the ${skip} lines the format skips (skipLines: ${skip})`);
+        this.#throwEmpty(
+          `it has fewer than the ${skip} lines the format skips (skipLines: ${skip})`,
+        );
       }
       // The skipped lines are longer than the sample: read on.
       target *= 2;
@@ -156,15 +178,28 @@ export class DelimitedSession implements ParsedFile {
       return detectNewline(sample, format.quote);
     }
     const declared = NEWLINES[format.lineEnding];
-    const present = newlinesPresent(complete ? sample : sample.slice(0, sample.lastIndexOf('\n')), format.quote);
+    const present = newlinesPresent(
+      complete ? sample : sample.slice(0, sample.lastIndexOf('\n')),
+      format.quote,
+    );
     const found = [...present][0];
-    if (!present.has(declared) && found !== undefined && !(declared === '\n' && present.has('\r\n'))) {
+    if (
+      !present.has(declared) &&
+      found !== undefined &&
+      !(declared === '\n' && present.has('\r\n'))
+    ) {
       throw new AppError(
         'PARSE_FAILED',
         `'${this.#options.displayName}' has ${NEWLINE_NAMES[found]} line endings, but format '${format.id}' ` +
           `says lineEnding: ${format.lineEnding}. Set lineEnding: auto (or ${NEWLINE_NAMES[found].toLowerCase()}) ` +
           'in the format definition',
-        { details: { file: this.#options.displayName, format: format.id, found: NEWLINE_NAMES[found] } },
+        {
+          details: {
+            file: this.#options.displayName,
+            format: format.id,
+            found: NEWLINE_NAMES[found],
+          },
+        },
       );
     }
     return declared;
@@ -192,10 +227,18 @@ export class DelimitedSession implements ParsedFile {
           header[0] = header[0].slice(1);
         }
         this.#header = header;
-        this.#fieldCount = FieldCountCheck.fromHeader(header, record.line, this.#delimiter);
+        this.#fieldCount = FieldCountCheck.fromHeader(
+          header,
+          record.line,
+          this.#delimiter,
+        );
         continue;
       }
-      this.#fieldCount ??= FieldCountCheck.fromFirstRow(record.cells, record.line, this.#delimiter);
+      this.#fieldCount ??= FieldCountCheck.fromFirstRow(
+        record.cells,
+        record.line,
+        this.#delimiter,
+      );
       this.#ready.push(this.#toRow(record, this.#fieldCount));
     }
   }
@@ -229,7 +272,9 @@ export class DelimitedSession implements ParsedFile {
     const skip = this.#format.skipLines;
     const after = skip === 0 ? '' : ` after the ${skip} skipped lines`;
     if (this.#format.header && !this.#headerSeen) {
-      this.#throwEmpty(`it has no header row${after}, only blank or comment lines`);
+      this.#throwEmpty(
+        `it has no header row${after}, only blank or comment lines`,
+      );
     }
     if (this.#ready.length === 0) {
       if (this.#format.header) {
@@ -253,9 +298,13 @@ export class DelimitedSession implements ParsedFile {
     } else if (this.#blank) {
       why = 'it holds only whitespace';
     }
-    throw new AppError('FILE_EMPTY', `'${this.#options.displayName}' is empty: ${why}`, {
-      details: { file: this.#options.displayName, bytes },
-    });
+    throw new AppError(
+      'FILE_EMPTY',
+      `'${this.#options.displayName}' is empty: ${why}`,
+      {
+        details: { file: this.#options.displayName, bytes },
+      },
+    );
   }
 
   /**
@@ -265,7 +314,8 @@ export class DelimitedSession implements ParsedFile {
   #checkDelimiter(): void {
     const format = this.#format;
     const needsMore =
-      format.columns.length > 1 || format.columns.some((c) => typeof c.source === 'number' && c.source > 1);
+      format.columns.length > 1 ||
+      format.columns.some((c) => typeof c.source === 'number' && c.source > 1);
     if (!needsMore) {
       return;
     }
@@ -276,7 +326,10 @@ export class DelimitedSession implements ParsedFile {
     } else if (this.#ready.every((r) => r.cells.length === 1)) {
       cell = String(this.#ready[0]?.cells[0] ?? '');
     }
-    const other = cell === undefined ? undefined : otherDelimitersIn(cell, this.#delimiter)[0];
+    const other =
+      cell === undefined
+        ? undefined
+        : otherDelimitersIn(cell, this.#delimiter)[0];
     if (other === undefined) {
       return;
     }
@@ -289,7 +342,14 @@ export class DelimitedSession implements ParsedFile {
       `'${this.#options.displayName}': every row has one column: the file looks ` +
         `${describeDelimiter(other)}-delimited but format '${format.id}' says ${says}. ` +
         `Set delimiter: "${other === '\t' ? '\\t' : other}" in the format definition`,
-      { details: { file: this.#options.displayName, format: format.id, found: other, configured: this.#delimiter } },
+      {
+        details: {
+          file: this.#options.displayName,
+          format: format.id,
+          found: other,
+          configured: this.#delimiter,
+        },
+      },
     );
   }
 
@@ -320,6 +380,10 @@ export class DelimitedSession implements ParsedFile {
   }
 }
 
-function rowIssue(line: number, code: RowIssue['code'], message: string): RowIssue {
+function rowIssue(
+  line: number,
+  code: RowIssue['code'],
+  message: string,
+): RowIssue {
   return { line, column: null, value: null, code, message, severity: 'error' };
 }

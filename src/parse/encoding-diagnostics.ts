@@ -12,8 +12,15 @@ import type { Encoding } from '../formats/format-definition.js';
 export type Bom = 'utf-8' | 'utf-16le' | 'utf-16be';
 
 /** Which byte order mark `bytes` starts with, and how long it is. */
-export function detectBom(bytes: Uint8Array): { bom: Bom; length: number } | undefined {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+export function detectBom(
+  bytes: Uint8Array,
+): { bom: Bom; length: number } | undefined {
+  if (
+    bytes.length >= 3 &&
+    bytes[0] === 0xef &&
+    bytes[1] === 0xbb &&
+    bytes[2] === 0xbf
+  ) {
     return { bom: 'utf-8', length: 3 };
   }
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
@@ -37,7 +44,10 @@ export interface InvalidUtf8 {
  * above U+10FFFF). A sequence cut off by the end of the buffer counts as invalid only when
  * `atEnd` says no more bytes follow. Returns undefined when the buffer is valid.
  */
-export function findInvalidUtf8(bytes: Uint8Array, atEnd: boolean): InvalidUtf8 | undefined {
+export function findInvalidUtf8(
+  bytes: Uint8Array,
+  atEnd: boolean,
+): InvalidUtf8 | undefined {
   const n = bytes.length;
   let i = 0;
   while (i < n) {
@@ -107,7 +117,9 @@ export function incompleteUtf8Tail(bytes: Uint8Array): number {
 }
 
 // Typical non-ASCII characters of Western European ERP exports in windows-1252.
-const WINDOWS_1252_PUNCTUATION = new Set([...'€‚„…†‡‰‹›‘’“”•–—˜™¡¢£¥§¨©ª«¬®°±²³´µ¶·¸¹º»¼½¾¿×÷']);
+const WINDOWS_1252_PUNCTUATION = new Set([
+  ...'€‚„…†‡‰‹›‘’“”•–—˜™¡¢£¥§¨©ª«¬®°±²³´µ¶·¸¹º»¼½¾¿×÷',
+]);
 
 /**
  * The character `byte` stands for in windows-1252 when that makes a plausible reading of an
@@ -118,7 +130,9 @@ export function windows1252Reading(byte: number): string | undefined {
     return undefined;
   }
   // Stream mode on purpose: Node 20's one-shot windows-1252 decode is really Latin-1.
-  const char = new TextDecoder('windows-1252').decode(Uint8Array.of(byte), { stream: true });
+  const char = new TextDecoder('windows-1252').decode(Uint8Array.of(byte), {
+    stream: true,
+  });
   if (/^\p{L}$/u.test(char) || WINDOWS_1252_PUNCTUATION.has(char)) {
     return char;
   }
@@ -127,10 +141,20 @@ export function windows1252Reading(byte: number): string | undefined {
 
 /** A hint for a file full of NUL bytes: what it probably is instead of text. */
 export function describeBinary(head: Uint8Array): string {
-  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+  if (
+    head[0] === 0x50 &&
+    head[1] === 0x4b &&
+    head[2] === 0x03 &&
+    head[3] === 0x04
+  ) {
     return 'it looks like a ZIP archive (an .xlsx workbook?); use an xlsx format for workbooks';
   }
-  if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0) {
+  if (
+    head[0] === 0xd0 &&
+    head[1] === 0xcf &&
+    head[2] === 0x11 &&
+    head[3] === 0xe0
+  ) {
     return 'it looks like an old Excel .xls (OLE) file; save it as .xlsx or CSV';
   }
   const utf16 = guessUtf16WithoutBom(head);
@@ -147,7 +171,9 @@ export function describeBinary(head: Uint8Array): string {
  * UTF-16 text of mostly ASCII characters has a zero in every other byte: at odd offsets for
  * little endian, at even offsets for big endian.
  */
-export function guessUtf16WithoutBom(head: Uint8Array): Extract<Encoding, 'utf-16le' | 'utf-16be'> | undefined {
+export function guessUtf16WithoutBom(
+  head: Uint8Array,
+): Extract<Encoding, 'utf-16le' | 'utf-16be'> | undefined {
   const n = Math.min(head.length - (head.length % 2), 512);
   if (n < 4) {
     return undefined;

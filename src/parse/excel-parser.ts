@@ -5,7 +5,12 @@ import { Worker } from 'node:worker_threads';
 import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import type { XlsxFormat } from '../formats/format-definition.js';
 import type { ParsedFile, ParseInput, Parser, RawRow } from './parser.js';
-import type { ExcelMainMessage, ExcelWorkerInput, ExcelWorkerMessage, WireRow } from './excel-worker.js';
+import type {
+  ExcelMainMessage,
+  ExcelWorkerInput,
+  ExcelWorkerMessage,
+  WireRow,
+} from './excel-worker.js';
 
 /** Limits for reading one workbook; `AppConfig['excel']` has exactly these fields. */
 export interface ExcelParserOptions {
@@ -37,7 +42,10 @@ export class ExcelParser implements Parser {
   async open(input: ParseInput): Promise<ParsedFile> {
     const format = input.format;
     if (format.type !== 'xlsx') {
-      throw new AppError('INTERNAL', `ExcelParser cannot read format '${format.id}' of type ${format.type}`);
+      throw new AppError(
+        'INTERNAL',
+        `ExcelParser cannot read format '${format.id}' of type ${format.type}`,
+      );
     }
     input.signal?.throwIfAborted();
     await this.#checkSize(input);
@@ -51,10 +59,14 @@ export class ExcelParser implements Parser {
       sizeBytes = (await stat(input.path)).size;
     } catch (e) {
       const code = fsErrorCode(e);
-      throw new AppError('FILE_UNREADABLE', `Cannot read '${input.displayName}' (${code ?? 'unknown error'})`, {
-        cause: coerceError(e),
-        details: { fsCode: code },
-      });
+      throw new AppError(
+        'FILE_UNREADABLE',
+        `Cannot read '${input.displayName}' (${code ?? 'unknown error'})`,
+        {
+          cause: coerceError(e),
+          details: { fsCode: code },
+        },
+      );
     }
     if (sizeBytes > this.#options.maxFileBytes) {
       throw new AppError(
@@ -114,7 +126,10 @@ function resolveWorkerEntry(): WorkerEntry {
   return { script: shim, eval: true };
 }
 
-type Pending = { resolve: (message: ExcelWorkerMessage) => void; reject: (error: Error) => void };
+type Pending = {
+  resolve: (message: ExcelWorkerMessage) => void;
+  reject: (error: Error) => void;
+};
 
 /** One workbook being read: owns the worker, turns its messages into the ParsedFile contract. */
 class WorkbookSession {
@@ -127,7 +142,11 @@ class WorkbookSession {
   #failure: Error | undefined;
   #closed = false;
 
-  constructor(input: ParseInput, format: XlsxFormat, options: Readonly<ExcelParserOptions>) {
+  constructor(
+    input: ParseInput,
+    format: XlsxFormat,
+    options: Readonly<ExcelParserOptions>,
+  ) {
     this.#input = input;
     this.#format = format;
     this.#options = options;
@@ -148,7 +167,10 @@ class WorkbookSession {
       workerData: workerInput,
       resourceLimits: {
         maxOldGenerationSizeMb: this.#options.maxHeapMb,
-        maxYoungGenerationSizeMb: Math.min(YOUNG_GENERATION_MB, this.#options.maxHeapMb),
+        maxYoungGenerationSizeMb: Math.min(
+          YOUNG_GENERATION_MB,
+          this.#options.maxHeapMb,
+        ),
       },
       // The worker reads nothing from stdin and must not print: library code never writes stdout.
       stdin: false,
@@ -156,12 +178,19 @@ class WorkbookSession {
       stderr: true,
     });
     this.#worker = worker;
-    worker.on('message', (message: ExcelWorkerMessage) => this.#settle(message));
-    worker.on('error', (error: Error) => this.#fail(this.#translateWorkerError(error)));
+    worker.on('message', (message: ExcelWorkerMessage) =>
+      this.#settle(message),
+    );
+    worker.on('error', (error: Error) =>
+      this.#fail(this.#translateWorkerError(error)),
+    );
     worker.on('exit', (exitCode: number) => {
       if (!this.#closed) {
         this.#fail(
-          new AppError('INTERNAL', `The workbook reader for '${this.#input.displayName}' stopped (exit code ${exitCode})`),
+          new AppError(
+            'INTERNAL',
+            `The workbook reader for '${this.#input.displayName}' stopped (exit code ${exitCode})`,
+          ),
         );
       }
     });
@@ -272,7 +301,12 @@ class WorkbookSession {
       return Promise.reject(this.#failure);
     }
     if (this.#closed) {
-      return Promise.reject(new AppError('INTERNAL', `Rows of '${this.#input.displayName}' were read after close()`));
+      return Promise.reject(
+        new AppError(
+          'INTERNAL',
+          `Rows of '${this.#input.displayName}' were read after close()`,
+        ),
+      );
     }
     return new Promise((resolve, reject) => {
       this.#pending = { resolve, reject };
@@ -282,7 +316,13 @@ class WorkbookSession {
   #settle(message: ExcelWorkerMessage): void {
     if (message.type === 'failed') {
       this.#fail(
-        new AppError(message.code, message.message, message.fsCode === undefined ? {} : { details: { fsCode: message.fsCode } }),
+        new AppError(
+          message.code,
+          message.message,
+          message.fsCode === undefined
+            ? {}
+            : { details: { fsCode: message.fsCode } },
+        ),
       );
       return;
     }
@@ -311,11 +351,18 @@ class WorkbookSession {
         { cause: error, details: { maxHeapMb: this.#options.maxHeapMb } },
       );
     }
-    return new AppError('INTERNAL', `The workbook reader failed on '${this.#input.displayName}'`, { cause: error });
+    return new AppError(
+      'INTERNAL',
+      `The workbook reader failed on '${this.#input.displayName}'`,
+      { cause: error },
+    );
   }
 
   #unexpected(message: ExcelWorkerMessage): AppError {
-    return new AppError('INTERNAL', `The workbook reader sent '${message.type}' out of turn`);
+    return new AppError(
+      'INTERNAL',
+      `The workbook reader sent '${message.type}' out of turn`,
+    );
   }
 
   async #terminate(): Promise<void> {

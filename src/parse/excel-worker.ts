@@ -47,13 +47,24 @@ export interface ExcelWorkerInput {
 }
 
 /** Codes the worker reports itself; memory and time limits are detected by the main thread. */
-export type ExcelWorkerFailureCode = 'PARSE_FAILED' | 'FILE_EMPTY' | 'RESOURCE_LIMIT' | 'FILE_UNREADABLE';
+export type ExcelWorkerFailureCode =
+  'PARSE_FAILED' | 'FILE_EMPTY' | 'RESOURCE_LIMIT' | 'FILE_UNREADABLE';
 
 export type ExcelWorkerMessage =
-  | { type: 'ready'; header: string[] | null; sheetName: string; bytesRead: number }
+  | {
+      type: 'ready';
+      header: string[] | null;
+      sheetName: string;
+      bytesRead: number;
+    }
   | { type: 'batch'; rows: WireRow[] }
   | { type: 'end' }
-  | { type: 'failed'; code: ExcelWorkerFailureCode; message: string; fsCode?: string };
+  | {
+      type: 'failed';
+      code: ExcelWorkerFailureCode;
+      message: string;
+      fsCode?: string;
+    };
 
 export type ExcelMainMessage = { type: 'next' };
 
@@ -85,13 +96,24 @@ function readWorkbookBytes(input: ExcelWorkerInput): Buffer {
   try {
     return readFileSync(input.path);
   } catch (e) {
-    const fsCode = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
-    throw new WorkerFailure('FILE_UNREADABLE', `Cannot read '${input.displayName}'`, fsCode);
+    const fsCode =
+      typeof e === 'object' && e !== null && 'code' in e
+        ? String(e.code)
+        : undefined;
+    throw new WorkerFailure(
+      'FILE_UNREADABLE',
+      `Cannot read '${input.displayName}'`,
+      fsCode,
+    );
   }
 }
 
 /** SheetJS errors are classified, never passed on: their text may quote bytes of the file. */
-function classifyLibraryError(e: unknown, input: ExcelWorkerInput, isCfb = false): WorkerFailure {
+function classifyLibraryError(
+  e: unknown,
+  input: ExcelWorkerInput,
+  isCfb = false,
+): WorkerFailure {
   const text = e instanceof Error ? e.message : '';
   // Excel encrypts a workbook as a CFB container ("EncryptedPackage"); an encryption flag in a
   // zip header is more likely a damaged file than anything Excel writes.
@@ -102,8 +124,14 @@ function classifyLibraryError(e: unknown, input: ExcelWorkerInput, isCfb = false
     );
   }
   // V8 refuses strings over ~512 MB and buffers it cannot allocate: a limit, not a broken file.
-  if (e instanceof RangeError && /string length|allocation|array length/i.test(text)) {
-    return new WorkerFailure('RESOURCE_LIMIT', `workbook '${input.displayName}' is too large to read`);
+  if (
+    e instanceof RangeError &&
+    /string length|allocation|array length/i.test(text)
+  ) {
+    return new WorkerFailure(
+      'RESOURCE_LIMIT',
+      `workbook '${input.displayName}' is too large to read`,
+    );
   }
   return new WorkerFailure(
     'PARSE_FAILED',
@@ -111,19 +139,30 @@ function classifyLibraryError(e: unknown, input: ExcelWorkerInput, isCfb = false
   );
 }
 
-function readWorkbook(bytes: Buffer, input: ExcelWorkerInput): { book: XLSX.WorkBook; sheetName: string } {
+function readWorkbook(
+  bytes: Buffer,
+  input: ExcelWorkerInput,
+): { book: XLSX.WorkBook; sheetName: string } {
   const isCfb = startsWith(bytes, CFB_MAGIC);
   if (!isCfb && !startsWith(bytes, ZIP_MAGIC)) {
     // SheetJS would happily read a text file as CSV; a format of type xlsx wants a workbook.
-    throw new WorkerFailure('PARSE_FAILED', `'${input.displayName}' is not an Excel workbook (xlsx or xls)`);
+    throw new WorkerFailure(
+      'PARSE_FAILED',
+      `'${input.displayName}' is not an Excel workbook (xlsx or xls)`,
+    );
   }
   let sheetName: string;
   try {
     // A cheap first pass for the sheet names only, so the full pass parses one sheet.
-    const names = XLSX.read(bytes, { type: 'buffer', bookSheets: true }).SheetNames;
+    const names = XLSX.read(bytes, {
+      type: 'buffer',
+      bookSheets: true,
+    }).SheetNames;
     sheetName = pickSheet(names, input);
   } catch (e) {
-    throw e instanceof WorkerFailure ? e : classifyLibraryError(e, input, isCfb);
+    throw e instanceof WorkerFailure
+      ? e
+      : classifyLibraryError(e, input, isCfb);
   }
   try {
     const book = XLSX.read(bytes, {
@@ -165,13 +204,18 @@ function pickSheet(names: readonly string[], input: ExcelWorkerInput): string {
   if (folded.length === 1 && folded[0] !== undefined) {
     return folded[0];
   }
-  throw new WorkerFailure('PARSE_FAILED', `'${input.displayName}' has no sheet '${wanted}'; its sheets are: ${list}`);
+  throw new WorkerFailure(
+    'PARSE_FAILED',
+    `'${input.displayName}' has no sheet '${wanted}'; its sheets are: ${list}`,
+  );
 }
 
 function roundNumber(value: number): number {
   // Integers are exact in a double up to 2^53 and Excel's own limit is 15 digits; only
   // fractions carry noise such as 0.30000000000000004.
-  return Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(SIGNIFICANT_DIGITS));
+  return Number.isInteger(value) || !Number.isFinite(value)
+    ? value
+    : Number(value.toPrecision(SIGNIFICANT_DIGITS));
 }
 
 /**
@@ -201,7 +245,11 @@ function toCell(cell: XLSX.CellObject | undefined): WireCell {
     case 'n':
       return typeof cell.v === 'number' ? roundNumber(cell.v) : null;
     case 's':
-      return typeof cell.v === 'string' ? cell.v : cell.v === undefined ? null : String(cell.v);
+      return typeof cell.v === 'string'
+        ? cell.v
+        : cell.v === undefined
+          ? null
+          : String(cell.v);
     case 'b':
       return typeof cell.v === 'boolean' ? cell.v : null;
     case 'd':
@@ -231,7 +279,9 @@ function headerText(cell: XLSX.CellObject | undefined): string {
 }
 
 function isBlank(cells: readonly WireCell[]): boolean {
-  return cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
+  return cells.every(
+    (c) => c === null || (typeof c === 'string' && c.trim() === ''),
+  );
 }
 
 function trimTrailingEmpty(values: string[]): string[] {
@@ -265,7 +315,10 @@ function* dataRows(
       if (cell?.t === 'e') {
         const headerName = header?.[c];
         errors.push({
-          column: headerName !== undefined && headerName !== '' ? headerName : `#${c + 1}`,
+          column:
+            headerName !== undefined && headerName !== ''
+              ? headerName
+              : `#${c + 1}`,
           cell: cellRef(c, line),
           value: cell.w ?? '#ERROR',
         });
@@ -297,17 +350,26 @@ function run(input: ExcelWorkerInput): void {
   const bytes = readWorkbookBytes(input);
   const { book, sheetName } = readWorkbook(bytes, input);
   const sheet = book.Sheets[sheetName];
-  const rows = (sheet?.['!data'] ?? []) as ReadonlyArray<ReadonlyArray<XLSX.CellObject | undefined> | undefined>;
-  const hasContent = rows.some((row) => row?.some((cell) => cell !== undefined && cell.t !== 'z'));
+  const rows = (sheet?.['!data'] ?? []) as ReadonlyArray<
+    ReadonlyArray<XLSX.CellObject | undefined> | undefined
+  >;
+  const hasContent = rows.some((row) =>
+    row?.some((cell) => cell !== undefined && cell.t !== 'z'),
+  );
   if (!hasContent) {
-    throw new WorkerFailure('FILE_EMPTY', `Sheet '${sheetName}' of '${input.displayName}' is empty`);
+    throw new WorkerFailure(
+      'FILE_EMPTY',
+      `Sheet '${sheetName}' of '${input.displayName}' is empty`,
+    );
   }
 
   const headerIndex = input.headerRow - 1;
   let header: string[] | null = null;
   let firstDataIndex = headerIndex;
   if (input.header) {
-    header = trimTrailingEmpty((rows[headerIndex] ?? []).map((cell) => headerText(cell)));
+    header = trimTrailingEmpty(
+      (rows[headerIndex] ?? []).map((cell) => headerText(cell)),
+    );
     if (header.length === 0) {
       throw new WorkerFailure(
         'PARSE_FAILED',
@@ -317,7 +379,13 @@ function run(input: ExcelWorkerInput): void {
     firstDataIndex = headerIndex + 1;
   }
 
-  const iterator = dataRows(rows, firstDataIndex, header?.length ?? 0, header, sheetName);
+  const iterator = dataRows(
+    rows,
+    firstDataIndex,
+    header?.length ?? 0,
+    header,
+    sheetName,
+  );
   post({ type: 'ready', header, sheetName, bytesRead: bytes.length });
 
   parentPort?.on('message', (message: ExcelMainMessage) => {
@@ -344,7 +412,12 @@ try {
   run(workerData as ExcelWorkerInput);
 } catch (e) {
   if (e instanceof WorkerFailure) {
-    post({ type: 'failed', code: e.code, message: e.message, ...(e.fsCode === undefined ? {} : { fsCode: e.fsCode }) });
+    post({
+      type: 'failed',
+      code: e.code,
+      message: e.message,
+      ...(e.fsCode === undefined ? {} : { fsCode: e.fsCode }),
+    });
   } else {
     // Anything else is classified without its text, which may quote the file.
     const failure = classifyLibraryError(e, workerData as ExcelWorkerInput);

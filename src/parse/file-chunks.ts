@@ -28,7 +28,10 @@ export interface FileChunks {
 }
 
 /** Opens `path` for chunked reading. Throws `FILE_UNREADABLE` or `FILE_BUSY` (retryable). */
-export async function openFileChunks(path: string, options: FileChunksOptions): Promise<FileChunks> {
+export async function openFileChunks(
+  path: string,
+  options: FileChunksOptions,
+): Promise<FileChunks> {
   options.signal?.throwIfAborted();
   let handle: FileHandle;
   try {
@@ -50,7 +53,10 @@ class HandleChunks implements FileChunks {
   constructor(handle: FileHandle, options: FileChunksOptions) {
     this.#handle = handle;
     this.#options = options;
-    this.#size = Math.max(1, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK_BYTES);
+    this.#size = Math.max(
+      1,
+      options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK_BYTES,
+    );
   }
 
   get chunks(): AsyncIterable<Buffer> {
@@ -83,7 +89,9 @@ class HandleChunks implements FileChunks {
   }
 
   /** Reads the next chunk; never rejects, so a read ahead nobody awaits cannot go unhandled. */
-  async #readOne(): Promise<{ chunk: Buffer | undefined } | { error: unknown }> {
+  async #readOne(): Promise<
+    { chunk: Buffer | undefined } | { error: unknown }
+  > {
     if (this.#closed) {
       return { chunk: undefined };
     }
@@ -98,22 +106,35 @@ class HandleChunks implements FileChunks {
     try {
       ({ bytesRead } = await this.#handle.read(buffer, 0, this.#size, null));
     } catch (e) {
-      return this.#closed ? { chunk: undefined } : { error: fileError(e, this.#options.displayName, 'read') };
+      return this.#closed
+        ? { chunk: undefined }
+        : { error: fileError(e, this.#options.displayName, 'read') };
     }
     if (bytesRead === 0 || this.#closed) {
       return { chunk: undefined };
     }
     this.#total += bytesRead;
     this.#options.onBytes?.(this.#total);
-    return { chunk: bytesRead === this.#size ? buffer : buffer.subarray(0, bytesRead) };
+    return {
+      chunk: bytesRead === this.#size ? buffer : buffer.subarray(0, bytesRead),
+    };
   }
 }
 
 /** Sorts an fs error by its code: locked or denied (often transient on shares) vs. unreadable. */
-function fileError(e: unknown, displayName: string, during: 'open' | 'read'): AppError {
+function fileError(
+  e: unknown,
+  displayName: string,
+  during: 'open' | 'read',
+): AppError {
   const cause = coerceError(e);
   const code = fsErrorCode(e);
-  if (code === 'EBUSY' || code === 'EPERM' || code === 'EACCES' || code === 'EAGAIN') {
+  if (
+    code === 'EBUSY' ||
+    code === 'EPERM' ||
+    code === 'EACCES' ||
+    code === 'EAGAIN'
+  ) {
     return new AppError(
       'FILE_BUSY',
       `'${displayName}' cannot be ${during === 'open' ? 'opened' : 'read'} (${code}); ` +
@@ -124,6 +145,12 @@ function fileError(e: unknown, displayName: string, during: 'open' | 'read'): Ap
   return new AppError(
     'FILE_UNREADABLE',
     `'${displayName}' cannot be ${during === 'open' ? 'opened' : 'read'} (${code ?? cause.message})`,
-    { cause, details: { file: displayName, ...(code === undefined ? {} : { fsCode: code }) } },
+    {
+      cause,
+      details: {
+        file: displayName,
+        ...(code === undefined ? {} : { fsCode: code }),
+      },
+    },
   );
 }

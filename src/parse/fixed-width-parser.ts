@@ -1,5 +1,8 @@
 import { AppError } from '../errors.js';
-import type { FixedColumn, FixedWidthFormat } from '../formats/format-definition.js';
+import type {
+  FixedColumn,
+  FixedWidthFormat,
+} from '../formats/format-definition.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { decodeText } from './decode.js';
 import { openFileChunks, type FileChunks } from './file-chunks.js';
@@ -41,11 +44,16 @@ export class FixedWidthParser implements Parser {
   async open(input: ParseInput): Promise<ParsedFile> {
     const format = input.format;
     if (format.type !== 'fixed-width') {
-      throw new AppError('INTERNAL', `FixedWidthParser cannot read format '${format.id}' of type ${format.type}`);
+      throw new AppError(
+        'INTERNAL',
+        `FixedWidthParser cannot read format '${format.id}' of type ${format.type}`,
+      );
     }
     const file = await openFileChunks(input.path, {
       displayName: input.displayName,
-      ...(this.#highWaterMark === undefined ? {} : { highWaterMark: this.#highWaterMark }),
+      ...(this.#highWaterMark === undefined
+        ? {}
+        : { highWaterMark: this.#highWaterMark }),
       ...(input.onBytes === undefined ? {} : { onBytes: input.onBytes }),
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
@@ -70,7 +78,12 @@ interface ColumnSlice {
 function toSlice(column: FixedColumn): ColumnSlice {
   const end = column.end ?? column.start + (column.length ?? 1) - 1;
   // Written as describeColumnSource() writes it; parse/ may import only types from formats/.
-  return { from: column.start - 1, to: end, required: column.required, source: `${column.start}-${end}` };
+  return {
+    from: column.start - 1,
+    to: end,
+    required: column.required,
+    source: `${column.start}-${end}`,
+  };
 }
 
 /** Decides which lines are records of the kind the format reads. */
@@ -79,7 +92,9 @@ function recordTypeFilter(format: FixedWidthFormat): (line: string) => boolean {
   if (recordType === undefined) {
     return () => true;
   }
-  const values = new Set(Array.isArray(recordType.value) ? recordType.value : [recordType.value]);
+  const values = new Set(
+    Array.isArray(recordType.value) ? recordType.value : [recordType.value],
+  );
   const from = recordType.start - 1;
   const to = from + recordType.length;
   return (line) => {
@@ -123,7 +138,10 @@ async function* readRows(
   };
 
   try {
-    for await (const text of decodeText(file.chunks, { encoding: format.encoding, displayName: input.displayName })) {
+    for await (const text of decodeText(file.chunks, {
+      encoding: format.encoding,
+      displayName: input.displayName,
+    })) {
       for (const line of splitter.push(text)) {
         const row = take(line);
         if (row !== undefined) {
@@ -149,7 +167,10 @@ async function* readRows(
       batch.push(row);
     }
     if (!sawContent) {
-      throw new AppError('FILE_EMPTY', `'${input.displayName}' is empty: it has no non-blank lines`);
+      throw new AppError(
+        'FILE_EMPTY',
+        `'${input.displayName}' is empty: it has no non-blank lines`,
+      );
     }
     if (batch.length > 0) {
       yield batch;
@@ -164,7 +185,12 @@ async function* readRows(
  * column gives '', a required one makes the row RECORD_TOO_SHORT. A line that ends inside a
  * column gives what is there, since exporters and editors often strip the trailing padding.
  */
-function toRow(line: string, lineNo: number, columns: readonly ColumnSlice[], displayName: string): RawRow {
+function toRow(
+  line: string,
+  lineNo: number,
+  columns: readonly ColumnSlice[],
+  displayName: string,
+): RawRow {
   const cells: string[] = [];
   let missing: ColumnSlice | undefined;
   for (const column of columns) {
@@ -208,7 +234,8 @@ export class LineSplitter {
   #pending = '';
 
   constructor(lineEnding: 'auto' | 'lf' | 'crlf' | 'cr') {
-    this.#separator = lineEnding === 'auto' ? undefined : SEPARATORS[lineEnding];
+    this.#separator =
+      lineEnding === 'auto' ? undefined : SEPARATORS[lineEnding];
   }
 
   /** Characters of the line not yet complete. */
@@ -223,13 +250,21 @@ export class LineSplitter {
     let start = 0;
     if (this.#separator !== undefined) {
       const separator = this.#separator;
-      for (let at = buffer.indexOf(separator); at !== -1; at = buffer.indexOf(separator, start)) {
+      for (
+        let at = buffer.indexOf(separator);
+        at !== -1;
+        at = buffer.indexOf(separator, start)
+      ) {
         lines.push(buffer.slice(start, at));
         start = at + separator.length;
       }
     } else {
       AUTO_BREAK.lastIndex = 0;
-      for (let match = AUTO_BREAK.exec(buffer); match !== null; match = AUTO_BREAK.exec(buffer)) {
+      for (
+        let match = AUTO_BREAK.exec(buffer);
+        match !== null;
+        match = AUTO_BREAK.exec(buffer)
+      ) {
         if (match[0] === '\r' && match.index === buffer.length - 1) {
           break;
         }
@@ -249,6 +284,8 @@ export class LineSplitter {
       return undefined;
     }
     // A lone CR held back at the very end is a line break after all.
-    return this.#separator === undefined && rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+    return this.#separator === undefined && rest.endsWith('\r')
+      ? rest.slice(0, -1)
+      : rest;
   }
 }

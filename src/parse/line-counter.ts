@@ -49,7 +49,11 @@ export function countLineBreaks(text: string): number {
  * hold that many. A CR as the very last character is not trusted unless `atEnd`: its LF may
  * still be on the way.
  */
-export function indexAfterLines(text: string, count: number, atEnd: boolean): number | undefined {
+export function indexAfterLines(
+  text: string,
+  count: number,
+  atEnd: boolean,
+): number | undefined {
   let position = 0;
   for (let seen = 0; seen < count; seen++) {
     const lf = text.indexOf('\n', position);

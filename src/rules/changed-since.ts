@@ -19,13 +19,17 @@ export interface WallClock {
   millisecond: number;
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /**
  * Parses a `since` timestamp. With an offset (or Z) it is an instant; without one it is a wall
  * time in the format's zone, converted by `wallToEpochMs`. Throws USAGE for anything else.
  */
-export function parseSinceTimestamp(text: string, wallToEpochMs: (wall: WallClock) => number): number {
+export function parseSinceTimestamp(
+  text: string,
+  wallToEpochMs: (wall: WallClock) => number,
+): number {
   const m = TIMESTAMP.exec(text.trim());
   if (m === null) {
     throw new AppError(
@@ -42,20 +46,47 @@ export function parseSinceTimestamp(text: string, wallToEpochMs: (wall: WallCloc
     second: Number(m[6] ?? 0),
     millisecond: Number((m[7] ?? '0').padEnd(3, '0')),
   };
-  const check = new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second));
-  if (check.getUTCMonth() !== wall.month - 1 || check.getUTCDate() !== wall.day || wall.hour > 23 || wall.minute > 59 || wall.second > 59) {
-    throw new AppError(ErrorCode.USAGE, `'${text}' is not a valid date and time.`);
+  const check = new Date(
+    Date.UTC(
+      wall.year,
+      wall.month - 1,
+      wall.day,
+      wall.hour,
+      wall.minute,
+      wall.second,
+    ),
+  );
+  if (
+    check.getUTCMonth() !== wall.month - 1 ||
+    check.getUTCDate() !== wall.day ||
+    wall.hour > 23 ||
+    wall.minute > 59 ||
+    wall.second > 59
+  ) {
+    throw new AppError(
+      ErrorCode.USAGE,
+      `'${text}' is not a valid date and time.`,
+    );
   }
   const offset = m[8];
   if (offset === undefined) {
     return wallToEpochMs(wall);
   }
-  const utcMs = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const utcMs = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond,
+  );
   if (offset === 'Z') {
     return utcMs;
   }
   const sign = offset.startsWith('-') ? -1 : 1;
-  const offsetMinutes = Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6));
+  const offsetMinutes =
+    Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6));
   return utcMs - sign * offsetMinutes * 60_000;
 }
 

@@ -6,7 +6,9 @@ import type { FieldValue } from '../domain/customer.js';
  * group. A value the file gives is never overridden. The class is the row's own customerClass,
  * else the job's or the format's default class.
  */
-export type CustomerClasses = Readonly<Record<string, Readonly<Record<string, FieldValue>>>>;
+export type CustomerClasses = Readonly<
+  Record<string, Readonly<Record<string, FieldValue>>>
+>;
 
 export interface ClassDefaultsResult {
   fields: Readonly<Record<string, FieldValue>>;
@@ -20,12 +22,15 @@ export function applyClassDefaults(
   defaultClass: string | undefined,
 ): ClassDefaultsResult {
   const own = fields['customerClass'];
-  const className = typeof own === 'string' && own.trim() !== '' ? own.trim() : defaultClass;
+  const className =
+    typeof own === 'string' && own.trim() !== '' ? own.trim() : defaultClass;
   if (className === undefined) {
     return { fields, unknownClass: null };
   }
   // hasOwn: a class named "constructor" must not find Object.prototype's.
-  const defaults = Object.hasOwn(classes, className) ? classes[className] : undefined;
+  const defaults = Object.hasOwn(classes, className)
+    ? classes[className]
+    : undefined;
   if (defaults === undefined) {
     return { fields, unknownClass: className };
   }

@@ -6,7 +6,12 @@
 export const DEFAULT_MAX_DEACTIVATE_PERCENT = 10;
 
 /** "would deactivate 412 of 1 000 active customers of source 'erp' (41 %), more than the allowed 10 %". */
-export function deactivationRefusal(missing: number, active: number, source: string, maxPercent: number): string {
+export function deactivationRefusal(
+  missing: number,
+  active: number,
+  source: string,
+  maxPercent: number,
+): string {
   const share = active === 0 ? 0 : Math.round((missing / active) * 100);
   return (
     `would deactivate ${groupDigits(missing)} of ${groupDigits(active)} active customers of source '${source}' ` +
@@ -16,7 +21,9 @@ export function deactivationRefusal(missing: number, active: number, source: str
 
 /** The history note of a customer deactivated by a rebuild run. */
 export function deactivationNote(runId: number | null): string {
-  return runId === null ? 'not in file of the dry run (rebuild)' : `not in file of run ${runId} (rebuild)`;
+  return runId === null
+    ? 'not in file of the dry run (rebuild)'
+    : `not in file of run ${runId} (rebuild)`;
 }
 
 /** 1000 → "1 000": a space groups thousands (readable in any language, unlike , or .). */

@@ -6,7 +6,9 @@ import type { FieldValue } from '../domain/customer.js';
  * name ("Anna Maria Schulz" → "Anna" / "Maria Schulz"). A one-word name gives only the first
  * name. Rows with either name, or without an account name, are returned as they are.
  */
-export function applyNameFallback(fields: Readonly<Record<string, FieldValue>>): Readonly<Record<string, FieldValue>> {
+export function applyNameFallback(
+  fields: Readonly<Record<string, FieldValue>>,
+): Readonly<Record<string, FieldValue>> {
   if (!isEmpty(fields['firstName']) || !isEmpty(fields['lastName'])) {
     return fields;
   }
@@ -14,7 +16,10 @@ export function applyNameFallback(fields: Readonly<Record<string, FieldValue>>):
   if (typeof name !== 'string') {
     return fields;
   }
-  const words = name.trim().split(/\s+/u).filter((w) => w !== '');
+  const words = name
+    .trim()
+    .split(/\s+/u)
+    .filter((w) => w !== '');
   const [first, ...rest] = words;
   if (first === undefined) {
     return fields;
@@ -27,5 +32,9 @@ export function applyNameFallback(fields: Readonly<Record<string, FieldValue>>):
 }
 
 function isEmpty(value: FieldValue | undefined): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === 'string' && value.trim() === '')
+  );
 }

@@ -15,7 +15,10 @@ import { compileRowFilter, type RowFilter } from './row-filter.js';
  * Pure: the same record and options always give the same result.
  */
 
-export type RuleFormat = Pick<FormatDefinition, 'filter' | 'customerType' | 'blockedField' | 'customerClass' | 'nameFallback'> & {
+export type RuleFormat = Pick<
+  FormatDefinition,
+  'filter' | 'customerType' | 'blockedField' | 'customerClass' | 'nameFallback'
+> & {
   /** Only the mapped fields matter here (is there a first/last name column?). */
   columns?: readonly { field: string }[];
 };
@@ -41,11 +44,14 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
   const { format, customerClasses } = options;
   const filter: RowFilter = compileRowFilter(format.filter);
   const defaultClass = options.defaultClass ?? format.customerClass;
-  const b2bFields = format.customerType === false ? null : format.customerType.b2bFields;
+  const b2bFields =
+    format.customerType === false ? null : format.customerType.b2bFields;
   const blockedField = format.blockedField;
   // A format without first/last name columns does not carry names at all: filling them would
   // add fields the ERP never exported (and change every stored customer on the next import).
-  const nameFallback = format.nameFallback && (format.columns ?? []).some((c) => NAME_FIELDS.includes(c.field));
+  const nameFallback =
+    format.nameFallback &&
+    (format.columns ?? []).some((c) => NAME_FIELDS.includes(c.field));
   const unknown = new Set<string>();
 
   return {
@@ -62,7 +68,10 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       if (nameFallback) {
         fields = applyNameFallback(fields);
       }
-      const result: StagedRecord = { ...record, fields: fields as Record<string, FieldValue> };
+      const result: StagedRecord = {
+        ...record,
+        fields: fields as Record<string, FieldValue>,
+      };
       if (b2bFields !== null) {
         result.type = deriveCustomerType(fields, b2bFields);
       }

@@ -1,5 +1,8 @@
 import type { FieldValue } from '../domain/customer.js';
-import type { FilterCondition, RowFilterDefinition } from '../formats/format-definition.js';
+import type {
+  FilterCondition,
+  RowFilterDefinition,
+} from '../formats/format-definition.js';
 
 /**
  * A format's `filter`, compiled once per run into a predicate over a record's mapped fields.
@@ -9,12 +12,16 @@ import type { FilterCondition, RowFilterDefinition } from '../formats/format-def
  * Values are compared as text (`String(value)`), because YAML may give `01` as a number while
  * the column reads it as the string "01"; an absent field, `null` and "" are all "empty".
  */
-export type RowFilter = (fields: Readonly<Record<string, FieldValue>>) => boolean;
+export type RowFilter = (
+  fields: Readonly<Record<string, FieldValue>>,
+) => boolean;
 
 /** The filter that lets every row through (a format without `filter`). */
 export const PASS_ALL: RowFilter = () => true;
 
-export function compileRowFilter(definition: RowFilterDefinition | undefined): RowFilter {
+export function compileRowFilter(
+  definition: RowFilterDefinition | undefined,
+): RowFilter {
   if (definition === undefined) {
     return PASS_ALL;
   }
@@ -31,7 +38,8 @@ export function compileRowFilter(definition: RowFilterDefinition | undefined): R
 
 function compileCondition(condition: FilterCondition): RowFilter {
   const { field } = condition;
-  const text = (fields: Readonly<Record<string, FieldValue>>): string | null => valueText(fields[field]);
+  const text = (fields: Readonly<Record<string, FieldValue>>): string | null =>
+    valueText(fields[field]);
   if (condition.equals !== undefined) {
     const expected = String(condition.equals);
     return (fields) => text(fields) === expected;

@@ -22,9 +22,15 @@ export function normaliseEmail(email: string): string {
 }
 
 /** Null when nothing was selected (every row is imported). */
-export function createSelection(request: SelectionRequest | undefined): Selection | null {
-  const keys = (request?.keys ?? []).map((k) => k.trim()).filter((k) => k !== '');
-  const emails = (request?.emails ?? []).map(normaliseEmail).filter((e) => e !== '');
+export function createSelection(
+  request: SelectionRequest | undefined,
+): Selection | null {
+  const keys = (request?.keys ?? [])
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
+  const emails = (request?.emails ?? [])
+    .map(normaliseEmail)
+    .filter((e) => e !== '');
   if (keys.length === 0 && emails.length === 0) {
     return null;
   }
@@ -50,9 +56,10 @@ export function createSelection(request: SelectionRequest | undefined): Selectio
       return hit;
     },
     notFound() {
-      return [...keys.filter((k) => !foundKeys.has(k)), ...emails.filter((e) => !foundEmails.has(e))].filter(
-        (value, index, all) => all.indexOf(value) === index,
-      );
+      return [
+        ...keys.filter((k) => !foundKeys.has(k)),
+        ...emails.filter((e) => !foundEmails.has(e)),
+      ].filter((value, index, all) => all.indexOf(value) === index);
     },
   };
 }

@@ -36,7 +36,9 @@ export class ClaimRetries {
       attempt,
       exhausted,
       gaveUpNow: attempt === this.#retry.maxRetries + 1,
-      retryInMs: exhausted ? this.#retry.maxIntervalMs : backoffMs(this.#retry, attempt),
+      retryInMs: exhausted
+        ? this.#retry.maxIntervalMs
+        : backoffMs(this.#retry, attempt),
     };
   }
 

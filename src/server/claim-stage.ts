@@ -36,22 +36,42 @@ export class ClaimStage {
   }
 
   /** The claimed file, or null when there is nothing to import now (changed, gone, locked). */
-  async claim(runtime: JobRuntime, file: StableFile, log: Logger): Promise<ClaimedFile | null> {
+  async claim(
+    runtime: JobRuntime,
+    file: StableFile,
+    log: Logger,
+  ): Promise<ClaimedFile | null> {
     const watcher = runtime.watcher;
     try {
-      const claimed = await claimFile(file, runtime.processingDir, NODE_FS_PORT, this.#deps.clock);
+      const claimed = await claimFile(
+        file,
+        runtime.processingDir,
+        NODE_FS_PORT,
+        this.#deps.clock,
+      );
       this.#retries.forget(file.path);
       // The marker belongs to the file just claimed: remove it now, not after the run, or it
       // could be the marker the ERP already wrote for its next drop (which would then wait forever).
       await removeMarker(claimed, log);
       // The drop path is free again: the ERP's next export there is a new file.
       watcher?.release(file.path);
-      await this.#deps.states.saveClaimed(runtime, claimed, 'claimed', null, null);
+      await this.#deps.states.saveClaimed(
+        runtime,
+        claimed,
+        'claimed',
+        null,
+        null,
+      );
       return claimed;
     } catch (e) {
       if (!(e instanceof ClaimError)) {
-        log.error('Could not claim the file; it stays in the exchange folder', { event: 'file.not-ready', error: coerceError(e) });
-        watcher?.release(file.path, { retryInMs: this.#deps.retry.maxIntervalMs });
+        log.error('Could not claim the file; it stays in the exchange folder', {
+          event: 'file.not-ready',
+          error: coerceError(e),
+        });
+        watcher?.release(file.path, {
+          retryInMs: this.#deps.retry.maxIntervalMs,
+        });
         return null;
       }
       switch (e.reason) {
@@ -59,12 +79,17 @@ export class ClaimStage {
           await this.#busy(runtime, file, e, log);
           return null;
         case 'changed':
-          log.debug('File changed after it was seen stable; watching it again', { event: 'file.waiting' });
+          log.debug(
+            'File changed after it was seen stable; watching it again',
+            { event: 'file.waiting' },
+          );
           this.#retries.forget(file.path);
           watcher?.release(file.path);
           return null;
         case 'vanished':
-          log.debug('File vanished before it could be claimed', { event: 'file.vanished' });
+          log.debug('File vanished before it could be claimed', {
+            event: 'file.vanished',
+          });
           this.#retries.forget(file.path);
           watcher?.release(file.path);
           return null;
@@ -81,12 +106,28 @@ export class ClaimStage {
    * retries are used up a human must act: say so once (error line, notification), then keep
    * looking at the longest interval, since a locked file cannot be moved to failed/ either.
    */
-  async #busy(runtime: JobRuntime, file: StableFile, error: ClaimError, log: Logger): Promise<void> {
+  async #busy(
+    runtime: JobRuntime,
+    file: StableFile,
+    error: ClaimError,
+    log: Logger,
+  ): Promise<void> {
     const decision = this.#retries.next(file.path);
-    const code = typeof error.details?.['code'] === 'string' ? error.details['code'] : error.code;
-    const meta = { event: 'file.not-ready' as const, code, attempt: decision.attempt, retryInMs: decision.retryInMs };
+    const code =
+      typeof error.details?.['code'] === 'string'
+        ? error.details['code']
+        : error.code;
+    const meta = {
+      event: 'file.not-ready' as const,
+      code,
+      attempt: decision.attempt,
+      retryInMs: decision.retryInMs,
+    };
     if (decision.gaveUpNow) {
-      log.error('File is still locked after all retries; someone must release it. Looking again at the longest interval', meta);
+      log.error(
+        'File is still locked after all retries; someone must release it. Looking again at the longest interval',
+        meta,
+      );
     } else if (decision.exhausted) {
       log.debug('File is still locked; will look again', meta);
     } else {
@@ -94,11 +135,19 @@ export class ClaimStage {
     }
     if (decision.gaveUpNow && this.#deps.once) {
       // --once: reported below; the file stays in flight (not looked at again) so the run can end.
-      log.error('File is still locked after all retries; it is left in the exchange folder', meta);
+      log.error(
+        'File is still locked after all retries; it is left in the exchange folder',
+        meta,
+      );
     } else {
       runtime.watcher?.release(file.path, { retryInMs: decision.retryInMs });
     }
-    await this.#deps.states.saveDrop(runtime, file, 'not-ready', `locked: ${code}`);
+    await this.#deps.states.saveDrop(
+      runtime,
+      file,
+      'not-ready',
+      `locked: ${code}`,
+    );
     if (decision.gaveUpNow) {
       await this.#deps.notifier.notifyRun({
         job: runtime.job.name,
@@ -119,7 +168,10 @@ async function removeMarker(claimed: ClaimedFile, log: Logger): Promise<void> {
     await NODE_FS_PORT.unlink(claimed.markerPath);
   } catch (e) {
     if (fsErrorCode(e) !== 'ENOENT') {
-      log.warn('Could not remove the marker file', { event: 'file.claimed', error: coerceError(e) });
+      log.warn('Could not remove the marker file', {
+        event: 'file.claimed',
+        error: coerceError(e),
+      });
     }
   }
 }

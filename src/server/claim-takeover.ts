@@ -2,11 +2,19 @@ import { join } from 'node:path';
 import type { WatchJob } from '../config/app-config.js';
 import { coerceError, fsErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { CustomerStore, FileState, FileStateEntry } from '../store/customer-store.js';
+import type {
+  CustomerStore,
+  FileState,
+  FileStateEntry,
+} from '../store/customer-store.js';
 import type { Clock } from '../util/clock.js';
 import { NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
 import { moveFileExclusive } from '../util/move-file.js';
-import { claimedName, parseClaimedName, type ClaimedFile } from '../watcher/claim.js';
+import {
+  claimedName,
+  parseClaimedName,
+  type ClaimedFile,
+} from '../watcher/claim.js';
 import { createNameFilter } from '../watcher/name-filter.js';
 import { recoverClaimedFiles } from './recovery.js';
 
@@ -52,7 +60,12 @@ export interface ClaimTakeoverDeps {
 }
 
 /** File states whose heartbeat (updatedAt) says whether the file is still worked on. */
-const LIVE_STATES: readonly FileState[] = ['claimed', 'not-ready', 'imported', 'duplicate'];
+const LIVE_STATES: readonly FileState[] = [
+  'claimed',
+  'not-ready',
+  'imported',
+  'duplicate',
+];
 
 /**
  * A new hold is written after this short pause, so a burst of claims costs one store write and
@@ -75,7 +88,10 @@ export interface ClaimTakeover {
   stop(): Promise<void>;
 }
 
-export function createClaimTakeover(runtime: ClaimTakeoverRuntime, deps: ClaimTakeoverDeps): ClaimTakeover {
+export function createClaimTakeover(
+  runtime: ClaimTakeoverRuntime,
+  deps: ClaimTakeoverDeps,
+): ClaimTakeover {
   return new StaleClaimTakeover(runtime, deps);
 }
 
@@ -101,7 +117,10 @@ class StaleClaimTakeover implements ClaimTakeover {
     this.#fs = deps.fs ?? NODE_FS_PORT;
     this.#log = deps.logger.child({ job: runtime.job.name });
     this.#timeoutMs = Math.round(runtime.job.claimTimeoutSeconds * 1000);
-    this.#intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.round(this.#timeoutMs / 4)));
+    this.#intervalMs = Math.min(
+      MAX_INTERVAL_MS,
+      Math.max(MIN_INTERVAL_MS, Math.round(this.#timeoutMs / 4)),
+    );
   }
 
   async start(): Promise<ClaimedFile[]> {
@@ -152,10 +171,13 @@ class StaleClaimTakeover implements ClaimTakeover {
       }
     } catch (e) {
       // A store or share that is down now: the next tick tries again; nothing was taken half-way.
-      this.#log.warn('Could not check the claims in processing/; will try again', {
-        event: 'store.retry',
-        error: coerceError(e),
-      });
+      this.#log.warn(
+        'Could not check the claims in processing/; will try again',
+        {
+          event: 'store.retry',
+          error: coerceError(e),
+        },
+      );
     } finally {
       this.#checking = false;
     }
@@ -173,9 +195,16 @@ class StaleClaimTakeover implements ClaimTakeover {
         return;
       }
       try {
-        await this.#deps.store.touchFileStates([...this.#held], this.#deps.instance, this.#isoNow());
+        await this.#deps.store.touchFileStates(
+          [...this.#held],
+          this.#deps.instance,
+          this.#isoNow(),
+        );
       } catch (e) {
-        this.#log.warn('Could not refresh the claims this instance holds', { event: 'store.retry', error: coerceError(e) });
+        this.#log.warn('Could not refresh the claims this instance holds', {
+          event: 'store.retry',
+          error: coerceError(e),
+        });
       }
     });
     return this.#touching;
@@ -189,7 +218,10 @@ class StaleClaimTakeover implements ClaimTakeover {
       return [];
     }
     const states = new Map<string, FileStateEntry & { id: string }>();
-    for (const state of await this.#deps.store.listFileStates({ job: job.name, states: LIVE_STATES })) {
+    for (const state of await this.#deps.store.listFileStates({
+      job: job.name,
+      states: LIVE_STATES,
+    })) {
       states.set(state.id, state);
     }
     const nowMs = this.#deps.clock.now();
@@ -214,25 +246,31 @@ class StaleClaimTakeover implements ClaimTakeover {
       if (owner !== undefined && owner !== this.#deps.instance) {
         deadOwners.add(owner);
       }
-      this.#log.warn('Took over a claimed file whose instance stopped working on it', {
-        event: 'file.recovered',
-        file: originalName,
-        claimedAs: fresh,
-        previousClaim: name,
-        previousOwner: owner ?? null,
-        reason: ownRestart ? 'restart' : 'stale',
-        staleMs: nowMs - lastSignMs,
-      });
+      this.#log.warn(
+        'Took over a claimed file whose instance stopped working on it',
+        {
+          event: 'file.recovered',
+          file: originalName,
+          claimedAs: fresh,
+          previousClaim: name,
+          previousOwner: owner ?? null,
+          reason: ownRestart ? 'restart' : 'stale',
+          staleMs: nowMs - lastSignMs,
+        },
+      );
       await this.#saveTakenState(state, name, fresh, originalName, owner);
     }
     for (const owner of deadOwners) {
       const aborted = await this.#deps.store.abortStaleRuns(owner);
       if (aborted > 0) {
-        this.#log.warn('Runs left unfinished by an instance that stopped were marked aborted', {
-          event: 'file.recovered',
-          instance: owner,
-          runs: aborted,
-        });
+        this.#log.warn(
+          'Runs left unfinished by an instance that stopped were marked aborted',
+          {
+            event: 'file.recovered',
+            instance: owner,
+            runs: aborted,
+          },
+        );
       }
     }
     if (taken.size === 0) {
@@ -240,7 +278,11 @@ class StaleClaimTakeover implements ClaimTakeover {
     }
     const toImport = await recoverClaimedFiles(
       this.#runtime,
-      { store: this.#deps.store, logger: this.#deps.logger, clock: this.#deps.clock },
+      {
+        store: this.#deps.store,
+        logger: this.#deps.logger,
+        clock: this.#deps.clock,
+      },
       taken,
     );
     // Files recovery archived (their content was committed) are no longer ours to hold.
@@ -254,7 +296,9 @@ class StaleClaimTakeover implements ClaimTakeover {
   }
 
   /** Names in processing/ that this job's pattern matches and that we made (claimed names). */
-  async #claimedNames(): Promise<{ name: string; originalName: string; claimedAt: string }[]> {
+  async #claimedNames(): Promise<
+    { name: string; originalName: string; claimedAt: string }[]
+  > {
     let names: string[];
     try {
       names = (await this.#fs.readdir(this.#runtime.processingDir)).sort();
@@ -264,8 +308,11 @@ class StaleClaimTakeover implements ClaimTakeover {
       }
       throw e;
     }
-    const filter = createNameFilter({ patterns: [this.#runtime.job.pattern].flat() });
-    const claimed: { name: string; originalName: string; claimedAt: string }[] = [];
+    const filter = createNameFilter({
+      patterns: [this.#runtime.job.pattern].flat(),
+    });
+    const claimed: { name: string; originalName: string; claimedAt: string }[] =
+      [];
     for (const name of names) {
       const parsed = parseClaimedName(name);
       if (parsed !== null && filter.classify(parsed.originalName) === 'data') {
@@ -279,13 +326,21 @@ class StaleClaimTakeover implements ClaimTakeover {
    * Renames a stale claim to a fresh claimed name and holds it. Null when another instance was
    * faster (the file is gone) or the rename failed (it stays for the next check).
    */
-  async #reclaim(name: string, originalName: string, nowMs: number): Promise<string | null> {
+  async #reclaim(
+    name: string,
+    originalName: string,
+    nowMs: number,
+  ): Promise<string | null> {
     const { processingDir } = this.#runtime;
     try {
-      const moved = await moveFileExclusive(join(processingDir, name), processingDir, {
-        fs: this.#fs,
-        candidateName: () => claimedName(originalName, nowMs),
-      });
+      const moved = await moveFileExclusive(
+        join(processingDir, name),
+        processingDir,
+        {
+          fs: this.#fs,
+          candidateName: () => claimedName(originalName, nowMs),
+        },
+      );
       this.#held.add(moved.name);
       return moved.name;
     } catch (e) {
@@ -336,7 +391,10 @@ class StaleClaimTakeover implements ClaimTakeover {
       }
     } catch (e) {
       // File states are for people looking; the heartbeat writes the new one again.
-      this.#log.warn('Could not save the file state of a taken-over claim', { event: 'store.retry', error: coerceError(e) });
+      this.#log.warn('Could not save the file state of a taken-over claim', {
+        event: 'store.retry',
+        error: coerceError(e),
+      });
     }
   }
 

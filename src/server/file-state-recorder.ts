@@ -18,7 +18,12 @@ export class FileStateRecorder {
   readonly #clock: Clock;
   readonly #instance: string;
 
-  constructor(deps: { store: CustomerStore; logger: Logger; clock: Clock; instance: string }) {
+  constructor(deps: {
+    store: CustomerStore;
+    logger: Logger;
+    clock: Clock;
+    instance: string;
+  }) {
     this.#store = deps.store;
     this.#logger = deps.logger;
     this.#clock = deps.clock;
@@ -26,7 +31,12 @@ export class FileStateRecorder {
   }
 
   /** The state of a drop that is not claimed yet (one record per job and name, replaced on each change). */
-  async saveDrop(runtime: JobRuntime, file: Pick<StableFile, 'path' | 'name' | 'size'>, state: FileState, detail: string): Promise<void> {
+  async saveDrop(
+    runtime: JobRuntime,
+    file: Pick<StableFile, 'path' | 'name' | 'size'>,
+    state: FileState,
+    detail: string,
+  ): Promise<void> {
     await this.#save(state, {
       id: `drop:${runtime.job.name}:${file.name}`,
       job: runtime.job.name,
@@ -41,7 +51,13 @@ export class FileStateRecorder {
     });
   }
 
-  async saveClaimed(runtime: JobRuntime, claimed: ClaimedFile, state: FileState, runId: number | null, detail: string | null): Promise<void> {
+  async saveClaimed(
+    runtime: JobRuntime,
+    claimed: ClaimedFile,
+    state: FileState,
+    runId: number | null,
+    detail: string | null,
+  ): Promise<void> {
     await this.#save(state, {
       id: claimed.name,
       job: runtime.job.name,
@@ -54,16 +70,25 @@ export class FileStateRecorder {
       detail,
       // A claim names its owner from its first write, before any run's transaction opens (on
       // SQLite the heartbeat writes of claim-takeover.ts land inside a run's transaction).
-      ...(state === 'claimed' || state === 'not-ready' ? { owner: this.#instance } : {}),
+      ...(state === 'claimed' || state === 'not-ready'
+        ? { owner: this.#instance }
+        : {}),
       updatedAt: new Date(this.#clock.now()).toISOString(),
     });
   }
 
-  async #save(state: FileState, entry: Parameters<CustomerStore['saveFileState']>[0]): Promise<void> {
+  async #save(
+    state: FileState,
+    entry: Parameters<CustomerStore['saveFileState']>[0],
+  ): Promise<void> {
     try {
       await this.#store.saveFileState(entry);
     } catch (e) {
-      this.#logger.warn('Could not save the file state', { event: 'store.retry', state, error: coerceError(e) });
+      this.#logger.warn('Could not save the file state', {
+        event: 'store.retry',
+        state,
+        error: coerceError(e),
+      });
     }
   }
 }

@@ -65,9 +65,12 @@ export async function recoverClaimedFiles(
         crossDevice: false,
       };
       const sha256 = stats.size > 0 ? await sha256File(path) : null;
-      const committed = sha256 === null ? null : await deps.store.findSucceededRunBySha(sha256);
+      const committed =
+        sha256 === null ? null : await deps.store.findSucceededRunBySha(sha256);
       if (committed) {
-        const archived = await moveToArchive(claimed, runtime.archiveDir, { clock: deps.clock });
+        const archived = await moveToArchive(claimed, runtime.archiveDir, {
+          clock: deps.clock,
+        });
         log.info('File left in processing/ had been imported; archived it', {
           event: 'file.recovered',
           runId: committed.id,
@@ -75,10 +78,16 @@ export async function recoverClaimedFiles(
         });
         continue;
       }
-      log.info('File left in processing/ was not imported yet; importing it', { event: 'file.recovered', claimedAs: name });
+      log.info('File left in processing/ was not imported yet; importing it', {
+        event: 'file.recovered',
+        claimedAs: name,
+      });
       toImport.push(claimed);
     } catch (e) {
-      log.error('Could not recover a file in processing/; it stays there', { event: 'internal.error', error: coerceError(e) });
+      log.error('Could not recover a file in processing/; it stays there', {
+        event: 'internal.error',
+        error: coerceError(e),
+      });
     }
   }
   return toImport;

@@ -11,12 +11,16 @@ export class Releasers {
 
   add(name: string, release: () => Promise<void>): void {
     if (this.#released) {
-      throw new Error(`Cannot register '${name}': resources were already released`);
+      throw new Error(
+        `Cannot register '${name}': resources were already released`,
+      );
     }
     this.#releasers.push({ name, release });
   }
 
-  async releaseAll(onError?: (name: string, error: Error) => void): Promise<void> {
+  async releaseAll(
+    onError?: (name: string, error: Error) => void,
+  ): Promise<void> {
     if (this.#released) {
       return;
     }

@@ -10,13 +10,20 @@ import { importOptionsFor } from '../pipeline/import-options.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import type { ClaimedFile } from '../watcher/claim.js';
-import { createExchangeWatcher, type StableFile } from '../watcher/exchange-watcher.js';
+import {
+  createExchangeWatcher,
+  type StableFile,
+} from '../watcher/exchange-watcher.js';
 import { backoffMs } from './backoff.js';
 import { ClaimStage } from './claim-stage.js';
 import { createClaimTakeover, type ClaimTakeover } from './claim-takeover.js';
 import { FileStateRecorder } from './file-state-recorder.js';
 import { finishFile } from './finish-file.js';
-import { createJobRuntime, type JobRuntime, type QueueItem } from './job-runtime.js';
+import {
+  createJobRuntime,
+  type JobRuntime,
+  type QueueItem,
+} from './job-runtime.js';
 import { Releasers } from './releasers.js';
 
 /**
@@ -63,7 +70,11 @@ export interface Service {
 
 const DEFAULT_STOP_GRACE_MS = 60_000;
 
-export function createService(config: AppConfig, deps: ServiceDeps, options: ServiceOptions = {}): Service {
+export function createService(
+  config: AppConfig,
+  deps: ServiceDeps,
+  options: ServiceOptions = {},
+): Service {
   return new WatchService(config, deps, options);
 }
 
@@ -102,7 +113,12 @@ class WatchService implements Service {
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#parserFor = parserFactory(config);
     this.#instance = config.instanceName ?? 'customer-import';
-    this.#states = new FileStateRecorder({ store: deps.store, logger: deps.logger, clock: this.#clock, instance: this.#instance });
+    this.#states = new FileStateRecorder({
+      store: deps.store,
+      logger: deps.logger,
+      clock: this.#clock,
+      instance: this.#instance,
+    });
     this.#claimStage = new ClaimStage({
       retry: config.retry,
       states: this.#states,
@@ -116,7 +132,10 @@ class WatchService implements Service {
 
   async start(): Promise<void> {
     if (this.#config.jobs.length === 0) {
-      throw new AppError(ErrorCode.CONFIG_INVALID, 'The config has no watch jobs: add at least one under "jobs".');
+      throw new AppError(
+        ErrorCode.CONFIG_INVALID,
+        'The config has no watch jobs: add at least one under "jobs".',
+      );
     }
     for (const job of this.#config.jobs) {
       // A job whose format is unknown is a config error: fail before watching anything.
@@ -125,10 +144,13 @@ class WatchService implements Service {
     }
     const aborted = await this.#deps.store.abortStaleRuns(this.#instance);
     if (aborted > 0) {
-      this.#logger.warn('Runs left unfinished by an earlier process were marked aborted', {
-        event: 'file.recovered',
-        runs: aborted,
-      });
+      this.#logger.warn(
+        'Runs left unfinished by an earlier process were marked aborted',
+        {
+          event: 'file.recovered',
+          runs: aborted,
+        },
+      );
     }
     for (const runtime of this.#runtimes) {
       await this.#recover(runtime);
@@ -143,9 +165,19 @@ class WatchService implements Service {
           polling: job.polling,
           pollIntervalMs: job.pollIntervalMs,
           marker: job.marker,
-          ignoreDirs: [runtime.processingDir, runtime.archiveDir, runtime.failedDir],
+          ignoreDirs: [
+            runtime.processingDir,
+            runtime.archiveDir,
+            runtime.failedDir,
+          ],
           onStable: (file) => this.#onStable(runtime, file),
-          onDetected: (file) => void this.#states.saveDrop(runtime, file, 'waiting', 'waiting for the stability window'),
+          onDetected: (file) =>
+            void this.#states.saveDrop(
+              runtime,
+              file,
+              'waiting',
+              'waiting for the stability window',
+            ),
         },
         { logger: this.#logger.child({ job: job.name }), clock: this.#clock },
       );
@@ -164,7 +196,11 @@ class WatchService implements Service {
         marker: job.marker.enabled,
       });
     }
-    this.#logger.info('Service started', { event: 'service.started', jobs: this.#runtimes.length, instance: this.#instance });
+    this.#logger.info('Service started', {
+      event: 'service.started',
+      jobs: this.#runtimes.length,
+      instance: this.#instance,
+    });
   }
 
   async stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
@@ -172,7 +208,10 @@ class WatchService implements Service {
       return this.done;
     }
     this.#stopping = true;
-    this.#logger.info('Service stopping: no new files are taken', { event: 'service.stopping', queued: this.#queue.length });
+    this.#logger.info('Service stopping: no new files are taken', {
+      event: 'service.stopping',
+      queued: this.#queue.length,
+    });
     for (const timer of this.#retryTimers) {
       clearTimeout(timer);
     }
@@ -181,7 +220,11 @@ class WatchService implements Service {
     try {
       // Watchers first, so no new file is claimed; queued files stay in processing/ for the next start.
       await this.#releasers.releaseAll((name, error) =>
-        this.#logger.error('Could not release a resource', { event: 'internal.error', resource: name, error }),
+        this.#logger.error('Could not release a resource', {
+          event: 'internal.error',
+          resource: name,
+          error,
+        }),
       );
     } catch (e) {
       stopError = e;
@@ -208,7 +251,10 @@ class WatchService implements Service {
     }
     return new Promise((resolve) => {
       // Events wake waiters at once; the timer catches what nobody announces (a waiting file vanished).
-      const timer = setInterval(() => this.#notifyIdle(), this.#options.idleCheckMs ?? 200);
+      const timer = setInterval(
+        () => this.#notifyIdle(),
+        this.#options.idleCheckMs ?? 200,
+      );
       this.#idleWaiters.push(() => {
         clearInterval(timer);
         resolve();
@@ -255,7 +301,9 @@ class WatchService implements Service {
       onTaken: enqueue,
     });
     this.#takeovers.set(runtime, takeover);
-    this.#releasers.add(`claim takeover ${runtime.job.name}`, () => takeover.stop());
+    this.#releasers.add(`claim takeover ${runtime.job.name}`, () =>
+      takeover.stop(),
+    );
     enqueue(await takeover.start());
   }
 
@@ -277,10 +325,19 @@ class WatchService implements Service {
       return;
     }
     // Logged and queued in one step: once 'file.claimed' is out, the file is this service's to finish.
-    log.info('File claimed', { event: 'file.claimed', claimedAs: claimed.name, size: claimed.size });
+    log.info('File claimed', {
+      event: 'file.claimed',
+      claimedAs: claimed.name,
+      size: claimed.size,
+    });
     this.#enqueue({ runtime, claimed, attempts: 0 });
     // The drop's own record ends here; the claimed file carries on under its processing/ name.
-    await this.#states.saveDrop(runtime, file, 'claimed', `claimed as processing/${claimed.name}`);
+    await this.#states.saveDrop(
+      runtime,
+      file,
+      'claimed',
+      `claimed as processing/${claimed.name}`,
+    );
   }
 
   #enqueue(item: QueueItem): void {
@@ -288,7 +345,9 @@ class WatchService implements Service {
     // Arrival order is the order the ERP finished writing (mtime), not the order the files
     // happened to pass their stability windows: two drops a moment apart can settle the other
     // way round under load. Only waiting files are reordered; the running one is never touched.
-    const position = this.#queue.findIndex((queued) => queued.claimed.mtimeMs > item.claimed.mtimeMs);
+    const position = this.#queue.findIndex(
+      (queued) => queued.claimed.mtimeMs > item.claimed.mtimeMs,
+    );
     const index = position === -1 ? this.#queue.length : position;
     this.#queue.splice(index, 0, item);
     this.#logger.info('File queued', {
@@ -314,11 +373,14 @@ class WatchService implements Service {
     }
     this.#running = this.#processItem(item)
       .catch((e: unknown) => {
-        this.#logger.error('Unexpected error while handling a file; it stays in processing/', {
-          event: 'internal.error',
-          file: item.claimed.originalName,
-          error: coerceError(e),
-        });
+        this.#logger.error(
+          'Unexpected error while handling a file; it stays in processing/',
+          {
+            event: 'internal.error',
+            file: item.claimed.originalName,
+            error: coerceError(e),
+          },
+        );
       })
       .finally(() => {
         this.#running = null;
@@ -329,7 +391,10 @@ class WatchService implements Service {
   async #processItem(item: QueueItem): Promise<void> {
     const { runtime, claimed } = item;
     const { job } = runtime;
-    const log = this.#logger.child({ job: job.name, file: claimed.originalName });
+    const log = this.#logger.child({
+      job: job.name,
+      file: claimed.originalName,
+    });
     const format = this.#deps.formats.require(job.format).definition;
     const outcome = await processFile(
       {
@@ -339,7 +404,9 @@ class WatchService implements Service {
         mode: job.mode,
         job: job.name,
         options: importOptionsFor(this.#config, job),
-        ...(job.matchExisting === undefined ? {} : { matchExisting: job.matchExisting }),
+        ...(job.matchExisting === undefined
+          ? {}
+          : { matchExisting: job.matchExisting }),
       },
       {
         store: this.#deps.store,
@@ -363,10 +430,17 @@ class WatchService implements Service {
   }
 
   /** A run that could not happen now: try again after a back-off, or give up into failed/. */
-  async #defer(item: QueueItem, outcome: FileOutcome, log: Logger): Promise<void> {
+  async #defer(
+    item: QueueItem,
+    outcome: FileOutcome,
+    log: Logger,
+  ): Promise<void> {
     const attempts = item.attempts + 1;
     if (this.#stopping) {
-      log.info('Import interrupted by shutdown; the file stays claimed for the next start', { event: 'file.deferred' });
+      log.info(
+        'Import interrupted by shutdown; the file stays claimed for the next start',
+        { event: 'file.deferred' },
+      );
       return;
     }
     if (attempts > this.#config.retry.maxRetries) {
@@ -385,8 +459,19 @@ class WatchService implements Service {
       retryInMs: delayMs,
       code: outcome.error?.code,
     });
-    await this.#states.saveClaimed(item.runtime, item.claimed, 'not-ready', outcome.runId, outcome.error?.message ?? null);
-    await this.#deps.notifier.notifyRun({ job: item.runtime.job.name, instance: this.#instance, file: item.claimed.originalName, outcome });
+    await this.#states.saveClaimed(
+      item.runtime,
+      item.claimed,
+      'not-ready',
+      outcome.runId,
+      outcome.error?.message ?? null,
+    );
+    await this.#deps.notifier.notifyRun({
+      job: item.runtime.job.name,
+      instance: this.#instance,
+      file: item.claimed.originalName,
+      outcome,
+    });
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
       this.#enqueue({ ...item, attempts });
@@ -395,7 +480,13 @@ class WatchService implements Service {
   }
 
   /** The run is over: move the file, write reports, tell people. (The marker went at the claim.) */
-  async #finish(runtime: JobRuntime, claimed: ClaimedFile, outcome: FileOutcome, log: Logger, gaveUp: boolean): Promise<void> {
+  async #finish(
+    runtime: JobRuntime,
+    claimed: ClaimedFile,
+    outcome: FileOutcome,
+    log: Logger,
+    gaveUp: boolean,
+  ): Promise<void> {
     await finishFile(runtime, claimed, outcome, {
       states: this.#states,
       logger: log,
@@ -405,6 +496,12 @@ class WatchService implements Service {
     });
     // Moved, or left for a takeover once the claim goes stale: either way this run is done with it.
     this.#takeovers.get(runtime)?.release(claimed.name);
-    await this.#deps.notifier.notifyRun({ job: runtime.job.name, instance: this.#instance, file: claimed.originalName, outcome, gaveUp });
+    await this.#deps.notifier.notifyRun({
+      job: runtime.job.name,
+      instance: this.#instance,
+      file: claimed.originalName,
+      outcome,
+      gaveUp,
+    });
   }
 }

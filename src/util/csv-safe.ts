@@ -15,10 +15,15 @@ export function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) {
     return '';
   }
-  const text = typeof value === 'number' ? String(value) : neutraliseFormula(value);
-  return /[",\r\n;]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+  const text =
+    typeof value === 'number' ? String(value) : neutraliseFormula(value);
+  return /[",\r\n;]/.test(text) || text !== text.trim()
+    ? `"${text.replace(/"/g, '""')}"`
+    : text;
 }
 
-export function csvLine(values: readonly (string | number | null | undefined)[]): string {
+export function csvLine(
+  values: readonly (string | number | null | undefined)[],
+): string {
   return values.map((v) => csvField(v)).join(',');
 }

@@ -19,7 +19,10 @@ export interface FsPort {
   copyFile(source: string, destination: string, mode?: number): Promise<void>;
   open(path: string, flags: string, mode?: number): Promise<FileHandle>;
   unlink(path: string): Promise<void>;
-  mkdir(path: string, options: { recursive: true }): Promise<string | undefined>;
+  mkdir(
+    path: string,
+    options: { recursive: true },
+  ): Promise<string | undefined>;
   utimes(path: string, atime: Date, mtime: Date): Promise<void>;
 }
 
@@ -29,16 +32,27 @@ export const NODE_FS_PORT: FsPort = Object.freeze({
   stat: (path: string) => fsp.stat(path),
   readdir: (path: string) => fsp.readdir(path),
   rename: (from: string, to: string) => fsp.rename(from, to),
-  link: (existingPath: string, newPath: string) => fsp.link(existingPath, newPath),
-  copyFile: (source: string, destination: string, mode?: number) => fsp.copyFile(source, destination, mode),
-  open: (path: string, flags: string, mode?: number) => fsp.open(path, flags, mode),
+  link: (existingPath: string, newPath: string) =>
+    fsp.link(existingPath, newPath),
+  copyFile: (source: string, destination: string, mode?: number) =>
+    fsp.copyFile(source, destination, mode),
+  open: (path: string, flags: string, mode?: number) =>
+    fsp.open(path, flags, mode),
   unlink: (path: string) => fsp.unlink(path),
-  mkdir: (path: string, options: { recursive: true }) => fsp.mkdir(path, options),
-  utimes: (path: string, atime: Date, mtime: Date) => fsp.utimes(path, atime, mtime),
+  mkdir: (path: string, options: { recursive: true }) =>
+    fsp.mkdir(path, options),
+  utimes: (path: string, atime: Date, mtime: Date) =>
+    fsp.utimes(path, atime, mtime),
 });
 
 /**
  * fs error codes that mean "someone else holds the file right now" (Windows shares, an ERP
  * that still has it open, a virus scanner). Such a file is not ready yet, never broken.
  */
-export const BUSY_FS_CODES: ReadonlySet<string> = new Set(['EBUSY', 'EPERM', 'EACCES', 'ETXTBSY', 'EAGAIN']);
+export const BUSY_FS_CODES: ReadonlySet<string> = new Set([
+  'EBUSY',
+  'EPERM',
+  'EACCES',
+  'ETXTBSY',
+  'EAGAIN',
+]);

@@ -11,7 +11,10 @@ export interface GlobOptions {
 }
 
 /** Builds a RegExp that matches a whole name. `*` and `?` never match a `/`. */
-export function globToRegExp(pattern: string, options: GlobOptions = {}): RegExp {
+export function globToRegExp(
+  pattern: string,
+  options: GlobOptions = {},
+): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern.charAt(i);
@@ -36,11 +39,18 @@ export function globToRegExp(pattern: string, options: GlobOptions = {}): RegExp
       source += escapeRegExp(ch);
     }
   }
-  return new RegExp(`^${source}$`, options.caseInsensitive === false ? 'u' : 'iu');
+  return new RegExp(
+    `^${source}$`,
+    options.caseInsensitive === false ? 'u' : 'iu',
+  );
 }
 
 /** Does `name` match `pattern` (see {@link globToRegExp})? */
-export function matchesGlob(name: string, pattern: string, options: GlobOptions = {}): boolean {
+export function matchesGlob(
+  name: string,
+  pattern: string,
+  options: GlobOptions = {},
+): boolean {
   return globToRegExp(pattern, options).test(name);
 }
 

@@ -4,7 +4,9 @@ import { createReadStream } from 'node:fs';
 /** sha256 of a file, streamed: the file's identity for the exactly-once check. */
 export async function sha256File(path: string): Promise<string> {
   const sha = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: 1024 * 1024,
+  })) {
     sha.update(chunk as Buffer);
   }
   return sha.digest('hex');

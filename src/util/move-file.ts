@@ -41,14 +41,20 @@ export interface MovedFile {
 const DEFAULT_MAX_ATTEMPTS = 1000;
 const COPY_CHUNK_BYTES = 1024 * 1024;
 
-export async function moveFileExclusive(source: string, destDir: string, options: MoveFileOptions): Promise<MovedFile> {
+export async function moveFileExclusive(
+  source: string,
+  destDir: string,
+  options: MoveFileOptions,
+): Promise<MovedFile> {
   const { fs } = options;
   const suffixes = options.companionSuffixes ?? [];
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const name = options.candidateName(attempt);
     const dest = childPath(destDir, name);
-    const companions = suffixes.map((suffix) => childPath(destDir, `${name}${suffix}`));
+    const companions = suffixes.map((suffix) =>
+      childPath(destDir, `${name}${suffix}`),
+    );
     if (!(await reserveAll(fs, [dest, ...companions]))) {
       continue;
     }
@@ -75,13 +81,20 @@ export async function moveFileExclusive(source: string, destDir: string, options
       throw e;
     }
   }
-  throw new AppError('ARCHIVE_FAILED', `Found no free file name in '${destDir}' after ${maxAttempts} tries; clean up that folder`, {
-    details: { folder: destDir },
-  });
+  throw new AppError(
+    'ARCHIVE_FAILED',
+    `Found no free file name in '${destDir}' after ${maxAttempts} tries; clean up that folder`,
+    {
+      details: { folder: destDir },
+    },
+  );
 }
 
 /** Creates every path exclusively; if one is taken, removes the ones it made and returns false. */
-async function reserveAll(fs: FsPort, paths: readonly string[]): Promise<boolean> {
+async function reserveAll(
+  fs: FsPort,
+  paths: readonly string[],
+): Promise<boolean> {
   const made: string[] = [];
   for (const path of paths) {
     try {
@@ -100,7 +113,11 @@ async function reserveAll(fs: FsPort, paths: readonly string[]): Promise<boolean
 }
 
 /** Copies `source` into our placeholder `dest`, fsyncs it, and checks the size and mtime held. */
-async function copyIntoPlaceholder(fs: FsPort, source: string, dest: string): Promise<void> {
+async function copyIntoPlaceholder(
+  fs: FsPort,
+  source: string,
+  dest: string,
+): Promise<void> {
   const before = await fs.lstat(source);
   let input: FileHandle | undefined;
   let output: FileHandle | undefined;
@@ -110,13 +127,23 @@ async function copyIntoPlaceholder(fs: FsPort, source: string, dest: string): Pr
     const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     let position = 0;
     for (;;) {
-      const { bytesRead } = await input.read(buffer, 0, buffer.length, position);
+      const { bytesRead } = await input.read(
+        buffer,
+        0,
+        buffer.length,
+        position,
+      );
       if (bytesRead === 0) {
         break;
       }
       let written = 0;
       while (written < bytesRead) {
-        const { bytesWritten } = await output.write(buffer, written, bytesRead - written, position + written);
+        const { bytesWritten } = await output.write(
+          buffer,
+          written,
+          bytesRead - written,
+          position + written,
+        );
         written += bytesWritten;
       }
       position += bytesRead;
@@ -124,11 +151,22 @@ async function copyIntoPlaceholder(fs: FsPort, source: string, dest: string): Pr
     await output.sync();
     const copied = await output.stat();
     const after = await fs.lstat(source);
-    if (copied.size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    if (
+      copied.size !== before.size ||
+      after.size !== before.size ||
+      after.mtimeMs !== before.mtimeMs
+    ) {
       throw new AppError(
         'ARCHIVE_FAILED',
         `Copy of '${source}' to '${dest}' does not match its source (${copied.size} of ${before.size} bytes, or the source changed); the source was left in place`,
-        { details: { source, dest, copiedBytes: copied.size, sourceBytes: before.size } },
+        {
+          details: {
+            source,
+            dest,
+            copiedBytes: copied.size,
+            sourceBytes: before.size,
+          },
+        },
       );
     }
   } finally {
@@ -139,7 +177,10 @@ async function copyIntoPlaceholder(fs: FsPort, source: string, dest: string): Pr
   await fs.utimes(dest, before.atime, before.mtime);
 }
 
-async function removeQuietly(fs: FsPort, paths: readonly string[]): Promise<void> {
+async function removeQuietly(
+  fs: FsPort,
+  paths: readonly string[],
+): Promise<void> {
   for (const path of paths) {
     try {
       await fs.unlink(path);

@@ -25,7 +25,10 @@ const UNSAFE_CHARS = /[\p{Cc}<>:"|?*\u202a-\u202e\u2066-\u2069]/gu;
  * most `maxBytes` UTF-8 bytes, truncated in the stem so the extension survives. Spaces,
  * unicode and shell characters such as `$(…)` or `;` are kept: we never pass names to a shell.
  */
-export function safeBaseName(name: string, maxBytes = MAX_SAFE_NAME_BYTES): string {
+export function safeBaseName(
+  name: string,
+  maxBytes = MAX_SAFE_NAME_BYTES,
+): string {
   const lastSegment = name.split(/[/\\]/).pop() ?? '';
   let safe = lastSegment
     .normalize('NFC')
@@ -54,7 +57,10 @@ export function splitExtension(name: string): { stem: string; ext: string } {
 
 /** A UTC timestamp that sorts and is safe in file names on every OS: `20261121T134501Z`. */
 export function fileTimestamp(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(epochMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -65,10 +71,20 @@ export function fileTimestamp(epochMs: number): string {
 export function childPath(folder: string, name: string): string {
   const dir = resolve(folder);
   const path = join(dir, name);
-  if (name === '' || name === '.' || name === '..' || dirname(path) !== dir || basename(path) !== name) {
-    throw new AppError('INTERNAL', `Refusing to build a path for file name '${name}' in '${dir}': it would leave the folder`, {
-      details: { folder: dir },
-    });
+  if (
+    name === '' ||
+    name === '.' ||
+    name === '..' ||
+    dirname(path) !== dir ||
+    basename(path) !== name
+  ) {
+    throw new AppError(
+      'INTERNAL',
+      `Refusing to build a path for file name '${name}' in '${dir}': it would leave the folder`,
+      {
+        details: { folder: dir },
+      },
+    );
   }
   return path;
 }

@@ -1,4 +1,13 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 
 /**
  * Parses an admin-written YAML or JSON file and remembers where each value came from, so that
@@ -38,18 +47,29 @@ export function syntaxForFile(fileName: string): DocumentSyntax {
  * Parses `text`. Syntax errors come back as data with their line; their messages never quote
  * the source text, because config files hold secrets (V8's JSON errors quote the input).
  */
-export function parseSourceDocument(text: string, syntax: DocumentSyntax): ParseDocumentResult {
+export function parseSourceDocument(
+  text: string,
+  syntax: DocumentSyntax,
+): ParseDocumentResult {
   const lineCounter = new LineCounter();
   // The YAML tree is used for line numbers in both syntaxes: JSON is (nearly) a subset of YAML.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (path: DocumentPath): number | null => locate(doc, lineCounter, path);
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const lineOf = (path: DocumentPath): number | null =>
+    locate(doc, lineCounter, path);
 
   if (syntax === 'json') {
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { ok: false, problems: [jsonSyntaxProblem(e, text, doc, lineCounter)] };
+      return {
+        ok: false,
+        problems: [jsonSyntaxProblem(e, text, doc, lineCounter)],
+      };
     }
     return { ok: true, document: { value, lineOf } };
   }
@@ -77,13 +97,21 @@ export function formatDocumentPath(path: DocumentPath): string {
     } else {
       const key = String(segment);
       const plain = /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(key);
-      out += plain ? (out === '' ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
+      out += plain
+        ? out === ''
+          ? key
+          : `.${key}`
+        : `[${JSON.stringify(key)}]`;
     }
   }
   return out;
 }
 
-function locate(doc: Document, lineCounter: LineCounter, path: DocumentPath): number | null {
+function locate(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: DocumentPath,
+): number | null {
   let node: unknown = doc.contents;
   let line = lineOfNode(node, lineCounter);
   for (const segment of path) {
@@ -91,7 +119,9 @@ function locate(doc: Document, lineCounter: LineCounter, path: DocumentPath): nu
       node = node.resolve(doc);
     }
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair) {
         break;
       }
@@ -122,7 +152,12 @@ function lineOfNode(node: unknown, lineCounter: LineCounter): number | null {
   return null;
 }
 
-function jsonSyntaxProblem(e: unknown, text: string, doc: Document, lineCounter: LineCounter): SyntaxProblem {
+function jsonSyntaxProblem(
+  e: unknown,
+  text: string,
+  doc: Document,
+  lineCounter: LineCounter,
+): SyntaxProblem {
   const raw = e instanceof Error ? e.message : 'unreadable JSON';
   const position = /at position (\d+)/.exec(raw);
   let line: number | null;

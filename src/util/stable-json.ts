@@ -29,8 +29,14 @@ export function stableStringify(value: unknown): string {
  * text for (function, symbol, bigint), or an integer-like key (objects list those first,
  * whatever the insertion order).
  */
-function flatSorted(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | undefined {
-  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+function flatSorted(
+  obj: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> | undefined {
+  const copy: Record<string, unknown> = Object.create(null) as Record<
+    string,
+    unknown
+  >;
   for (const key of keys) {
     const first = key.charCodeAt(0);
     if (first >= 0x30 && first <= 0x39) {
@@ -41,7 +47,12 @@ function flatSorted(obj: Record<string, unknown>, keys: readonly string[]): Reco
       continue;
     }
     const type = typeof v;
-    if (v !== null && type !== 'string' && type !== 'number' && type !== 'boolean') {
+    if (
+      v !== null &&
+      type !== 'string' &&
+      type !== 'number' &&
+      type !== 'boolean'
+    ) {
       return undefined;
     }
     copy[key] = v;

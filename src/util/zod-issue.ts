@@ -21,7 +21,9 @@ export function describeZodIssue(issue: ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-      return issue.keys.length === 1 ? `unknown key ${keys}` : `unknown keys ${keys}`;
+      return issue.keys.length === 1
+        ? `unknown key ${keys}`
+        : `unknown keys ${keys}`;
     }
     case 'invalid_union':
       return describeUnion(issue);

@@ -1,5 +1,9 @@
 import type { Cell } from '../parse/parser.js';
-import { describeColumnSource, type FormatColumn, type FormatDefinition } from '../formats/format-definition.js';
+import {
+  describeColumnSource,
+  type FormatColumn,
+  type FormatDefinition,
+} from '../formats/format-definition.js';
 import { composeTransforms, toValueMap } from './text-transforms.js';
 import { machineTimeZone } from './time-zone.js';
 import {
@@ -26,9 +30,26 @@ export interface CoerceOptions {
   defaultTimeZone?: string;
 }
 
-export const DEFAULT_TRUE_VALUES: readonly string[] = ['1', 'true', 'yes', 'y', 'ja', 'j', 'x', 'wahr'];
+export const DEFAULT_TRUE_VALUES: readonly string[] = [
+  '1',
+  'true',
+  'yes',
+  'y',
+  'ja',
+  'j',
+  'x',
+  'wahr',
+];
 /** The empty word makes an empty boolean cell false (the `X`/empty convention of SAP and NAV). */
-export const DEFAULT_FALSE_VALUES: readonly string[] = ['0', 'false', 'no', 'n', 'nein', 'falsch', ''];
+export const DEFAULT_FALSE_VALUES: readonly string[] = [
+  '0',
+  'false',
+  'no',
+  'n',
+  'nein',
+  'falsch',
+  '',
+];
 
 const coercerCache = new WeakMap<FormatColumn, Map<string, CellCoercer>>();
 
@@ -42,12 +63,18 @@ export function resolveValueSettings(
     transforms: column.transforms,
     valueMap: column.valueMap,
     decimalSeparator: column.decimalSeparator ?? format.decimalSeparator ?? '.',
-    thousandsSeparator: column.thousandsSeparator ?? format.thousandsSeparator ?? '',
+    thousandsSeparator:
+      column.thousandsSeparator ?? format.thousandsSeparator ?? '',
     trueValues: column.trueValues ?? format.trueValues ?? DEFAULT_TRUE_VALUES,
-    falseValues: column.falseValues ?? format.falseValues ?? DEFAULT_FALSE_VALUES,
+    falseValues:
+      column.falseValues ?? format.falseValues ?? DEFAULT_FALSE_VALUES,
     dateFormat: column.dateFormat ?? format.dateFormat ?? 'iso',
     dateTimeFormat: column.dateTimeFormat ?? format.dateTimeFormat ?? 'iso',
-    timeZone: column.timeZone ?? format.timeZone ?? options.defaultTimeZone ?? machineTimeZone(),
+    timeZone:
+      column.timeZone ??
+      format.timeZone ??
+      options.defaultTimeZone ??
+      machineTimeZone(),
   };
 }
 
@@ -56,7 +83,11 @@ export function resolveValueSettings(
  * options cannot work (a bad date pattern, equal separators, a word both true and false), and
  * CONFIG_INVALID for an unknown default time zone.
  */
-export function createCellCoercer(column: FormatColumn, format: FormatDefinition, options: CoerceOptions = {}): CellCoercer {
+export function createCellCoercer(
+  column: FormatColumn,
+  format: FormatDefinition,
+  options: CoerceOptions = {},
+): CellCoercer {
   const where = `Format '${format.id}', column '${describeColumnSource(column)}' (${column.field})`;
   return compileCoercer(resolveValueSettings(column, format, options), where);
 }
@@ -87,7 +118,10 @@ export function coerceCell(
 }
 
 /** Compiles resolved settings; `where` names the format and column in definition errors. */
-export function compileCoercer(settings: ValueSettings, where: string): CellCoercer {
+export function compileCoercer(
+  settings: ValueSettings,
+  where: string,
+): CellCoercer {
   const transform = composeTransforms(settings.transforms);
   const valueMap = toValueMap(settings.valueMap);
   const fromText = compileTextConverter(settings, where);

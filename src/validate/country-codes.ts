@@ -32,7 +32,9 @@ const TO_ALPHA2: ReadonlyMap<string, string> = buildLookup();
 
 /** Every ISO 3166-1 alpha-2 code, in alphabetical order. */
 export const COUNTRY_ALPHA2_CODES: readonly string[] = Object.freeze(
-  [...TO_ALPHA2.entries()].filter(([code, alpha2]) => code === alpha2).map(([code]) => code),
+  [...TO_ALPHA2.entries()]
+    .filter(([code, alpha2]) => code === alpha2)
+    .map(([code]) => code),
 );
 
 /**

@@ -23,7 +23,15 @@ export interface DatePattern {
 
 export type PatternKind = 'date' | 'datetime';
 
-type Slot = 'year' | 'year2' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond';
+type Slot =
+  | 'year'
+  | 'year2'
+  | 'month'
+  | 'day'
+  | 'hour'
+  | 'minute'
+  | 'second'
+  | 'millisecond';
 
 const TOKENS: Record<string, { slot: Slot; regex: string }> = {
   yyyy: { slot: 'year', regex: '(\\d{4})' },
@@ -51,7 +59,10 @@ const ISO_DATE_TIME =
  * Compiles a pattern. Throws an Error whose message says what is wrong with the pattern; the
  * caller adds the format and column.
  */
-export function compileDatePattern(pattern: string, kind: PatternKind): DatePattern {
+export function compileDatePattern(
+  pattern: string,
+  kind: PatternKind,
+): DatePattern {
   if (pattern.toLowerCase() === 'iso') {
     return kind === 'date' ? ISO_DATE_PATTERN : ISO_DATE_TIME_PATTERN;
   }
@@ -66,7 +77,8 @@ export function compileDatePattern(pattern: string, kind: PatternKind): DatePatt
         throw new Error(`unclosed quote in pattern '${pattern}'`);
       }
       // '' inside or as a whole stands for one literal quote.
-      source += close === i + 1 ? "'" : escapeRegex(pattern.slice(i + 1, close));
+      source +=
+        close === i + 1 ? "'" : escapeRegex(pattern.slice(i + 1, close));
       i = close + 1;
       continue;
     }
@@ -78,7 +90,11 @@ export function compileDatePattern(pattern: string, kind: PatternKind): DatePatt
       const run = pattern.slice(i, end);
       const token = TOKENS[run];
       if (token !== undefined) {
-        if (slots.includes(token.slot) || (token.slot.startsWith('year') && slots.some((s) => s.startsWith('year')))) {
+        if (
+          slots.includes(token.slot) ||
+          (token.slot.startsWith('year') &&
+            slots.some((s) => s.startsWith('year')))
+        ) {
           throw new Error(`'${run}' appears twice in pattern '${pattern}'`);
         }
         slots.push(token.slot);
@@ -86,7 +102,9 @@ export function compileDatePattern(pattern: string, kind: PatternKind): DatePatt
       } else if (run === 'T') {
         source += 'T';
       } else {
-        throw new Error(`unknown '${run}' in pattern '${pattern}' (tokens: ${TOKEN_LIST}; quote literal text)`);
+        throw new Error(
+          `unknown '${run}' in pattern '${pattern}' (tokens: ${TOKEN_LIST}; quote literal text)`,
+        );
       }
       i = end;
       continue;
@@ -96,12 +114,24 @@ export function compileDatePattern(pattern: string, kind: PatternKind): DatePatt
   }
   const hasYear = slots.includes('year') || slots.includes('year2');
   if (!hasYear || !slots.includes('month') || !slots.includes('day')) {
-    throw new Error(`pattern '${pattern}' needs a year (yyyy or yy), a month (MM or M) and a day (dd or d)`);
+    throw new Error(
+      `pattern '${pattern}' needs a year (yyyy or yy), a month (MM or M) and a day (dd or d)`,
+    );
   }
   const regex = new RegExp(`${source}$`);
   const index = (slot: Slot): number => slots.indexOf(slot) + 1;
-  const at = { y4: index('year'), y2: index('year2'), mo: index('month'), d: index('day') };
-  const time = { h: index('hour'), mi: index('minute'), s: index('second'), ms: index('millisecond') };
+  const at = {
+    y4: index('year'),
+    y2: index('year2'),
+    mo: index('month'),
+    d: index('day'),
+  };
+  const time = {
+    h: index('hour'),
+    mi: index('minute'),
+    s: index('second'),
+    ms: index('millisecond'),
+  };
 
   return {
     expected: pattern,
@@ -110,7 +140,8 @@ export function compileDatePattern(pattern: string, kind: PatternKind): DatePatt
       if (m === null) {
         return undefined;
       }
-      const year = at.y4 > 0 ? Number(m[at.y4]) : expandTwoDigitYear(Number(m[at.y2]));
+      const year =
+        at.y4 > 0 ? Number(m[at.y4]) : expandTwoDigitYear(Number(m[at.y2]));
       return checked(
         year,
         Number(m[at.mo]),
@@ -129,7 +160,9 @@ const ISO_DATE_PATTERN: DatePattern = {
   expected: 'yyyy-MM-dd',
   parse(text) {
     const m = ISO_DATE.exec(text);
-    return m === null ? undefined : checked(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0, 0, null);
+    return m === null
+      ? undefined
+      : checked(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0, 0, null);
   },
 };
 
@@ -146,7 +179,8 @@ const ISO_DATE_TIME_PATTERN: DatePattern = {
     }
     // Fractions beyond milliseconds are cut, not rounded: rounding 59.9996 would roll the
     // minute over and turn a valid value into a different one.
-    const millisecond = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+    const millisecond =
+      m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
     return checked(
       Number(m[1]),
       Number(m[2]),
@@ -161,14 +195,23 @@ const ISO_DATE_TIME_PATTERN: DatePattern = {
 };
 
 /** `2024-02-29`: the calendar date as stored for date fields. */
-export function formatCalendarDate(year: number, month: number, day: number): string {
+export function formatCalendarDate(
+  year: number,
+  month: number,
+  day: number,
+): string {
   return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
 }
 
 /** A Date cell as text for text columns: `2024-02-29`, or `2024-02-29 13:05:00` with a time of day. */
 export function formatWallTime(wall: WallTime): string {
   const date = formatCalendarDate(wall.year, wall.month, wall.day);
-  if (wall.hour === 0 && wall.minute === 0 && wall.second === 0 && wall.millisecond === 0) {
+  if (
+    wall.hour === 0 &&
+    wall.minute === 0 &&
+    wall.second === 0 &&
+    wall.millisecond === 0
+  ) {
     return date;
   }
   return `${date} ${pad2(wall.hour)}:${pad2(wall.minute)}:${pad2(wall.second)}`;
@@ -201,7 +244,10 @@ export function wallTimeOfCellDate(date: Date): WallTime {
     date.getUTCSeconds() === 0 &&
     date.getUTCMilliseconds() === 0;
   const localMidnight =
-    date.getHours() === 0 && date.getMinutes() === 0 && date.getSeconds() === 0 && date.getMilliseconds() === 0;
+    date.getHours() === 0 &&
+    date.getMinutes() === 0 &&
+    date.getSeconds() === 0 &&
+    date.getMilliseconds() === 0;
   if (!utcMidnight && localMidnight) {
     return {
       year: date.getFullYear(),

@@ -1,6 +1,10 @@
 import { ATTRIBUTE_PREFIX } from '../domain/customer.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { describeColumnSource, type FormatColumn, type FormatDefinition } from '../formats/format-definition.js';
+import {
+  describeColumnSource,
+  type FormatColumn,
+  type FormatDefinition,
+} from '../formats/format-definition.js';
 
 /**
  * Binds a format's columns to cell positions, once per file, from the header row (or from
@@ -43,7 +47,11 @@ const MAX_LISTED_HEADERS = 40;
  * whitespace as one space, Unicode NFC (macOS tools write decomposed umlauts).
  */
 export function cleanHeaderName(name: string): string {
-  return name.replace(/^\uFEFF+/, '').normalize('NFC').trim().replace(/\s+/g, ' ');
+  return name
+    .replace(/^\uFEFF+/, '')
+    .normalize('NFC')
+    .trim()
+    .replace(/\s+/g, ' ');
 }
 
 /** The key header names are matched by: the clean name, case-folded. */
@@ -55,10 +63,17 @@ export function normalizeHeaderName(name: string): string {
  * Resolves each column's source to a cell index. Throws AppError HEADER_MISMATCH naming every
  * missing required column and the header found, so the admin can fix all of them at once.
  */
-export function bindColumns(format: FormatDefinition, header: readonly string[] | null, displayName: string): ColumnBinding {
+export function bindColumns(
+  format: FormatDefinition,
+  header: readonly string[] | null,
+  displayName: string,
+): ColumnBinding {
   const cleaned = header === null ? null : header.map(cleanHeaderName);
   const warnings: string[] = [];
-  const firstIndexByName = cleaned === null ? new Map<string, number>() : indexHeader(cleaned, displayName, warnings);
+  const firstIndexByName =
+    cleaned === null
+      ? new Map<string, number>()
+      : indexHeader(cleaned, displayName, warnings);
 
   const columns: BoundColumn[] = [];
   const absent: FormatColumn[] = [];
@@ -113,7 +128,11 @@ function locate(
 }
 
 /** Normalised name → first index; later duplicates are reported and ignored. */
-function indexHeader(header: readonly string[], displayName: string, warnings: string[]): Map<string, number> {
+function indexHeader(
+  header: readonly string[],
+  displayName: string,
+  warnings: string[],
+): Map<string, number> {
   const first = new Map<string, number>();
   const duplicates = new Map<string, number[]>();
   header.forEach((name, index) => {
@@ -156,7 +175,9 @@ function bindAttributes(
       return;
     }
     if (name === '') {
-      warnings.push(`Column ${index + 1} of '${displayName}' has no header name; its values are not imported`);
+      warnings.push(
+        `Column ${index + 1} of '${displayName}' has no header name; its values are not imported`,
+      );
       return;
     }
     const key = name.toLowerCase();
@@ -167,7 +188,9 @@ function bindAttributes(
     takenNames.add(key);
     const field = `${ATTRIBUTE_PREFIX}${name}`;
     if (takenFields.has(field)) {
-      warnings.push(`Column '${name}' of '${displayName}' would overwrite the mapped field ${field}; it is not imported`);
+      warnings.push(
+        `Column '${name}' of '${displayName}' would overwrite the mapped field ${field}; it is not imported`,
+      );
       return;
     }
     attributes.push({ index, field, label: name });
@@ -194,7 +217,14 @@ function headerMismatch(
   return new AppError(
     ErrorCode.HEADER_MISMATCH,
     `${expects} but ${found}. Check that the export and the format's column sources match.`,
-    { details: { format: format.id, file: displayName, missing: missingNames, found: header ?? [] } },
+    {
+      details: {
+        format: format.id,
+        file: displayName,
+        missing: missingNames,
+        found: header ?? [],
+      },
+    },
   );
 }
 

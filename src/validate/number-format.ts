@@ -35,9 +35,11 @@ export function createNumberReader(options: NumberFormatOptions): NumberReader {
   const d = escapeRegex(dec);
   // Grouped integer parts must be well formed (1–3 digits, then groups of exactly 3), so a
   // mistyped `1,2,3` or a wrong separator setting is an error rather than a wrong number.
-  const integerPart = group === '' ? '\\d+' : `(?:\\d{1,3}(?:${escapeRegex(group)}\\d{3})+|\\d+)`;
+  const integerPart =
+    group === '' ? '\\d+' : `(?:\\d{1,3}(?:${escapeRegex(group)}\\d{3})+|\\d+)`;
   const shape = new RegExp(`^([+-])?(${integerPart})?(?:${d}(\\d+))?(-)?$`);
-  const groupPattern = group === '' ? null : new RegExp(escapeRegex(group), 'g');
+  const groupPattern =
+    group === '' ? null : new RegExp(escapeRegex(group), 'g');
   const expected =
     group === ''
       ? `a number with decimal separator '${dec}', e.g. 1234${dec}5`
@@ -55,13 +57,22 @@ export function createNumberReader(options: NumberFormatOptions): NumberReader {
       const integer = m[2];
       const fraction = m[3];
       const trailingMinus = m[4];
-      if ((integer === undefined && fraction === undefined) || (sign !== undefined && trailingMinus !== undefined)) {
+      if (
+        (integer === undefined && fraction === undefined) ||
+        (sign !== undefined && trailingMinus !== undefined)
+      ) {
         return undefined;
       }
       const digits =
-        integer === undefined ? '0' : groupPattern === null || integer.length < 5 ? integer : integer.replace(groupPattern, '');
+        integer === undefined
+          ? '0'
+          : groupPattern === null || integer.length < 5
+            ? integer
+            : integer.replace(groupPattern, '');
       const negative = sign === '-' || trailingMinus !== undefined;
-      const value = Number(`${negative ? '-' : ''}${digits}${fraction === undefined ? '' : `.${fraction}`}`);
+      const value = Number(
+        `${negative ? '-' : ''}${digits}${fraction === undefined ? '' : `.${fraction}`}`,
+      );
       if (!Number.isFinite(value)) {
         return undefined;
       }

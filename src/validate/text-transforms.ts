@@ -39,7 +39,9 @@ export function composeTransforms(transforms: readonly Transform[]): TextStep {
  * A value map as a Map, so admin-written keys such as `constructor` never hit
  * Object.prototype. Undefined when the column has none.
  */
-export function toValueMap(map: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> | undefined {
+export function toValueMap(
+  map: Readonly<Record<string, string>> | undefined,
+): ReadonlyMap<string, string> | undefined {
   if (map === undefined) {
     return undefined;
   }

@@ -53,7 +53,15 @@ export function machineTimeZone(): string {
 
 /** Milliseconds since the epoch of a wall time read as UTC (also right for years 1–99). */
 export function wallTimeToUtcMs(wall: WallTime): number {
-  const ms = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const ms = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond,
+  );
   if (wall.year >= 100) {
     return ms;
   }
@@ -166,5 +174,13 @@ function readParts(formatter: Intl.DateTimeFormat, epochMs: number): WallTime {
         break;
     }
   }
-  return { year: bc ? 1 - year : year, month, day, hour, minute, second, millisecond: 0 };
+  return {
+    year: bc ? 1 - year : year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+    millisecond: 0,
+  };
 }

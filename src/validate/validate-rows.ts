@@ -86,9 +86,16 @@ export function createRowValidator(
         message: `The key column '${label}' (${column.field}) is empty; a row without a key cannot be imported`,
       };
     } else if (policy === 'default' && column.default !== undefined) {
-      onEmpty = { kind: 'set', value: coerceDefault(coerce, column.default, format.id, label) };
+      onEmpty = {
+        kind: 'set',
+        value: coerceDefault(coerce, column.default, format.id, label),
+      };
     } else if (column.required) {
-      onEmpty = { kind: 'error', code: 'REQUIRED_MISSING', message: `The required column '${label}' is empty` };
+      onEmpty = {
+        kind: 'error',
+        code: 'REQUIRED_MISSING',
+        message: `The required column '${label}' is empty`,
+      };
     } else if (policy === 'clear') {
       onEmpty = { kind: 'set', value: null };
     }
@@ -96,12 +103,20 @@ export function createRowValidator(
   });
   const attributes = binding.attributes;
   const clearAttributes = format.emptyCells === 'clear';
-  const keyPlans = keyFields.map((field) => plans.find((p) => p.field === field));
+  const keyPlans = keyFields.map((field) =>
+    plans.find((p) => p.field === field),
+  );
   const keyLabel = keyFields.join(' + ');
   const cellRef = options.cellRef;
   const sheet = options.sheet;
 
-  const issueAt = (row: RawRow, plan: FieldPlan, cell: Cell | undefined, code: RowIssueCode, message: string): RowIssue => {
+  const issueAt = (
+    row: RawRow,
+    plan: FieldPlan,
+    cell: Cell | undefined,
+    code: RowIssueCode,
+    message: string,
+  ): RowIssue => {
     const issue: RowIssue = {
       line: row.line,
       column: plan.label,
@@ -166,7 +181,8 @@ export function createRowValidator(
       let key = '';
       let emptyPart: FieldPlan | undefined | null = null;
       for (const keyPlan of keyPlans) {
-        const part = keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
+        const part =
+          keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
         if (part === '') {
           emptyPart = keyPlan;
           break;
@@ -189,7 +205,9 @@ export function createRowValidator(
       }
       if (failed) {
         // The key of a skipped row, when it could be read: a rebuild must not deactivate that customer.
-        return key === '' ? { record: null, issues, blank: false } : { record: null, issues, blank: false, key };
+        return key === ''
+          ? { record: null, issues, blank: false }
+          : { record: null, issues, blank: false, key };
       }
       return { record: { key, fields, line: row.line }, issues, blank: false };
     },
@@ -197,7 +215,12 @@ export function createRowValidator(
 }
 
 /** The column default as the field value, checked once; a bad default is a definition error. */
-function coerceDefault(coerce: CellCoercer, value: FieldValue, formatId: string, label: string): FieldValue {
+function coerceDefault(
+  coerce: CellCoercer,
+  value: FieldValue,
+  formatId: string,
+  label: string,
+): FieldValue {
   if (value === null) {
     return null;
   }

@@ -11,7 +11,12 @@ import {
   type DatePattern,
 } from './date-patterns.js';
 import { createNumberReader, type NumberReader } from './number-format.js';
-import { createZoneConverter, isValidTimeZone, wallTimeToUtcMs, type ZoneConverter } from './time-zone.js';
+import {
+  createZoneConverter,
+  isValidTimeZone,
+  wallTimeToUtcMs,
+  type ZoneConverter,
+} from './time-zone.js';
 
 /**
  * The per-type converters behind coerce-values.ts: one compiled function per column for text
@@ -19,7 +24,9 @@ import { createZoneConverter, isValidTimeZone, wallTimeToUtcMs, type ZoneConvert
  * separators) throw here, once, never per cell.
  */
 
-export type CoerceResult = { ok: true; value: FieldValue } | { ok: false; code: RowIssueCode; message: string };
+export type CoerceResult =
+  | { ok: true; value: FieldValue }
+  | { ok: false; code: RowIssueCode; message: string };
 
 /** The value options of one column after column → format → built-in defaults. */
 export interface ValueSettings {
@@ -56,9 +63,16 @@ const MAX_SHOWN_VALUE = 80;
 const zoneConverters = new Map<string, ZoneConverter>();
 
 /** Conversion of non-blank text (after transforms and value map) for the column's type. */
-export function compileTextConverter(settings: ValueSettings, where: string): (text: string) => CoerceResult {
+export function compileTextConverter(
+  settings: ValueSettings,
+  where: string,
+): (text: string) => CoerceResult {
   const code = CODE_BY_TYPE[settings.type];
-  const fail = (text: string, what: string, expected?: string): CoerceResult => ({
+  const fail = (
+    text: string,
+    what: string,
+    expected?: string,
+  ): CoerceResult => ({
     ok: false,
     code,
     message: `${show(text)} is not ${what}${expected === undefined ? '' : ` (expected ${expected})`}`,
@@ -69,20 +83,27 @@ export function compileTextConverter(settings: ValueSettings, where: string): (t
     case 'integer': {
       const reader = definitionStep(where, () => numberReader(settings));
       const group = settings.thousandsSeparator;
-      const expected = group === '' ? 'digits, e.g. 1234' : `digits, grouped with '${group}' or not, e.g. 1${group}234`;
+      const expected =
+        group === ''
+          ? 'digits, e.g. 1234'
+          : `digits, grouped with '${group}' or not, e.g. 1${group}234`;
       return (text) => {
         const n = reader.read(text.trim());
         if (n === undefined || !Number.isInteger(n)) {
           return fail(text, 'a whole number', expected);
         }
-        return Number.isSafeInteger(n) ? { ok: true, value: n } : fail(text, 'a whole number in the safe range');
+        return Number.isSafeInteger(n)
+          ? { ok: true, value: n }
+          : fail(text, 'a whole number in the safe range');
       };
     }
     case 'decimal': {
       const reader = definitionStep(where, () => numberReader(settings));
       return (text) => {
         const n = reader.read(text.trim());
-        return n === undefined ? fail(text, 'a valid number', reader.expected) : { ok: true, value: n };
+        return n === undefined
+          ? fail(text, 'a valid number', reader.expected)
+          : { ok: true, value: n };
       };
     }
     case 'boolean': {
@@ -90,11 +111,15 @@ export function compileTextConverter(settings: ValueSettings, where: string): (t
       const expected = `${listWords(settings.trueValues)} for yes, ${listWords(settings.falseValues)} for no`;
       return (text) => {
         const value = words.get(text.trim().toLowerCase());
-        return value === undefined ? fail(text, 'a valid yes/no value', expected) : { ok: true, value };
+        return value === undefined
+          ? fail(text, 'a valid yes/no value', expected)
+          : { ok: true, value };
       };
     }
     case 'date': {
-      const pattern = definitionStep(where, () => compileDatePattern(settings.dateFormat, 'date'));
+      const pattern = definitionStep(where, () =>
+        compileDatePattern(settings.dateFormat, 'date'),
+      );
       return (text) => {
         const p = pattern.parse(text.trim());
         return p === undefined
@@ -103,14 +128,19 @@ export function compileTextConverter(settings: ValueSettings, where: string): (t
       };
     }
     case 'datetime': {
-      const pattern: DatePattern = definitionStep(where, () => compileDatePattern(settings.dateTimeFormat, 'datetime'));
+      const pattern: DatePattern = definitionStep(where, () =>
+        compileDatePattern(settings.dateTimeFormat, 'datetime'),
+      );
       const zone = zoneConverter(settings.timeZone);
       return (text) => {
         const p = pattern.parse(text.trim());
         if (p === undefined) {
           return fail(text, 'a valid date and time', pattern.expected);
         }
-        const epochMs = p.offsetMs === null ? zone.toEpochMs(p) : wallTimeToUtcMs(p) - p.offsetMs;
+        const epochMs =
+          p.offsetMs === null
+            ? zone.toEpochMs(p)
+            : wallTimeToUtcMs(p) - p.offsetMs;
         return { ok: true, value: new Date(epochMs).toISOString() };
       };
     }
@@ -125,7 +155,11 @@ export function compileTextConverter(settings: ValueSettings, where: string): (t
       return (text) => {
         const value = toCountryAlpha2(text.trim());
         return value === undefined
-          ? fail(text, 'an ISO 3166-1 country code', 'two letters such as DE, or three such as DEU')
+          ? fail(
+              text,
+              'an ISO 3166-1 country code',
+              'two letters such as DE, or three such as DEU',
+            )
           : { ok: true, value };
       };
     default: {
@@ -147,23 +181,38 @@ export function compileNativeConverter(
   where: string,
 ): (cell: number | boolean | Date) => CoerceResult | null {
   const type = settings.type;
-  const zone = type === 'datetime' ? definitionStep(where, () => zoneConverter(settings.timeZone)) : undefined;
+  const zone =
+    type === 'datetime'
+      ? definitionStep(where, () => zoneConverter(settings.timeZone))
+      : undefined;
   return (cell) => {
     if (typeof cell === 'number') {
-      if ((type === 'decimal' && Number.isFinite(cell)) || (type === 'integer' && Number.isSafeInteger(cell))) {
+      if (
+        (type === 'decimal' && Number.isFinite(cell)) ||
+        (type === 'integer' && Number.isSafeInteger(cell))
+      ) {
         return { ok: true, value: cell === 0 ? 0 : cell };
       }
       return fromText(String(cell));
     }
     if (typeof cell === 'boolean') {
-      return type === 'boolean' ? { ok: true, value: cell } : fromText(String(cell));
+      return type === 'boolean'
+        ? { ok: true, value: cell }
+        : fromText(String(cell));
     }
     if (Number.isNaN(cell.getTime())) {
-      return { ok: false, code: CODE_BY_TYPE[type], message: 'The cell holds an invalid date' };
+      return {
+        ok: false,
+        code: CODE_BY_TYPE[type],
+        message: 'The cell holds an invalid date',
+      };
     }
     const wall = wallTimeOfCellDate(cell);
     if (type === 'date') {
-      return { ok: true, value: formatCalendarDate(wall.year, wall.month, wall.day) };
+      return {
+        ok: true,
+        value: formatCalendarDate(wall.year, wall.month, wall.day),
+      };
     }
     if (zone !== undefined) {
       return { ok: true, value: new Date(zone.toEpochMs(wall)).toISOString() };
@@ -171,7 +220,6 @@ export function compileNativeConverter(
     return fromText(formatWallTime(wall));
   };
 }
-
 
 function numberReader(settings: ValueSettings): NumberReader {
   return createNumberReader({
@@ -197,7 +245,10 @@ function booleanWords(settings: ValueSettings): Map<string, boolean> {
   return words;
 }
 
-export function emptyBooleanResult(settings: ValueSettings, where: string): CoerceResult | null {
+export function emptyBooleanResult(
+  settings: ValueSettings,
+  where: string,
+): CoerceResult | null {
   const value = definitionStep(where, () => booleanWords(settings)).get('');
   return value === undefined ? null : { ok: true, value };
 }
@@ -226,9 +277,13 @@ export function definitionStep<T>(where: string, step: () => T): T {
       throw e;
     }
     const reason = e instanceof Error ? e.message : String(e);
-    throw new AppError(ErrorCode.FORMAT_DEFINITION_INVALID, `${where}: ${reason}. Fix the format definition.`, {
-      cause: e,
-    });
+    throw new AppError(
+      ErrorCode.FORMAT_DEFINITION_INVALID,
+      `${where}: ${reason}. Fix the format definition.`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 

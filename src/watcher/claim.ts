@@ -52,8 +52,15 @@ export type ClaimFailure = (typeof CLAIM_FAILURES)[number];
 export class ClaimError extends AppError {
   readonly reason: ClaimFailure;
 
-  constructor(reason: ClaimFailure, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('FILE_BUSY', message, { ...options, retryable: reason !== 'vanished' });
+  constructor(
+    reason: ClaimFailure,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super('FILE_BUSY', message, {
+      ...options,
+      retryable: reason !== 'vanished',
+    });
     this.name = 'ClaimError';
     this.reason = reason;
   }
@@ -62,12 +69,18 @@ export class ClaimError extends AppError {
 const CLAIMED_NAME = /^(\d{8}T\d{6}Z)-([0-9a-f]{8})-(.+)$/u;
 
 /** The processing/ name for a claim: `20261121T134501Z-1a2b3c4d-customers.txt`. */
-export function claimedName(originalName: string, nowMs: number, random: string = randomBytes(4).toString('hex')): string {
+export function claimedName(
+  originalName: string,
+  nowMs: number,
+  random: string = randomBytes(4).toString('hex'),
+): string {
   return `${fileTimestamp(nowMs)}-${random}-${safeBaseName(originalName)}`;
 }
 
 /** Reads a processing/ name back (crash recovery); null for names we did not make. */
-export function parseClaimedName(name: string): { claimedAt: string; originalName: string } | null {
+export function parseClaimedName(
+  name: string,
+): { claimedAt: string; originalName: string } | null {
   const match = CLAIMED_NAME.exec(name);
   if (match === null) {
     return null;
@@ -91,8 +104,15 @@ export async function claimFile(
 ): Promise<ClaimedFile> {
   const details = { file: file.name };
   const current = await lstatForClaim(fs, file.path, file.name);
-  if (!current.isFile() || !sameSnapshot(snapshotOf(current), snapshotOf(file))) {
-    throw new ClaimError('changed', `File '${file.name}' changed after it was seen stable; it will be watched again`, { details });
+  if (
+    !current.isFile() ||
+    !sameSnapshot(snapshotOf(current), snapshotOf(file))
+  ) {
+    throw new ClaimError(
+      'changed',
+      `File '${file.name}' changed after it was seen stable; it will be watched again`,
+      { details },
+    );
   }
   const nowMs = clock.now();
   try {
@@ -121,7 +141,11 @@ export async function claimFile(
   }
 }
 
-async function lstatForClaim(fs: FsPort, path: string, name: string): Promise<Stats> {
+async function lstatForClaim(
+  fs: FsPort,
+  path: string,
+  name: string,
+): Promise<Stats> {
   try {
     return await fs.lstat(path);
   } catch (e) {
@@ -151,9 +175,16 @@ async function verifyClaimed(fs: FsPort, claimed: ClaimedFile): Promise<void> {
     // The name was taken by a new drop (or links are not supported): keep the file in processing/,
     // where start-up recovery finds it; nothing is lost or overwritten.
   }
-  throw new ClaimError('changed', `File '${claimed.originalName}' changed while it was being claimed; it will be watched again`, {
-    details: { file: claimed.originalName, ...(putBack ? {} : { leftInProcessing: basename(claimed.path) }) },
-  });
+  throw new ClaimError(
+    'changed',
+    `File '${claimed.originalName}' changed while it was being claimed; it will be watched again`,
+    {
+      details: {
+        file: claimed.originalName,
+        ...(putBack ? {} : { leftInProcessing: basename(claimed.path) }),
+      },
+    },
+  );
 }
 
 function toClaimError(e: unknown, name: string): AppError {
@@ -163,15 +194,23 @@ function toClaimError(e: unknown, name: string): AppError {
   const err = coerceError(e);
   const code = fsErrorCode(err);
   if (code === 'ENOENT') {
-    return new ClaimError('vanished', `File '${name}' is gone before it could be claimed (another instance may have taken it)`, {
-      cause: err,
-      details: { file: name, code },
-    });
+    return new ClaimError(
+      'vanished',
+      `File '${name}' is gone before it could be claimed (another instance may have taken it)`,
+      {
+        cause: err,
+        details: { file: name, code },
+      },
+    );
   }
   // EBUSY/EPERM/EACCES above all, but any other fs error too: the file stays where it is and is
   // tried again later, which is always safe; a crash or a move to failed/ would not be.
-  return new ClaimError('busy', `File '${name}' cannot be claimed yet (${code ?? err.message}); it will be tried again`, {
-    cause: err,
-    details: { file: name, code: code ?? 'UNKNOWN' },
-  });
+  return new ClaimError(
+    'busy',
+    `File '${name}' cannot be claimed yet (${code ?? err.message}); it will be tried again`,
+    {
+      cause: err,
+      details: { file: name, code: code ?? 'UNKNOWN' },
+    },
+  );
 }

@@ -5,7 +5,11 @@ import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { BUSY_FS_CODES, NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
-import { createNameFilter, type MarkerOptions, type NameFilter } from './name-filter.js';
+import {
+  createNameFilter,
+  type MarkerOptions,
+  type NameFilter,
+} from './name-filter.js';
 import { StabilityGate, type HintReason } from './stability-gate.js';
 import type { StableFile } from './stable-file.js';
 
@@ -51,7 +55,8 @@ export interface ExchangeWatcherOptions {
    */
   onStable: (file: StableFile) => void;
   /** Called once when a matching file is first seen and starts waiting for the stability window. */
-  onDetected?: ((file: { path: string; name: string; size: number }) => void) | undefined;
+  onDetected?:
+    ((file: { path: string; name: string; size: number }) => void) | undefined;
 }
 
 export interface ExchangeWatcherDeps {
@@ -84,7 +89,10 @@ export interface ExchangeWatcher {
 export const DEFAULT_RESCAN_INTERVAL_MS = 30_000;
 const DEFAULT_RESERVED_DIRS = ['processing', 'archive', 'failed'];
 
-export function createExchangeWatcher(options: ExchangeWatcherOptions, deps: ExchangeWatcherDeps): ExchangeWatcher {
+export function createExchangeWatcher(
+  options: ExchangeWatcherOptions,
+  deps: ExchangeWatcherDeps,
+): ExchangeWatcher {
   return new ChokidarExchangeWatcher(options, deps);
 }
 
@@ -103,20 +111,36 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
   #stopped = false;
 
   constructor(options: ExchangeWatcherOptions, deps: ExchangeWatcherDeps) {
-    const markerName = options.marker?.enabled === true ? options.marker.name : undefined;
-    if (markerName !== undefined && (markerName !== basename(markerName) || markerName === '..' || markerName === '.')) {
-      throw new AppError('CONFIG_INVALID', `Marker name '${markerName}' must be a plain file name inside the watched folder`);
+    const markerName =
+      options.marker?.enabled === true ? options.marker.name : undefined;
+    if (
+      markerName !== undefined &&
+      (markerName !== basename(markerName) ||
+        markerName === '..' ||
+        markerName === '.')
+    ) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `Marker name '${markerName}' must be a plain file name inside the watched folder`,
+      );
     }
     this.#folder = resolve(options.folder);
     this.#options = options;
     this.#log = deps.logger.child({ folder: this.#folder });
     this.#fs = deps.fs ?? NODE_FS_PORT;
-    const ignoreDirs = (options.ignoreDirs ?? DEFAULT_RESERVED_DIRS).map((d) => resolve(this.#folder, d));
+    const ignoreDirs = (options.ignoreDirs ?? DEFAULT_RESERVED_DIRS).map((d) =>
+      resolve(this.#folder, d),
+    );
     this.#ignoredDirPaths = new Set(ignoreDirs);
     this.#filter = createNameFilter({
-      patterns: typeof options.patterns === 'string' ? [options.patterns] : options.patterns,
+      patterns:
+        typeof options.patterns === 'string'
+          ? [options.patterns]
+          : options.patterns,
       marker: options.marker,
-      reservedNames: ignoreDirs.filter((d) => dirname(d) === this.#folder).map((d) => basename(d)),
+      reservedNames: ignoreDirs
+        .filter((d) => dirname(d) === this.#folder)
+        .map((d) => basename(d)),
     });
     this.#gate = new StabilityGate(
       {
@@ -159,7 +183,9 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
     this.#watcher = watcher;
     // The first listener: an 'error' event without one would throw and end the process.
     watcher.on('error', (e: unknown) => this.#onWatcherError(e));
-    const ready = new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()));
+    const ready = new Promise<void>((resolveReady) =>
+      watcher.once('ready', () => resolveReady()),
+    );
     watcher.on('add', (path: string) => void this.#hint(path, 'event'));
     watcher.on('change', (path: string) => void this.#hint(path, 'event'));
     watcher.on('addDir', (path: string) => void this.#hint(path, 'event'));
@@ -169,9 +195,13 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
     // Our own listing as well: every entry goes through lstat (chokidar may skip FIFOs and
     // sockets), and start() can promise that every file already there is being tracked.
     await this.#scan();
-    const rescanMs = this.#options.rescanIntervalMs ?? DEFAULT_RESCAN_INTERVAL_MS;
+    const rescanMs =
+      this.#options.rescanIntervalMs ?? DEFAULT_RESCAN_INTERVAL_MS;
     if (rescanMs > 0 && !this.#stopped) {
-      this.#rescanTimer = setInterval(() => void this.#gate.track(this.#scan()), rescanMs);
+      this.#rescanTimer = setInterval(
+        () => void this.#gate.track(this.#scan()),
+        rescanMs,
+      );
     }
   }
 
@@ -207,7 +237,10 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
       );
     }
     if (!stats.isDirectory()) {
-      throw new AppError('CONFIG_INVALID', `Exchange folder '${this.#folder}' is not a directory; fix the job's folder`);
+      throw new AppError(
+        'CONFIG_INVALID',
+        `Exchange folder '${this.#folder}' is not a directory; fix the job's folder`,
+      );
     }
   }
 
@@ -220,7 +253,9 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
       this.#onWatcherError(e);
       return;
     }
-    await Promise.all(names.map((name) => this.#hint(join(this.#folder, name), 'scan')));
+    await Promise.all(
+      names.map((name) => this.#hint(join(this.#folder, name), 'scan')),
+    );
   }
 
   /** Routes a hint about any entry of the folder: data files go to the gate, markers wake their data file. */
@@ -240,7 +275,9 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
         }
         // A marker came or went: look at its data file now instead of at the next poll.
         const dataName = this.#filter.dataNameFor(name);
-        return dataName === null ? this.#gate.track(this.#scan()) : this.#gate.hint(join(this.#folder, dataName), 'release');
+        return dataName === null
+          ? this.#gate.track(this.#scan())
+          : this.#gate.hint(join(this.#folder, dataName), 'release');
       }
       case 'temporary':
       case 'reserved':
@@ -256,7 +293,8 @@ export class ChokidarExchangeWatcher implements ExchangeWatcher {
   #onWatcherError(e: unknown): void {
     const err = coerceError(e);
     const code = fsErrorCode(err);
-    const level = code !== undefined && BUSY_FS_CODES.has(code) ? 'warn' : 'error';
+    const level =
+      code !== undefined && BUSY_FS_CODES.has(code) ? 'warn' : 'error';
     this.#log[level]('File watcher reported an error; watching goes on', {
       event: 'watcher.error',
       code: code ?? 'UNKNOWN',

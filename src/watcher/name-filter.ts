@@ -22,7 +22,13 @@ export interface NameFilterOptions {
   reservedNames?: readonly string[];
 }
 
-export const NAME_CLASSES = ['data', 'marker', 'temporary', 'reserved', 'other'] as const;
+export const NAME_CLASSES = [
+  'data',
+  'marker',
+  'temporary',
+  'reserved',
+  'other',
+] as const;
 export type NameClass = (typeof NAME_CLASSES)[number];
 
 export interface NameFilter {
@@ -34,7 +40,9 @@ export interface NameFilter {
 }
 
 // Office owner files (~$x.xlsx), LibreOffice locks (.~lock.x#), and the usual partial-write names.
-const TEMPORARY_PATTERNS = ['*.tmp', '*.part', '~$*', '.~lock*'].map((p) => globToRegExp(p));
+const TEMPORARY_PATTERNS = ['*.tmp', '*.part', '~$*', '.~lock*'].map((p) =>
+  globToRegExp(p),
+);
 
 export function isTemporaryName(name: string): boolean {
   return TEMPORARY_PATTERNS.some((re) => re.test(name));
@@ -71,11 +79,14 @@ export function globToRegExp(glob: string): RegExp {
 
 export function createNameFilter(options: NameFilterOptions): NameFilter {
   const patterns = options.patterns.map((p) => globToRegExp(p));
-  const reserved = new Set((options.reservedNames ?? []).map((n) => n.toLowerCase()));
+  const reserved = new Set(
+    (options.reservedNames ?? []).map((n) => n.toLowerCase()),
+  );
   const marker = options.marker?.enabled === true ? options.marker : undefined;
   const fixedMarker = marker?.name?.toLowerCase();
   const suffix = marker?.suffix.toLowerCase() ?? '';
-  const isData = (name: string): boolean => patterns.some((re) => re.test(name));
+  const isData = (name: string): boolean =>
+    patterns.some((re) => re.test(name));
 
   const dataNameFor = (name: string): string | null => {
     if (marker === undefined || fixedMarker !== undefined || suffix === '') {
@@ -97,7 +108,10 @@ export function createNameFilter(options: NameFilterOptions): NameFilter {
         return 'temporary';
       }
       // Markers before data: a pattern like `customers*` also matches `customers.txt.done`.
-      if (marker !== undefined && (name.toLowerCase() === fixedMarker || dataNameFor(name) !== null)) {
+      if (
+        marker !== undefined &&
+        (name.toLowerCase() === fixedMarker || dataNameFor(name) !== null)
+      ) {
         return 'marker';
       }
       return isData(name) ? 'data' : 'other';

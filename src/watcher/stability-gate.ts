@@ -4,7 +4,12 @@ import { coerceError, fsErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../util/clock.js';
 import { BUSY_FS_CODES, type FsPort } from '../util/fs-port.js';
-import { sameSnapshot, snapshotOf, StabilityTracker, type StatSnapshot } from './stability.js';
+import {
+  sameSnapshot,
+  snapshotOf,
+  StabilityTracker,
+  type StatSnapshot,
+} from './stability.js';
 import type { StableFile } from './stable-file.js';
 
 /**
@@ -26,7 +31,8 @@ export interface StabilityGateOptions {
   markerPathFor: (path: string) => string | null;
   onStable: (file: StableFile) => void;
   /** A new file is being waited for (first look); for the consumer's record of waiting files. */
-  onDetected?: ((file: { path: string; name: string; size: number }) => void) | undefined;
+  onDetected?:
+    ((file: { path: string; name: string; size: number }) => void) | undefined;
 }
 
 export interface StabilityGateDeps {
@@ -79,7 +85,10 @@ export class StabilityGate {
     this.#log = deps.logger;
     this.#clock = deps.clock;
     this.#fs = deps.fs;
-    this.#pollEveryMs = Math.max(MIN_POLL_EVERY_MS, Math.min(options.stabilityMs / 4, MAX_POLL_EVERY_MS));
+    this.#pollEveryMs = Math.max(
+      MIN_POLL_EVERY_MS,
+      Math.min(options.stabilityMs / 4, MAX_POLL_EVERY_MS),
+    );
   }
 
   /** Something may have happened at data-file `path`. Resolves after the first look at a newly tracked file. */
@@ -215,10 +224,18 @@ export class StabilityGate {
     const snapshot = snapshotOf(stats);
     if (entry.tracker.observe(snapshot) !== 'stable') {
       if (before === null) {
-        this.#log.info('File detected', { event: 'file.detected', file: name, size: snapshot.size });
+        this.#log.info('File detected', {
+          event: 'file.detected',
+          file: name,
+          size: snapshot.size,
+        });
         this.#options.onDetected?.({ path, name, size: snapshot.size });
       } else if (!sameSnapshot(before, snapshot)) {
-        this.#log.debug('File changed; stability window restarted', { event: 'file.waiting', file: name, size: snapshot.size });
+        this.#log.debug('File changed; stability window restarted', {
+          event: 'file.waiting',
+          file: name,
+          size: snapshot.size,
+        });
       }
       this.#schedule(path, entry, this.#nextLookMs(entry));
       return;
@@ -258,13 +275,20 @@ export class StabilityGate {
         }
         // Only a file we had seen can vanish; a hint about a name that never existed is silent.
         if (entry.tracker.snapshot !== null) {
-          this.#log.debug('File vanished before it was stable; forgotten', { event: 'file.vanished', file: basename(path) });
+          this.#log.debug('File vanished before it was stable; forgotten', {
+            event: 'file.vanished',
+            file: basename(path),
+          });
         }
         return null;
       }
       entry.notReadyAttempts += 1;
-      const retryInMs = Math.min(this.#pollEveryMs * 2 ** (entry.notReadyAttempts - 1), MAX_NOT_READY_BACKOFF_MS);
-      const level = code !== undefined && BUSY_FS_CODES.has(code) ? 'warn' : 'error';
+      const retryInMs = Math.min(
+        this.#pollEveryMs * 2 ** (entry.notReadyAttempts - 1),
+        MAX_NOT_READY_BACKOFF_MS,
+      );
+      const level =
+        code !== undefined && BUSY_FS_CODES.has(code) ? 'warn' : 'error';
       this.#log[level]('File cannot be looked at yet; will retry', {
         event: 'file.not-ready',
         file: basename(path),
@@ -282,7 +306,11 @@ export class StabilityGate {
    * file; false until then. The age check matters: the previous drop's marker stays until that
    * run ends, and must not release the ERP's next file early (the ERP writes data, then marker).
    */
-  async #markerReady(path: string, entry: TrackingEntry, data: StatSnapshot): Promise<string | null | false> {
+  async #markerReady(
+    path: string,
+    entry: TrackingEntry,
+    data: StatSnapshot,
+  ): Promise<string | null | false> {
     const markerPath = this.#options.markerPathFor(path);
     if (markerPath === null) {
       return null;
@@ -303,19 +331,35 @@ export class StabilityGate {
     }
     if (!entry.markerWaitLogged) {
       entry.markerWaitLogged = true;
-      this.#log.debug('File is stable but its marker is missing or older than the file; waiting for the marker', {
-        event: 'file.waiting',
-        file: basename(path),
-        marker: basename(markerPath),
-      });
+      this.#log.debug(
+        'File is stable but its marker is missing or older than the file; waiting for the marker',
+        {
+          event: 'file.waiting',
+          file: basename(path),
+          marker: basename(markerPath),
+        },
+      );
     }
     return false;
   }
 
-  #handOn(path: string, snapshot: StatSnapshot, markerPath: string | null): void {
-    const file: StableFile = Object.freeze({ path, name: basename(path), ...snapshot, markerPath });
+  #handOn(
+    path: string,
+    snapshot: StatSnapshot,
+    markerPath: string | null,
+  ): void {
+    const file: StableFile = Object.freeze({
+      path,
+      name: basename(path),
+      ...snapshot,
+      markerPath,
+    });
     this.#entries.set(path, { kind: 'in-flight' });
-    this.#log.info('File is stable', { event: 'file.stable', file: file.name, size: file.size });
+    this.#log.info('File is stable', {
+      event: 'file.stable',
+      file: file.name,
+      size: file.size,
+    });
     // A consumer's throw or rejection must neither end the process nor leave the path in flight
     // forever: log it and release with a back-off, so the file is looked at again from scratch.
     void this.track(
@@ -327,12 +371,15 @@ export class StabilityGate {
         })
         .catch((e: unknown) => {
           const err = coerceError(e);
-          this.#log.error('The stable-file handler failed; the file will be looked at again', {
-            event: 'internal.error',
-            file: file.name,
-            error: err.message,
-            stack: err.stack,
-          });
+          this.#log.error(
+            'The stable-file handler failed; the file will be looked at again',
+            {
+              event: 'internal.error',
+              file: file.name,
+              error: err.message,
+              stack: err.stack,
+            },
+          );
           this.release(path, this.#options.stabilityMs);
         }),
     );
@@ -344,16 +391,22 @@ export class StabilityGate {
     const key = `${kind}:${stats.dev}:${stats.ino}`;
     if (this.#ignored.get(path) !== key) {
       this.#ignored.set(path, key);
-      this.#log.warn('Entry matches the watched name but is not a regular file; left alone', {
-        event: 'file.ignored',
-        file: basename(path),
-        kind,
-      });
+      this.#log.warn(
+        'Entry matches the watched name but is not a regular file; left alone',
+        {
+          event: 'file.ignored',
+          file: basename(path),
+          kind,
+        },
+      );
     }
   }
 
   #nextLookMs(entry: TrackingEntry): number {
-    return Math.max(MIN_POLL_EVERY_MS, Math.min(this.#pollEveryMs, entry.tracker.remainingMs() + TIMER_SLACK_MS));
+    return Math.max(
+      MIN_POLL_EVERY_MS,
+      Math.min(this.#pollEveryMs, entry.tracker.remainingMs() + TIMER_SLACK_MS),
+    );
   }
 
   #isCurrent(path: string, entry: TrackingEntry): boolean {
@@ -362,12 +415,15 @@ export class StabilityGate {
 
   #logError(e: unknown): void {
     const err = coerceError(e);
-    this.#log.error('Unexpected error while watching a file; watching goes on', {
-      event: 'watcher.error',
-      code: fsErrorCode(err) ?? 'UNKNOWN',
-      error: err.message,
-      stack: err.stack,
-    });
+    this.#log.error(
+      'Unexpected error while watching a file; watching goes on',
+      {
+        event: 'watcher.error',
+        code: fsErrorCode(err) ?? 'UNKNOWN',
+        error: err.message,
+        stack: err.stack,
+      },
+    );
   }
 }
 

@@ -25,12 +25,27 @@ export type Observation = StatSnapshot | 'missing';
 export const STABILITY_VERDICTS = ['waiting', 'stable', 'vanished'] as const;
 export type StabilityVerdict = (typeof STABILITY_VERDICTS)[number];
 
-export function snapshotOf(stats: { size: number; mtimeMs: number; ino: number; dev: number }): StatSnapshot {
-  return { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, dev: stats.dev };
+export function snapshotOf(stats: {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}): StatSnapshot {
+  return {
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ino: stats.ino,
+    dev: stats.dev,
+  };
 }
 
 export function sameSnapshot(a: StatSnapshot, b: StatSnapshot): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;
+  return (
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ino === b.ino &&
+    a.dev === b.dev
+  );
 }
 
 export class StabilityTracker {

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
+import {
+  TEST_CONFIG_YAML,
+  runCli,
+  runCliJson,
+  writeTree,
+} from '../helpers/run-cli.js';
 
 /**
  * The import command end to end: real files in a temp project, a real SQLite file, the CLI's
@@ -51,8 +56,19 @@ interface ImportJson {
   warnings: number;
   duplicateOfRunId: number | null;
   error: { code: string; message: string } | null;
-  errors: { line: number; column: string | null; value: string | null; message: string; code: string; severity: string }[];
-  changes?: { key: string; operation: string; changes: { field: string; old: unknown; new: unknown }[] }[];
+  errors: {
+    line: number;
+    column: string | null;
+    value: string | null;
+    message: string;
+    code: string;
+    severity: string;
+  }[];
+  changes?: {
+    key: string;
+    operation: string;
+    changes: { field: string; old: unknown; new: unknown }[];
+  }[];
   reportFile: string | null;
 }
 
@@ -60,7 +76,10 @@ let dir: string;
 
 beforeEach(async () => {
   dir = await makeTempDir();
-  await writeTree(dir, { 'customer-import.config.yaml': TEST_CONFIG_YAML, 'formats/nav.yaml': NAV_FORMAT });
+  await writeTree(dir, {
+    'customer-import.config.yaml': TEST_CONFIG_YAML,
+    'formats/nav.yaml': NAV_FORMAT,
+  });
 });
 
 afterEach(async () => {
@@ -68,14 +87,20 @@ afterEach(async () => {
 });
 
 async function importJson(file: string, ...flags: string[]) {
-  return runCliJson<ImportJson>(['import', file, '--format', 'nav', ...flags], { cwd: dir });
+  return runCliJson<ImportJson>(['import', file, '--format', 'nav', ...flags], {
+    cwd: dir,
+  });
 }
 
 async function customer(key: string) {
-  const result = await runCliJson<{ customer: { data: Record<string, unknown>; status: string }; history: { operation: string; runId: number; changes: { field: string; old: unknown; new: unknown }[] }[] }>(
-    ['customers', 'show', key],
-    { cwd: dir },
-  );
+  const result = await runCliJson<{
+    customer: { data: Record<string, unknown>; status: string };
+    history: {
+      operation: string;
+      runId: number;
+      changes: { field: string; old: unknown; new: unknown }[];
+    }[];
+  }>(['customers', 'show', key], { cwd: dir });
   expect(result.code).toBe(0);
   return result.json;
 }
@@ -91,7 +116,14 @@ describe('import: a Dynamics NAV-style export', () => {
     );
     const { code, json } = await importJson('customers.txt');
     expect(code).toBe(0);
-    expect(json).toMatchObject({ status: 'succeeded', outcome: 'imported', read: 2, inserted: 2, updated: 0, skipped: 0 });
+    expect(json).toMatchObject({
+      status: 'succeeded',
+      outcome: 'imported',
+      read: 2,
+      inserted: 2,
+      updated: 0,
+      skipped: 0,
+    });
     expect(json.runId).toBeGreaterThan(0);
     expect(existsSync(join(dir, 'data/customers.db'))).toBe(true);
 
@@ -106,26 +138,55 @@ describe('import: a Dynamics NAV-style export', () => {
       customerSince: '2020-02-01',
     });
     const second = await customer('10001');
-    expect(second.customer.data).toMatchObject({ name: 'Café Zoë „Ÿ“ €', creditLimit: 0.3, blocked: true, customerSince: '2024-02-29' });
+    expect(second.customer.data).toMatchObject({
+      name: 'Café Zoë „Ÿ“ €',
+      creditLimit: 0.3,
+      blocked: true,
+      customerSince: '2024-02-29',
+    });
     expect(second.customer.data).not.toHaveProperty('email');
-    expect(second.history[0]).toMatchObject({ operation: 'inserted', runId: json.runId });
+    expect(second.history[0]).toMatchObject({
+      operation: 'inserted',
+      runId: json.runId,
+    });
   });
 
   it('prints a readable summary with the counts and the duration', async () => {
-    await writeFile(join(dir, 'customers.txt'), nav(['10000;Müller GmbH;;Köln;DE;1,00;Nein;01.02.2020']));
-    const result = await runCli(['import', 'customers.txt', '--format', 'nav'], { cwd: dir });
+    await writeFile(
+      join(dir, 'customers.txt'),
+      nav(['10000;Müller GmbH;;Köln;DE;1,00;Nein;01.02.2020']),
+    );
+    const result = await runCli(
+      ['import', 'customers.txt', '--format', 'nav'],
+      { cwd: dir },
+    );
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Imported customers\.txt with format nav \(run \d+\) in \d+/);
-    expect(result.stdout).toContain('read 1 · insert 1 · update 0 · unchanged 0 · skipped 0');
+    expect(result.stdout).toMatch(
+      /Imported customers\.txt with format nav \(run \d+\) in \d+/,
+    );
+    expect(result.stdout).toContain(
+      'read 1 · insert 1 · update 0 · unchanged 0 · skipped 0',
+    );
   });
 
   it('counts unchanged rows without rewriting them, and records field changes as history', async () => {
-    await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;;Bonn;DE;10,00;Nein;', '2;Beta;;Bonn;DE;20,00;Nein;']));
+    await writeFile(
+      join(dir, 'a.txt'),
+      nav(['1;Alpha;;Bonn;DE;10,00;Nein;', '2;Beta;;Bonn;DE;20,00;Nein;']),
+    );
     expect((await importJson('a.txt')).json.inserted).toBe(2);
-    await writeFile(join(dir, 'b.txt'), nav(['1;Alpha;;Bonn;DE;10,00;Nein;', '2;Beta;;Berlin;DE;25,00;Nein;']));
+    await writeFile(
+      join(dir, 'b.txt'),
+      nav(['1;Alpha;;Bonn;DE;10,00;Nein;', '2;Beta;;Berlin;DE;25,00;Nein;']),
+    );
     const { code, json } = await importJson('b.txt');
     expect(code).toBe(0);
-    expect(json).toMatchObject({ read: 2, inserted: 0, updated: 1, unchanged: 1 });
+    expect(json).toMatchObject({
+      read: 2,
+      inserted: 0,
+      updated: 1,
+      unchanged: 1,
+    });
     const beta = await customer('2');
     expect(beta.history).toHaveLength(2);
     expect(beta.history[0]?.operation).toBe('updated');
@@ -138,7 +199,10 @@ describe('import: a Dynamics NAV-style export', () => {
   });
 
   it('keeps the stored value when a cell is empty (a blank in the export must not wipe data)', async () => {
-    await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;a@x.example;Bonn;DE;10,00;Nein;']));
+    await writeFile(
+      join(dir, 'a.txt'),
+      nav(['1;Alpha;a@x.example;Bonn;DE;10,00;Nein;']),
+    );
     await importJson('a.txt');
     await writeFile(join(dir, 'b.txt'), nav(['1;Alpha;;Bonn;DE;10,00;Nein;']));
     const { json } = await importJson('b.txt');
@@ -151,24 +215,41 @@ describe('import --dry-run', () => {
   it('reports what would change, field by field, and writes nothing', async () => {
     await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;;Bonn;DE;10,00;Nein;']));
     await importJson('a.txt');
-    await writeFile(join(dir, 'b.txt'), nav(['1;Alpha;;Berlin;DE;10,00;Nein;', '2;Beta;;Bonn;DE;;Nein;']));
+    await writeFile(
+      join(dir, 'b.txt'),
+      nav(['1;Alpha;;Berlin;DE;10,00;Nein;', '2;Beta;;Bonn;DE;;Nein;']),
+    );
     const { code, json } = await importJson('b.txt', '--dry-run');
     expect(code).toBe(0);
-    expect(json).toMatchObject({ runId: null, status: 'succeeded', inserted: 1, updated: 1 });
+    expect(json).toMatchObject({
+      runId: null,
+      status: 'succeeded',
+      inserted: 1,
+      updated: 1,
+    });
     expect(json.changes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ key: '1', operation: 'updated', changes: [{ field: 'city', old: 'Bonn', new: 'Berlin' }] }),
+        expect.objectContaining({
+          key: '1',
+          operation: 'updated',
+          changes: [{ field: 'city', old: 'Bonn', new: 'Berlin' }],
+        }),
         expect.objectContaining({ key: '2', operation: 'inserted' }),
       ]),
     );
-    const text = await runCli(['import', 'b.txt', '--format', 'nav', '--dry-run'], { cwd: dir });
+    const text = await runCli(
+      ['import', 'b.txt', '--format', 'nav', '--dry-run'],
+      { cwd: dir },
+    );
     expect(text.stdout).toContain('nothing was written');
     expect(text.stdout).toContain('would insert 1 · would update 1');
     expect(text.stdout).toContain('city: "Bonn" → "Berlin"');
 
     // Nothing was written: Berlin is not stored, customer 2 does not exist, no run was recorded.
     expect((await customer('1')).customer.data['city']).toBe('Bonn');
-    expect((await runCli(['customers', 'show', '2'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['customers', 'show', '2'], { cwd: dir })).code).toBe(
+      2,
+    );
     const runs = await runCliJson<unknown[]>(['runs', 'list'], { cwd: dir });
     expect(runs.json).toHaveLength(1);
   });
@@ -181,9 +262,17 @@ describe('import: the same content twice', () => {
     await writeFile(join(dir, 'again.txt'), await readFile(join(dir, 'a.txt')));
     const second = await importJson('again.txt');
     expect(second.code).toBe(0);
-    expect(second.json).toMatchObject({ outcome: 'duplicate', duplicateOfRunId: first.json.runId, inserted: 0 });
-    const text = await runCli(['import', 'again.txt', '--format', 'nav'], { cwd: dir });
-    expect(text.stdout).toContain(`already imported in run ${first.json.runId}`);
+    expect(second.json).toMatchObject({
+      outcome: 'duplicate',
+      duplicateOfRunId: first.json.runId,
+      inserted: 0,
+    });
+    const text = await runCli(['import', 'again.txt', '--format', 'nav'], {
+      cwd: dir,
+    });
+    expect(text.stdout).toContain(
+      `already imported in run ${first.json.runId}`,
+    );
     const forced = await importJson('again.txt', '--force');
     expect(forced.json).toMatchObject({ outcome: 'imported', unchanged: 1 });
   });
@@ -201,18 +290,41 @@ describe('import: bad rows', () => {
     );
     const { code, json } = await importJson('c.txt');
     expect(code).toBe(0);
-    expect(json).toMatchObject({ status: 'succeeded', outcome: 'partial', read: 3, inserted: 1, skipped: 2 });
+    expect(json).toMatchObject({
+      status: 'succeeded',
+      outcome: 'partial',
+      read: 3,
+      inserted: 1,
+      skipped: 2,
+    });
     expect(json.errors).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ line: 2, column: 'E-Mail', value: 'not-an-email', code: 'INVALID_EMAIL' }),
-        expect.objectContaining({ line: 3, column: 'Land', value: 'XX', code: 'INVALID_COUNTRY' }),
-        expect.objectContaining({ line: 3, column: 'Kunde seit', value: '31.02.2020', code: 'INVALID_DATE' }),
+        expect.objectContaining({
+          line: 2,
+          column: 'E-Mail',
+          value: 'not-an-email',
+          code: 'INVALID_EMAIL',
+        }),
+        expect.objectContaining({
+          line: 3,
+          column: 'Land',
+          value: 'XX',
+          code: 'INVALID_COUNTRY',
+        }),
+        expect.objectContaining({
+          line: 3,
+          column: 'Kunde seit',
+          value: '31.02.2020',
+          code: 'INVALID_DATE',
+        }),
       ]),
     );
     const report = await readFile(join(dir, 'c.txt.errors.csv'), 'utf8');
     expect(report).toContain('not-an-email');
     expect(report).toContain('31.02.2020');
-    const run = await runCli(['runs', 'show', String(json.runId)], { cwd: dir });
+    const run = await runCli(['runs', 'show', String(json.runId)], {
+      cwd: dir,
+    });
     expect(run.stdout).toContain('line 3, column Kunde seit');
     expect(run.stdout).toContain('31.02.2020');
   });
@@ -222,21 +334,41 @@ describe('import: bad rows', () => {
     await importJson('a.txt');
     await writeFile(
       join(dir, 'bad.txt'),
-      nav(['1;Alpha;;Berlin;DE;10,00;Nein;', '2;B;x;Bonn;DE;1;Nein;', '3;C;y;Bonn;DE;1;Nein;', '4;D;z;Bonn;DE;1;Nein;']),
+      nav([
+        '1;Alpha;;Berlin;DE;10,00;Nein;',
+        '2;B;x;Bonn;DE;1;Nein;',
+        '3;C;y;Bonn;DE;1;Nein;',
+        '4;D;z;Bonn;DE;1;Nein;',
+      ]),
     );
     const { code, json } = await importJson('bad.txt');
     expect(code).toBe(1);
-    expect(json).toMatchObject({ status: 'failed', outcome: 'rejected', skipped: 3 });
+    expect(json).toMatchObject({
+      status: 'failed',
+      outcome: 'rejected',
+      skipped: 3,
+    });
     expect(json.error?.code).toBe('TOO_MANY_INVALID_ROWS');
     expect((await customer('1')).customer.data['city']).toBe('Bonn');
-    expect((await runCli(['customers', 'show', '2'], { cwd: dir })).code).toBe(2);
-    const runs = await runCliJson<{ status: string }[]>(['runs', 'list'], { cwd: dir });
+    expect((await runCli(['customers', 'show', '2'], { cwd: dir })).code).toBe(
+      2,
+    );
+    const runs = await runCliJson<{ status: string }[]>(['runs', 'list'], {
+      cwd: dir,
+    });
     expect(runs.json[0]?.status).toBe('failed');
     expect(existsSync(join(dir, 'bad.txt.errors.csv'))).toBe(true);
   });
 
   it('reports a key that appears twice: the last row wins, both lines are warnings', async () => {
-    await writeFile(join(dir, 'd.txt'), nav(['7;First;;Bonn;DE;1;Nein;', '8;Other;;Bonn;DE;1;Nein;', '7;Second;;Bonn;DE;1;Nein;']));
+    await writeFile(
+      join(dir, 'd.txt'),
+      nav([
+        '7;First;;Bonn;DE;1;Nein;',
+        '8;Other;;Bonn;DE;1;Nein;',
+        '7;Second;;Bonn;DE;1;Nein;',
+      ]),
+    );
     const { code, json } = await importJson('d.txt');
     expect(code).toBe(0);
     const dup = json.errors.filter((e) => e.code === 'DUPLICATE_KEY');
@@ -248,7 +380,10 @@ describe('import: bad rows', () => {
 
 describe('import: bad files', () => {
   it('fails early on a missing required column, naming the missing and the found columns', async () => {
-    await writeFile(join(dir, 'h.txt'), iconv.encode('Nummer;Name;Ort\r\n1;A;B\r\n', 'win1252'));
+    await writeFile(
+      join(dir, 'h.txt'),
+      iconv.encode('Nummer;Name;Ort\r\n1;A;B\r\n', 'win1252'),
+    );
     const { code, json } = await importJson('h.txt');
     expect(code).toBe(1);
     expect(json.error?.code).toBe('HEADER_MISMATCH');
@@ -257,7 +392,10 @@ describe('import: bad files', () => {
   });
 
   it('says "wrong delimiter" when every row is one column', async () => {
-    await writeFile(join(dir, 'w.txt'), `${HEADER.replaceAll(';', ',')}\r\n1,A,,Bonn,DE,1,Nein,\r\n`);
+    await writeFile(
+      join(dir, 'w.txt'),
+      `${HEADER.replaceAll(';', ',')}\r\n1,A,,Bonn,DE,1,Nein,\r\n`,
+    );
     const { code, json } = await importJson('w.txt');
     expect(code).toBe(1);
     expect(json.error?.code).toBe('PARSE_FAILED');
@@ -276,7 +414,10 @@ describe('import: bad files', () => {
   });
 
   it('names the line of an unterminated quote', async () => {
-    await writeFile(join(dir, 'q.txt'), nav(['1;"Alpha;;Bonn;DE;1;Nein;', '2;Beta;;Bonn;DE;1;Nein;']));
+    await writeFile(
+      join(dir, 'q.txt'),
+      nav(['1;"Alpha;;Bonn;DE;1;Nein;', '2;Beta;;Bonn;DE;1;Nein;']),
+    );
     const { code, json } = await importJson('q.txt');
     expect(code).toBe(1);
     expect(json.error?.message).toMatch(/line 2/);
@@ -287,7 +428,9 @@ describe('import: bad files', () => {
     expect(missing.code).toBe(1);
     expect(missing.json.error?.code).toBe('FILE_UNREADABLE');
     await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;;Bonn;DE;1;Nein;']));
-    const unknown = await runCli(['import', 'a.txt', '--format', 'sap'], { cwd: dir });
+    const unknown = await runCli(['import', 'a.txt', '--format', 'sap'], {
+      cwd: dir,
+    });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown format 'sap'");
     expect(unknown.stderr).toContain('nav');
@@ -295,10 +438,21 @@ describe('import: bad files', () => {
 
   it('names the line of bytes that are not valid in the declared encoding', async () => {
     await writeTree(dir, {
-      'formats/utf.yaml': 'id: utf\ntype: delimited\ndelimiter: ";"\ncolumns:\n  - { source: "Nr.", field: customerNo, required: true }\n  - { source: Name, field: name }\n',
+      'formats/utf.yaml':
+        'id: utf\ntype: delimited\ndelimiter: ";"\ncolumns:\n  - { source: "Nr.", field: customerNo, required: true }\n  - { source: Name, field: name }\n',
     });
-    await writeFile(join(dir, 'u.txt'), Buffer.concat([Buffer.from('Nr.;Name\n1;ok\n2;M'), Buffer.from([0xfc]), Buffer.from('ller\n')]));
-    const { code, json } = await runCliJson<ImportJson>(['import', 'u.txt', '--format', 'utf'], { cwd: dir });
+    await writeFile(
+      join(dir, 'u.txt'),
+      Buffer.concat([
+        Buffer.from('Nr.;Name\n1;ok\n2;M'),
+        Buffer.from([0xfc]),
+        Buffer.from('ller\n'),
+      ]),
+    );
+    const { code, json } = await runCliJson<ImportJson>(
+      ['import', 'u.txt', '--format', 'utf'],
+      { cwd: dir },
+    );
     expect(code).toBe(1);
     expect(json.error?.code).toBe('ENCODING_INVALID');
     expect(json.error?.message).toMatch(/line 3/);
@@ -307,23 +461,48 @@ describe('import: bad files', () => {
 
 describe('import: header differences that do not stop the run', () => {
   it('notes an optional column missing from the file, and imports the rest', async () => {
-    await writeFile(join(dir, 'n.txt'), iconv.encode('Nr.;Name;Ort\r\n1;Alpha;Bonn\r\n', 'win1252'));
-    const { code, json } = await runCliJson<ImportJson & { notices: string[] }>(['import', 'n.txt', '--format', 'nav'], { cwd: dir });
+    await writeFile(
+      join(dir, 'n.txt'),
+      iconv.encode('Nr.;Name;Ort\r\n1;Alpha;Bonn\r\n', 'win1252'),
+    );
+    const { code, json } = await runCliJson<ImportJson & { notices: string[] }>(
+      ['import', 'n.txt', '--format', 'nav'],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
     expect(json).toMatchObject({ outcome: 'imported', inserted: 1 });
-    expect(json.notices).toEqual(expect.arrayContaining([expect.stringContaining("Optional column 'E-Mail' is not in 'n.txt'")]));
-    await writeFile(join(dir, 'n2.txt'), iconv.encode('Nr.;Name;Ort\r\n2;Beta;Bonn\r\n', 'win1252'));
-    const text = await runCli(['import', 'n2.txt', '--format', 'nav'], { cwd: dir });
-    expect(text.stdout).toContain("note: Optional column 'Kreditlimit' is not in 'n2.txt'");
+    expect(json.notices).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("Optional column 'E-Mail' is not in 'n.txt'"),
+      ]),
+    );
+    await writeFile(
+      join(dir, 'n2.txt'),
+      iconv.encode('Nr.;Name;Ort\r\n2;Beta;Bonn\r\n', 'win1252'),
+    );
+    const text = await runCli(['import', 'n2.txt', '--format', 'nav'], {
+      cwd: dir,
+    });
+    expect(text.stdout).toContain(
+      "note: Optional column 'Kreditlimit' is not in 'n2.txt'",
+    );
   });
 });
 
 describe('usage errors', () => {
   it('exits 2 for an unknown mode and for an invalid config', async () => {
     await writeFile(join(dir, 'a.txt'), nav(['1;Alpha;;Bonn;DE;1;Nein;']));
-    expect((await runCli(['import', 'a.txt', '--mode', 'sometimes'], { cwd: dir })).code).toBe(2);
-    await writeFile(join(dir, 'customer-import.config.yaml'), 'batchSize: many\n');
-    const bad = await runCli(['import', 'a.txt', '--format', 'nav'], { cwd: dir });
+    expect(
+      (await runCli(['import', 'a.txt', '--mode', 'sometimes'], { cwd: dir }))
+        .code,
+    ).toBe(2);
+    await writeFile(
+      join(dir, 'customer-import.config.yaml'),
+      'batchSize: many\n',
+    );
+    const bad = await runCli(['import', 'a.txt', '--format', 'nav'], {
+      cwd: dir,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('customer-import.config.yaml');
     expect(bad.stderr).toContain('batchSize');

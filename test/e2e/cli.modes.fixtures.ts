@@ -1,5 +1,10 @@
 import { expect } from 'vitest';
-import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
+import {
+  TEST_CONFIG_YAML,
+  runCli,
+  runCliJson,
+  writeTree,
+} from '../helpers/run-cli.js';
 
 /**
  * Shared set-up of the modes and rules end-to-end tests: a temp project with SQLite, an ERP
@@ -30,7 +35,8 @@ columns:
   - { source: "Modified", field: lastModified, type: datetime }
 `;
 
-export const HEADER = 'No;Name;FirstName;LastName;Company;VAT;Email;Country;Class;Currency;Blocked;Modified';
+export const HEADER =
+  'No;Name;FirstName;LastName;Company;VAT;Email;Country;Class;Currency;Blocked;Modified';
 
 export interface Row {
   no: string;
@@ -49,13 +55,30 @@ export interface Row {
 
 export function csv(rows: readonly Row[]): string {
   const line = (r: Row): string =>
-    [r.no, r.name ?? `Customer ${r.no}`, r.firstName, r.lastName, r.company, r.vat, r.email, r.country, r.class, r.currency, r.blocked, r.modified]
+    [
+      r.no,
+      r.name ?? `Customer ${r.no}`,
+      r.firstName,
+      r.lastName,
+      r.company,
+      r.vat,
+      r.email,
+      r.country,
+      r.class,
+      r.currency,
+      r.blocked,
+      r.modified,
+    ]
       .map((v) => v ?? '')
       .join(';');
   return `${[HEADER, ...rows.map(line)].join('\n')}\n`;
 }
 
-export async function setUpProject(dir: string, extraConfig = '', formatExtra = ''): Promise<void> {
+export async function setUpProject(
+  dir: string,
+  extraConfig = '',
+  formatExtra = '',
+): Promise<void> {
   await writeTree(dir, {
     'customer-import.config.yaml': `${TEST_CONFIG_YAML}${extraConfig}`,
     'formats/erp.yaml': `${ERP_FORMAT}${formatExtra}`,
@@ -83,9 +106,16 @@ export interface ImportJson {
 }
 
 /** Writes the file and imports it with the erp format; returns the parsed --json output. */
-export async function importRows(dir: string, name: string, rows: readonly Row[], ...flags: string[]) {
+export async function importRows(
+  dir: string,
+  name: string,
+  rows: readonly Row[],
+  ...flags: string[]
+) {
   await writeTree(dir, { [name]: csv(rows) });
-  return runCliJson<ImportJson>(['import', name, '--format', 'erp', ...flags], { cwd: dir });
+  return runCliJson<ImportJson>(['import', name, '--format', 'erp', ...flags], {
+    cwd: dir,
+  });
 }
 
 export interface CustomerJson {
@@ -97,16 +127,29 @@ export interface CustomerJson {
     type?: string | null;
     deactivatedRunId?: number | null;
   };
-  history: { operation: string; runId: number; note: string | null; changes: { field: string; old: unknown; new: unknown }[] }[];
+  history: {
+    operation: string;
+    runId: number;
+    note: string | null;
+    changes: { field: string; old: unknown; new: unknown }[];
+  }[];
 }
 
-export async function showCustomer(dir: string, key: string): Promise<CustomerJson> {
-  const result = await runCliJson<CustomerJson>(['customers', 'show', key], { cwd: dir });
+export async function showCustomer(
+  dir: string,
+  key: string,
+): Promise<CustomerJson> {
+  const result = await runCliJson<CustomerJson>(['customers', 'show', key], {
+    cwd: dir,
+  });
   expect(result.code, result.stderr).toBe(0);
   return result.json;
 }
 
-export async function showCustomerText(dir: string, key: string): Promise<string> {
+export async function showCustomerText(
+  dir: string,
+  key: string,
+): Promise<string> {
   const result = await runCli(['customers', 'show', key], { cwd: dir });
   expect(result.code, result.stderr).toBe(0);
   return result.stdout;
@@ -120,5 +163,7 @@ export async function showRunText(dir: string, runId: number): Promise<string> {
 
 /** Rows 1…n with numbered keys (K0001 …). */
 export function numbered(n: number, from = 1): Row[] {
-  return Array.from({ length: n }, (_, i) => ({ no: `K${String(from + i).padStart(4, '0')}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    no: `K${String(from + i).padStart(4, '0')}`,
+  }));
 }

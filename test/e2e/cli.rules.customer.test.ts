@@ -2,7 +2,13 @@ import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { importRows, setUpProject, showCustomer, showCustomerText, showRunText } from './cli.modes.fixtures.js';
+import {
+  importRows,
+  setUpProject,
+  showCustomer,
+  showCustomerText,
+  showRunText,
+} from './cli.modes.fixtures.js';
 
 /**
  * The customer rules end to end: type B2B/B2C kept from the first import, the status of new and
@@ -31,17 +37,34 @@ describe('customer type', () => {
     expect((await showCustomer(dir, 'C1')).customer.type).toBe('B2B');
     expect((await showCustomer(dir, 'V1')).customer.type).toBe('B2B');
 
-    const second = await importRows(dir, 'second.csv', [{ no: 'P1', name: 'Anna Schulz', company: 'Schulz Consulting' }]);
+    const second = await importRows(dir, 'second.csv', [
+      { no: 'P1', name: 'Anna Schulz', company: 'Schulz Consulting' },
+    ]);
     expect(second.code).toBe(0);
     expect(second.json).toMatchObject({ updated: 1, warnings: 1 });
     expect(second.json.errors).toEqual([
-      expect.objectContaining({ line: 2, code: 'TYPE_CHANGE_IGNORED', severity: 'warning', message: expect.stringContaining('type change B2C→B2B ignored') }),
+      expect.objectContaining({
+        line: 2,
+        code: 'TYPE_CHANGE_IGNORED',
+        severity: 'warning',
+        message: expect.stringContaining('type change B2C→B2B ignored'),
+      }),
     ]);
     const p1 = await showCustomer(dir, 'P1');
-    expect(p1.customer).toMatchObject({ type: 'B2C', data: { company: 'Schulz Consulting' } });
-    expect(p1.history[0]).toMatchObject({ operation: 'updated', note: 'type change B2C→B2B ignored' });
-    expect(await showCustomerText(dir, 'P1')).toContain('— type change B2C→B2B ignored');
-    expect(await showRunText(dir, second.json.runId ?? -1)).toContain('type change B2C→B2B ignored');
+    expect(p1.customer).toMatchObject({
+      type: 'B2C',
+      data: { company: 'Schulz Consulting' },
+    });
+    expect(p1.history[0]).toMatchObject({
+      operation: 'updated',
+      note: 'type change B2C→B2B ignored',
+    });
+    expect(await showCustomerText(dir, 'P1')).toContain(
+      '— type change B2C→B2B ignored',
+    );
+    expect(await showRunText(dir, second.json.runId ?? -1)).toContain(
+      'type change B2C→B2B ignored',
+    );
   });
 
   it('is not derived when the format turns the rule off', async () => {
@@ -60,7 +83,10 @@ describe('status', () => {
   });
 
   it('new customers are active by default, blocked with --new-status blocked; the ERP flag sets it on every import', async () => {
-    await importRows(dir, 'a.csv', [{ no: 'N1' }, { no: 'N2', blocked: 'yes' }]);
+    await importRows(dir, 'a.csv', [
+      { no: 'N1' },
+      { no: 'N2', blocked: 'yes' },
+    ]);
     expect((await showCustomer(dir, 'N1')).customer.status).toBe('active');
     expect((await showCustomer(dir, 'N2')).customer.status).toBe('blocked');
 
@@ -68,23 +94,35 @@ describe('status', () => {
     expect((await showCustomer(dir, 'W1')).customer.status).toBe('blocked');
 
     // The ERP releases N2 and blocks N1.
-    const later = await importRows(dir, 'c.csv', [{ no: 'N1', blocked: '1' }, { no: 'N2', blocked: '0' }]);
+    const later = await importRows(dir, 'c.csv', [
+      { no: 'N1', blocked: '1' },
+      { no: 'N2', blocked: '0' },
+    ]);
     expect(later.json).toMatchObject({ updated: 2 });
     expect((await showCustomer(dir, 'N1')).customer.status).toBe('blocked');
     const n2 = await showCustomer(dir, 'N2');
     expect(n2.customer.status).toBe('active');
-    expect(n2.history[0]?.changes).toContainEqual({ field: 'status', old: 'blocked', new: 'active' });
+    expect(n2.history[0]?.changes).toContainEqual({
+      field: 'status',
+      old: 'blocked',
+      new: 'active',
+    });
   });
 
-  it('takes the config\'s newStatus, and rejects an unknown --new-status', async () => {
+  it("takes the config's newStatus, and rejects an unknown --new-status", async () => {
     await rm(dir, { recursive: true, force: true });
     dir = await makeTempDir();
     await setUpProject(dir, 'newStatus: blocked\n');
     await importRows(dir, 'a.csv', [{ no: 'N1' }]);
     expect((await showCustomer(dir, 'N1')).customer.status).toBe('blocked');
-    const bad = await runCli(['import', 'a.csv', '--format', 'erp', '--new-status', 'pending'], { cwd: dir });
+    const bad = await runCli(
+      ['import', 'a.csv', '--format', 'erp', '--new-status', 'pending'],
+      { cwd: dir },
+    );
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--new-status must be one of: active, blocked');
+    expect(bad.stderr).toContain(
+      '--new-status must be one of: active, blocked',
+    );
   });
 });
 
@@ -107,7 +145,9 @@ customerClasses:
       { no: 'W1', class: 'WHOLESALE' },
       { no: 'X1', class: 'UNKNOWN' },
     ]);
-    expect(result.json.notices.join('\n')).toContain("Customer class 'UNKNOWN' is not defined in customerClasses");
+    expect(result.json.notices.join('\n')).toContain(
+      "Customer class 'UNKNOWN' is not defined in customerClasses",
+    );
     expect((await showCustomer(dir, 'D1')).customer.data).toMatchObject({
       customerClass: 'ECCUSTOMER',
       currency: 'EUR',
@@ -115,16 +155,30 @@ customerClasses:
       language: 'de',
       priceGroup: 'RETAIL',
     });
-    expect((await showCustomer(dir, 'D2')).customer.data).toMatchObject({ currency: 'USD', paymentTerms: '14D' });
+    expect((await showCustomer(dir, 'D2')).customer.data).toMatchObject({
+      currency: 'USD',
+      paymentTerms: '14D',
+    });
     const w1 = (await showCustomer(dir, 'W1')).customer.data;
     expect(w1).toMatchObject({ currency: 'CHF', priceGroup: 'TRADE' });
     expect(w1['paymentTerms']).toBeUndefined();
-    expect((await showCustomer(dir, 'X1')).customer.data['currency']).toBeUndefined();
+    expect(
+      (await showCustomer(dir, 'X1')).customer.data['currency'],
+    ).toBeUndefined();
   });
 
   it('--customer-class picks the default class for rows without one', async () => {
-    await importRows(dir, 'a.csv', [{ no: 'D1' }], '--customer-class', 'WHOLESALE');
-    expect((await showCustomer(dir, 'D1')).customer.data).toMatchObject({ customerClass: 'WHOLESALE', currency: 'CHF' });
+    await importRows(
+      dir,
+      'a.csv',
+      [{ no: 'D1' }],
+      '--customer-class',
+      'WHOLESALE',
+    );
+    expect((await showCustomer(dir, 'D1')).customer.data).toMatchObject({
+      customerClass: 'WHOLESALE',
+      currency: 'CHF',
+    });
   });
 });
 
@@ -137,17 +191,24 @@ describe('name fallback', () => {
       { no: 'F2', name: 'Ben Kraus', firstName: 'Benjamin' },
       { no: 'F3', name: 'Solo' },
     ]);
-    expect((await showCustomer(dir, 'F1')).customer.data).toMatchObject({ firstName: 'Anna', lastName: 'Maria Schulz' });
+    expect((await showCustomer(dir, 'F1')).customer.data).toMatchObject({
+      firstName: 'Anna',
+      lastName: 'Maria Schulz',
+    });
     const f2 = (await showCustomer(dir, 'F2')).customer.data;
     expect(f2['firstName']).toBe('Benjamin');
     expect(f2['lastName']).toBeUndefined();
-    expect((await showCustomer(dir, 'F3')).customer.data).toMatchObject({ firstName: 'Solo' });
+    expect((await showCustomer(dir, 'F3')).customer.data).toMatchObject({
+      firstName: 'Solo',
+    });
   });
 
   it('is off with nameFallback: false', async () => {
     dir = await makeTempDir();
     await setUpProject(dir, '', 'nameFallback: false\n');
     await importRows(dir, 'a.csv', [{ no: 'F1', name: 'Anna Schulz' }]);
-    expect((await showCustomer(dir, 'F1')).customer.data['firstName']).toBeUndefined();
+    expect(
+      (await showCustomer(dir, 'F1')).customer.data['firstName'],
+    ).toBeUndefined();
   });
 });

@@ -4,7 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_CONFIG_YAML, runCli, writeTree } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { importRows, setUpProject, showCustomer } from './cli.modes.fixtures.js';
+import {
+  importRows,
+  setUpProject,
+  showCustomer,
+} from './cli.modes.fixtures.js';
 
 /**
  * Transient store errors through the CLI: another connection holds the SQLite write lock (as
@@ -50,10 +54,19 @@ describe('retries of transient store errors', () => {
     // Released after the first attempts failed, while the pipeline waits to try again.
     const release = setTimeout(() => held.exec('ROLLBACK'), 250);
     try {
-      const result = await importRows(dir, 'second.csv', [{ no: 'K1' }, { no: 'K2' }]);
+      const result = await importRows(dir, 'second.csv', [
+        { no: 'K1' },
+        { no: 'K2' },
+      ]);
       expect(result.code, JSON.stringify(result.json)).toBe(0);
-      expect(result.json).toMatchObject({ outcome: 'imported', inserted: 1, unchanged: 1 });
-      expect(result.json.notices.join('\n')).toMatch(/the store was unavailable; the run was tried [2-4] times\./i);
+      expect(result.json).toMatchObject({
+        outcome: 'imported',
+        inserted: 1,
+        unchanged: 1,
+      });
+      expect(result.json.notices.join('\n')).toMatch(
+        /the store was unavailable; the run was tried [2-4] times\./i,
+      );
     } finally {
       clearTimeout(release);
     }
@@ -64,9 +77,16 @@ describe('retries of transient store errors', () => {
     locker = holdWriteLock();
     const result = await importRows(dir, 'second.csv', [{ no: 'K2' }]);
     expect(result.code).toBe(1);
-    expect(result.json).toMatchObject({ outcome: 'deferred', error: { code: 'STORE_UNAVAILABLE' } });
-    expect(result.json.notices.join('\n')).toContain('the run was tried 4 times, in vain');
+    expect(result.json).toMatchObject({
+      outcome: 'deferred',
+      error: { code: 'STORE_UNAVAILABLE' },
+    });
+    expect(result.json.notices.join('\n')).toContain(
+      'the run was tried 4 times, in vain',
+    );
     locker.exec('ROLLBACK');
-    expect((await runCli(['customers', 'show', 'K2'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['customers', 'show', 'K2'], { cwd: dir })).code).toBe(
+      2,
+    );
   });
 });

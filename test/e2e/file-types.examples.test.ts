@@ -2,7 +2,10 @@ import { cp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exampleFixedWidth, exampleWorkbook } from '../../scripts/write-examples.js';
+import {
+  exampleFixedWidth,
+  exampleWorkbook,
+} from '../../scripts/write-examples.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TEST_CONFIG_YAML, runCliJson, writeTree } from '../helpers/run-cli.js';
 import { readFile } from 'node:fs/promises';
@@ -27,16 +30,26 @@ afterEach(async () => {
 });
 
 async function data(key: string): Promise<Record<string, unknown>> {
-  const result = await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', key], { cwd: dir });
+  const result = await runCliJson<{
+    customer: { data: Record<string, unknown> };
+  }>(['customers', 'show', key], { cwd: dir });
   expect(result.code).toBe(0);
   return result.json.customer.data;
 }
 
 describe('shipped examples', () => {
   it('examples/customers.xlsx imports with formats/customers-xlsx.yaml, matched by name', async () => {
-    const { code, json } = await runCliJson(['import', join(REPO, 'examples', 'customers.xlsx')], { cwd: dir });
+    const { code, json } = await runCliJson(
+      ['import', join(REPO, 'examples', 'customers.xlsx')],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
-    expect(json).toMatchObject({ format: 'customers-xlsx', outcome: 'imported', read: 4, inserted: 4 });
+    expect(json).toMatchObject({
+      format: 'customers-xlsx',
+      outcome: 'imported',
+      read: 4,
+      inserted: 4,
+    });
     expect(await data('000102')).toMatchObject({
       customerNo: '000102',
       name: 'Muster & Söhne KG',
@@ -49,14 +62,26 @@ describe('shipped examples', () => {
       blocked: false,
       customerSince: '2021-11-15',
     });
-    expect(await data('000103')).toMatchObject({ creditLimit: 2500, blocked: true, customerSince: '2024-02-29' });
+    expect(await data('000103')).toMatchObject({
+      creditLimit: 2500,
+      blocked: true,
+      customerSince: '2024-02-29',
+    });
     expect(await data('000104')).toMatchObject({ creditLimit: 0.3 });
   });
 
   it('examples/kunden-fixed.txt imports its C records with formats/as400-fixed-width.yaml, matched by name', async () => {
-    const { code, json } = await runCliJson(['import', join(REPO, 'examples', 'kunden-fixed.txt')], { cwd: dir });
+    const { code, json } = await runCliJson(
+      ['import', join(REPO, 'examples', 'kunden-fixed.txt')],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
-    expect(json).toMatchObject({ format: 'as400-fixed-width', outcome: 'imported', read: 4, inserted: 4 });
+    expect(json).toMatchObject({
+      format: 'as400-fixed-width',
+      outcome: 'imported',
+      read: 4,
+      inserted: 4,
+    });
     expect(await data('00000202')).toMatchObject({
       customerNo: '00000202',
       name: 'Bäckerei Übermorgen',
@@ -76,14 +101,21 @@ describe('shipped examples', () => {
       city: 'Dresden',
     });
     const short = await data('00000203');
-    for (const field of ['country', 'creditLimit', 'customerSince', 'blocked']) {
+    for (const field of [
+      'country',
+      'creditLimit',
+      'customerSince',
+      'blocked',
+    ]) {
       expect(short).not.toHaveProperty(field);
     }
   });
 
   it('the committed fixed-width example is what scripts/write-examples.ts writes', async () => {
     // The workbook embeds its creation time, so only the fixed-width file is compared byte for byte.
-    expect(await readFile(join(REPO, 'examples', 'kunden-fixed.txt'))).toEqual(exampleFixedWidth());
+    expect(await readFile(join(REPO, 'examples', 'kunden-fixed.txt'))).toEqual(
+      exampleFixedWidth(),
+    );
     expect(exampleWorkbook().subarray(0, 2).toString('latin1')).toBe('PK');
   });
 });

@@ -4,7 +4,12 @@ import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { corpusPath } from '../helpers/corpus.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
+import {
+  TEST_CONFIG_YAML,
+  runCli,
+  runCliJson,
+  writeTree,
+} from '../helpers/run-cli.js';
 
 /**
  * Fixed-width exports end to end through `customer-import import`: a windows-1252 file written
@@ -38,9 +43,16 @@ columns:
   - { start: 63, end: 72, field: creditLimit, type: decimal }
 `;
 
-const pad = (text: string, width: number): string => text.padEnd(width, ' ').slice(0, width);
+const pad = (text: string, width: number): string =>
+  text.padEnd(width, ' ').slice(0, width);
 
-function cRecord(no: string, name: string, postcode: string, city: string, credit: string): string {
+function cRecord(
+  no: string,
+  name: string,
+  postcode: string,
+  city: string,
+  credit: string,
+): string {
   return `C${pad(no, 6)}${pad(name, 30)}${pad(postcode, 5)}${pad(city, 20)}${credit.padStart(10, ' ')}`;
 }
 
@@ -60,14 +72,23 @@ interface ImportJson {
   inserted: number;
   skipped: number;
   error: { code: string; message: string } | null;
-  errors: { line: number; column: string | null; value: string | null; message: string; code: string }[];
+  errors: {
+    line: number;
+    column: string | null;
+    value: string | null;
+    message: string;
+    code: string;
+  }[];
 }
 
 let dir: string;
 
 beforeEach(async () => {
   dir = await makeTempDir('file-types-fixed-');
-  await writeTree(dir, { 'customer-import.config.yaml': TEST_CONFIG_YAML, 'formats/as400.yaml': FORMAT });
+  await writeTree(dir, {
+    'customer-import.config.yaml': TEST_CONFIG_YAML,
+    'formats/as400.yaml': FORMAT,
+  });
 });
 
 afterEach(async () => {
@@ -75,12 +96,22 @@ afterEach(async () => {
 });
 
 async function importJson(name: string, format = 'as400') {
-  return runCliJson<ImportJson>(['import', name, '--format', format], { cwd: dir });
+  return runCliJson<ImportJson>(['import', name, '--format', format], {
+    cwd: dir,
+  });
 }
 
 async function stored(key: string): Promise<Record<string, unknown> | null> {
-  const result = await runCli(['customers', 'show', key, '--json'], { cwd: dir });
-  return result.code === 0 ? (JSON.parse(result.stdout) as { customer: { data: Record<string, unknown> } }).customer.data : null;
+  const result = await runCli(['customers', 'show', key, '--json'], {
+    cwd: dir,
+  });
+  return result.code === 0
+    ? (
+        JSON.parse(result.stdout) as {
+          customer: { data: Record<string, unknown> };
+        }
+      ).customer.data
+    : null;
 }
 
 describe('import: a fixed-width export with record types (type: fixed-width)', () => {
@@ -89,7 +120,13 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
       join(dir, 'KUNDEN.TXT'),
       file([
         'H20261121KUNDENEXPORT',
-        cRecord('000100', 'Müller Straßenbau GmbH', '01067', 'Dresden', '1.500,50'),
+        cRecord(
+          '000100',
+          'Müller Straßenbau GmbH',
+          '01067',
+          'Dresden',
+          '1.500,50',
+        ),
         kRecord('000100', 'Jürgen Müller', '+49 351 5550100'),
         kRecord('000100', 'Anna Weiß', '+49 351 5550101'),
         cRecord('000200', 'Café Œuvre', '75018', 'Paris', '0,30'),
@@ -99,7 +136,12 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
     const { code, json } = await importJson('KUNDEN.TXT');
     expect(json.error).toBeNull();
     expect(code).toBe(0);
-    expect(json).toMatchObject({ outcome: 'imported', read: 2, inserted: 2, skipped: 0 });
+    expect(json).toMatchObject({
+      outcome: 'imported',
+      read: 2,
+      inserted: 2,
+      skipped: 0,
+    });
     expect(await stored('000100')).toMatchObject({
       customerNo: '000100',
       name: 'Müller Straßenbau GmbH',
@@ -107,9 +149,14 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
       city: 'Dresden',
       creditLimit: 1500.5,
     });
-    expect(await stored('000200')).toMatchObject({ name: 'Café Œuvre', creditLimit: 0.3 });
+    expect(await stored('000200')).toMatchObject({
+      name: 'Café Œuvre',
+      creditLimit: 0.3,
+    });
     // The K records' numbers are the same customers'; nothing else was created from them.
-    const all = await runCliJson<{ key: string }[]>(['customers', 'list'], { cwd: dir });
+    const all = await runCliJson<{ key: string }[]>(['customers', 'list'], {
+      cwd: dir,
+    });
     expect(all.json.map((c) => c.key).sort()).toEqual(['000100', '000200']);
   });
 
@@ -126,10 +173,22 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
     );
     const { code, json } = await importJson('short.txt');
     expect(code).toBe(0);
-    expect(json).toMatchObject({ outcome: 'partial', read: 4, inserted: 3, skipped: 1 });
+    expect(json).toMatchObject({
+      outcome: 'partial',
+      read: 4,
+      inserted: 3,
+      skipped: 1,
+    });
     // Line 3 ends inside the name: what is there is taken (padding is often stripped).
-    expect(await stored('000400')).toMatchObject({ customerNo: '000400', name: 'Abgeschnit' });
-    expect(await stored('000300')).toMatchObject({ customerNo: '000300', name: 'Kurz & Knapp OHG', postalCode: '80331' });
+    expect(await stored('000400')).toMatchObject({
+      customerNo: '000400',
+      name: 'Abgeschnit',
+    });
+    expect(await stored('000300')).toMatchObject({
+      customerNo: '000300',
+      name: 'Kurz & Knapp OHG',
+      postalCode: '80331',
+    });
     // The columns the short records lack are empty: nothing is stored for them.
     for (const key of ['000300', '000400']) {
       const data = await stored(key);
@@ -137,16 +196,32 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
       expect(data).not.toHaveProperty('creditLimit');
     }
     expect(json.errors).toEqual([
-      expect.objectContaining({ line: 4, column: '8-37', code: 'RECORD_TOO_SHORT' }),
+      expect.objectContaining({
+        line: 4,
+        column: '8-37',
+        code: 'RECORD_TOO_SHORT',
+      }),
     ]);
-    expect(json.errors[0]?.message).toContain("Line 4 of 'short.txt' is 7 characters long");
+    expect(json.errors[0]?.message).toContain(
+      "Line 4 of 'short.txt' is 7 characters long",
+    );
     expect(await stored('000500')).toBeNull();
     const report = await readFile(join(dir, 'short.txt.errors.csv'), 'utf8');
     expect(report).toContain('4,8-37,,,RECORD_TOO_SHORT,error,');
   });
 
   it('fails the file and writes nothing when more short records than the error budget', async () => {
-    await writeFile(join(dir, 'broken.txt'), file(['H', 'C000001', 'C000002', 'C000003', 'C000004', cRecord('000005', 'Gut', '', '', '')]));
+    await writeFile(
+      join(dir, 'broken.txt'),
+      file([
+        'H',
+        'C000001',
+        'C000002',
+        'C000003',
+        'C000004',
+        cRecord('000005', 'Gut', '', '', ''),
+      ]),
+    );
     const { code, json } = await importJson('broken.txt');
     expect(code).toBe(1);
     expect(json.error?.code).toBe('TOO_MANY_INVALID_ROWS');
@@ -156,7 +231,15 @@ describe('import: a fixed-width export with record types (type: fixed-width)', (
 
 describe('import: fixed-width files from the corpus', () => {
   it('reads the C# customer records of univocity multi_schema.txt and ignores the A# account records', async () => {
-    const text = await readFile(corpusPath('csv-suites', 'univocity-parsers', 'examples', 'multi_schema.txt'), 'latin1');
+    const text = await readFile(
+      corpusPath(
+        'csv-suites',
+        'univocity-parsers',
+        'examples',
+        'multi_schema.txt',
+      ),
+      'latin1',
+    );
     const customerLines = text.split(/\r?\n/).filter((l) => l.startsWith('C#'));
     expect(customerLines.length).toBeGreaterThan(0);
     await writeTree(dir, {
@@ -169,7 +252,15 @@ columns:
   - { start: 3, length: 30, field: customerNo, required: true, transforms: [trim, collapseSpaces] }
 `,
     });
-    const { code, json } = await importJson(corpusPath('csv-suites', 'univocity-parsers', 'examples', 'multi_schema.txt'), 'multi');
+    const { code, json } = await importJson(
+      corpusPath(
+        'csv-suites',
+        'univocity-parsers',
+        'examples',
+        'multi_schema.txt',
+      ),
+      'multi',
+    );
     expect(json.error).toBeNull();
     expect(code).toBe(0);
     expect(json.read).toBe(customerLines.length);

@@ -4,7 +4,12 @@ import * as XLSX from 'xlsx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { corpusPath } from '../helpers/corpus.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
+import {
+  TEST_CONFIG_YAML,
+  runCli,
+  runCliJson,
+  writeTree,
+} from '../helpers/run-cli.js';
 
 /**
  * Excel exports end to end through `customer-import import`: workbooks written with SheetJS in
@@ -15,7 +20,8 @@ import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-
 type SheetCell = XLSX.CellObject | null;
 
 const s = (v: string): XLSX.CellObject => ({ t: 's', v });
-const n = (v: number, z?: string): XLSX.CellObject => (z === undefined ? { t: 'n', v } : { t: 'n', v, z });
+const n = (v: number, z?: string): XLSX.CellObject =>
+  z === undefined ? { t: 'n', v } : { t: 'n', v, z };
 /** A formula with its cached value: what Excel saves, and all we read. */
 const f = (formula: string, v: number | string): XLSX.CellObject =>
   typeof v === 'number' ? { t: 'n', v, f: formula } : { t: 's', v, f: formula };
@@ -31,22 +37,43 @@ function sheetFromRows(rows: SheetCell[][]): XLSX.WorkSheet {
       }
     });
   });
-  sheet['!ref'] = XLSX.utils.encode_range({ s: { r: 0, c: 0 }, e: { r: rows.length - 1, c: maxCol } });
+  sheet['!ref'] = XLSX.utils.encode_range({
+    s: { r: 0, c: 0 },
+    e: { r: rows.length - 1, c: maxCol },
+  });
   return sheet;
 }
 
-function workbook(sheets: Record<string, SheetCell[][]>, options: { date1904?: boolean } = {}): Buffer {
+function workbook(
+  sheets: Record<string, SheetCell[][]>,
+  options: { date1904?: boolean } = {},
+): Buffer {
   const book = XLSX.utils.book_new();
   for (const [name, rows] of Object.entries(sheets)) {
     XLSX.utils.book_append_sheet(book, sheetFromRows(rows), name);
   }
   if (options.date1904) {
-    book.Workbook = { ...book.Workbook, WBProps: { ...book.Workbook?.WBProps, date1904: true } };
+    book.Workbook = {
+      ...book.Workbook,
+      WBProps: { ...book.Workbook?.WBProps, date1904: true },
+    };
   }
-  return XLSX.write(book, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+  return XLSX.write(book, {
+    type: 'buffer',
+    bookType: 'xlsx',
+    compression: true,
+  }) as Buffer;
 }
 
-const HEADER_ROW: SheetCell[] = [s('Kundennr'), s('Name'), s('PLZ'), s('Kreditlimit'), s('Kunde seit'), s('Saldo'), s('Ort')];
+const HEADER_ROW: SheetCell[] = [
+  s('Kundennr'),
+  s('Name'),
+  s('PLZ'),
+  s('Kreditlimit'),
+  s('Kunde seit'),
+  s('Saldo'),
+  s('Ort'),
+];
 
 // Serial 43831 is 2020-01-01 and 45351 is 2024-02-29 in the 1900 date system; the same days are
 // 1462 lower in the 1904 system.
@@ -55,10 +82,26 @@ const ROWS_1900: SheetCell[][] = [
   [s('Exportiert aus dem ERP, bitte nicht ändern')],
   [],
   HEADER_ROW,
-  [s('00123'), s('Alpha GmbH'), s('01067'), n(0.1 + 0.2), n(43831, 'dd.mm.yyyy'), f('2*50', 100), f('UPPER("dresden")', 'DRESDEN')],
+  [
+    s('00123'),
+    s('Alpha GmbH'),
+    s('01067'),
+    n(0.1 + 0.2),
+    n(43831, 'dd.mm.yyyy'),
+    f('2*50', 100),
+    f('UPPER("dresden")', 'DRESDEN'),
+  ],
   [],
   [null, s('   '), null],
-  [s('00456'), s('Beta AG'), s('08001'), n(1234.56), n(45351, 'yyyy-mm-dd'), n(-17.125), s('Zwickau')],
+  [
+    s('00456'),
+    s('Beta AG'),
+    s('08001'),
+    n(1234.56),
+    n(45351, 'yyyy-mm-dd'),
+    n(-17.125),
+    s('Zwickau'),
+  ],
 ];
 
 const XLSX_FORMAT = (id: string, sheet: string | number): string => `
@@ -89,7 +132,14 @@ interface ImportJson {
   error: { code: string; message: string } | null;
   updated?: number;
   unchanged?: number;
-  errors: { line: number; column: string | null; cell?: string; value: string | null; message: string; code: string }[];
+  errors: {
+    line: number;
+    column: string | null;
+    cell?: string;
+    value: string | null;
+    message: string;
+    code: string;
+  }[];
   reportFile: string | null;
 }
 
@@ -109,22 +159,34 @@ afterEach(async () => {
 });
 
 async function importJson(file: string, format: string) {
-  return runCliJson<ImportJson>(['import', file, '--format', format], { cwd: dir });
+  return runCliJson<ImportJson>(['import', file, '--format', format], {
+    cwd: dir,
+  });
 }
 
 async function stored(key: string): Promise<Record<string, unknown>> {
-  const result = await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', key], { cwd: dir });
+  const result = await runCliJson<{
+    customer: { data: Record<string, unknown> };
+  }>(['customers', 'show', key], { cwd: dir });
   expect(result.code).toBe(0);
   return result.json.customer.data;
 }
 
 describe('import: an Excel export (type: xlsx)', () => {
   it('reads the sheet by name, header on row 4, skipping blank rows, with typed values stored exactly', async () => {
-    await writeFile(join(dir, 'kunden.xlsx'), workbook({ Hinweise: [[s('Kundennr')], [s('X-1')]], Kunden: ROWS_1900 }));
+    await writeFile(
+      join(dir, 'kunden.xlsx'),
+      workbook({ Hinweise: [[s('Kundennr')], [s('X-1')]], Kunden: ROWS_1900 }),
+    );
     const { code, json } = await importJson('kunden.xlsx', 'by-name');
     expect(json.error).toBeNull();
     expect(code).toBe(0);
-    expect(json).toMatchObject({ outcome: 'imported', read: 2, inserted: 2, skipped: 0 });
+    expect(json).toMatchObject({
+      outcome: 'imported',
+      read: 2,
+      inserted: 2,
+      skipped: 0,
+    });
 
     expect(await stored('00123')).toMatchObject({
       customerNo: '00123',
@@ -135,14 +197,22 @@ describe('import: an Excel export (type: xlsx)', () => {
       balance: 100,
       city: 'DRESDEN',
     });
-    expect(await stored('00456')).toMatchObject({ postalCode: '08001', creditLimit: 1234.56, customerSince: '2024-02-29', balance: -17.125 });
+    expect(await stored('00456')).toMatchObject({
+      postalCode: '08001',
+      creditLimit: 1234.56,
+      customerSince: '2024-02-29',
+      balance: -17.125,
+    });
     // No float noise anywhere in what the CLI prints from the store.
     const list = await runCli(['customers', 'list', '--json'], { cwd: dir });
     expect(list.stdout).not.toMatch(/0\.30000000000000004|\d\.\d{15,}/);
   });
 
   it('reads the same sheet by its 1-based index', async () => {
-    await writeFile(join(dir, 'kunden.xlsx'), workbook({ Hinweise: [[s('Kundennr')], [s('X-1')]], Kunden: ROWS_1900 }));
+    await writeFile(
+      join(dir, 'kunden.xlsx'),
+      workbook({ Hinweise: [[s('Kundennr')], [s('X-1')]], Kunden: ROWS_1900 }),
+    );
     const { code, json } = await importJson('kunden.xlsx', 'by-index');
     expect(code).toBe(0);
     expect(json).toMatchObject({ read: 2, inserted: 2 });
@@ -151,9 +221,18 @@ describe('import: an Excel export (type: xlsx)', () => {
 
   it('stores the right calendar dates from a workbook in the 1904 date system', async () => {
     const rows1904 = ROWS_1900.map((row) =>
-      row.map((cell) => (cell?.t === 'n' && typeof cell.z === 'string' && typeof cell.v === 'number' ? n(cell.v - 1462, cell.z) : cell)),
+      row.map((cell) =>
+        cell?.t === 'n' &&
+        typeof cell.z === 'string' &&
+        typeof cell.v === 'number'
+          ? n(cell.v - 1462, cell.z)
+          : cell,
+      ),
     );
-    await writeFile(join(dir, 'mac.xlsx'), workbook({ Deckblatt: [[s('x')]], Kunden: rows1904 }, { date1904: true }));
+    await writeFile(
+      join(dir, 'mac.xlsx'),
+      workbook({ Deckblatt: [[s('x')]], Kunden: rows1904 }, { date1904: true }),
+    );
     const { code, json } = await importJson('mac.xlsx', 'by-name');
     expect(code).toBe(0);
     expect(json.read).toBe(2);
@@ -168,31 +247,61 @@ describe('import: an Excel export (type: xlsx)', () => {
       rows.push([s(`K${r}`), s(`Kunde ${r}`), null, n(r)]);
     }
     rows.push([s('K17'), s('Kunde 17'), null, s('zwölf')]);
-    await writeFile(join(dir, 'bad.xlsx'), workbook({ Hinweise: [[s('-')]], Kunden: rows }));
+    await writeFile(
+      join(dir, 'bad.xlsx'),
+      workbook({ Hinweise: [[s('-')]], Kunden: rows }),
+    );
     const { code, json } = await importJson('bad.xlsx', 'by-name');
     expect(code).toBe(0);
     expect(json).toMatchObject({ outcome: 'partial', skipped: 1 });
     const issue = json.errors.find((e) => e.line === 17);
-    expect(issue).toMatchObject({ column: 'Kreditlimit', cell: 'D17', value: 'zwölf', code: 'INVALID_NUMBER' });
+    expect(issue).toMatchObject({
+      column: 'Kreditlimit',
+      cell: 'D17',
+      value: 'zwölf',
+      code: 'INVALID_NUMBER',
+    });
     expect(issue?.message).toContain("sheet 'Kunden'");
 
-    const text = await runCli(['import', 'bad.xlsx', '--format', 'by-name', '--force'], { cwd: dir });
+    const text = await runCli(
+      ['import', 'bad.xlsx', '--format', 'by-name', '--force'],
+      { cwd: dir },
+    );
     expect(text.stdout).toContain('line 17, cell D17, column Kreditlimit');
     expect(text.stdout).toContain("sheet 'Kunden'");
     const report = await readFile(join(dir, 'bad.xlsx.errors.csv'), 'utf8');
-    expect(report).toMatch(/^\uFEFFline,column,cell,value,code,severity,message\r\n/);
+    expect(report).toMatch(
+      /^\uFEFFline,column,cell,value,code,severity,message\r\n/,
+    );
     expect(report).toContain('17,Kreditlimit,D17,zwölf,INVALID_NUMBER,error,');
     expect(report).toContain("sheet 'Kunden'");
   });
 
   it('reports an Excel error cell (#N/A) with sheet and address and skips only that row', async () => {
-    const rows: SheetCell[][] = [...ROWS_1900, [s('00789'), s('Gamma KG'), null, { t: 'e', v: 0x2a, f: 'VLOOKUP(A9,X:Y,2,0)' }]];
-    await writeFile(join(dir, 'na.xlsx'), workbook({ Hinweise: [[s('-')]], Kunden: rows }));
+    const rows: SheetCell[][] = [
+      ...ROWS_1900,
+      [
+        s('00789'),
+        s('Gamma KG'),
+        null,
+        { t: 'e', v: 0x2a, f: 'VLOOKUP(A9,X:Y,2,0)' },
+      ],
+    ];
+    await writeFile(
+      join(dir, 'na.xlsx'),
+      workbook({ Hinweise: [[s('-')]], Kunden: rows }),
+    );
     const { code, json } = await importJson('na.xlsx', 'by-name');
     expect(code).toBe(0);
     expect(json).toMatchObject({ read: 3, inserted: 2, skipped: 1 });
     expect(json.errors).toEqual([
-      expect.objectContaining({ line: 9, cell: 'D9', value: '#N/A', column: 'Kreditlimit', message: expect.stringContaining("sheet 'Kunden'") as unknown }),
+      expect.objectContaining({
+        line: 9,
+        cell: 'D9',
+        value: '#N/A',
+        column: 'Kreditlimit',
+        message: expect.stringContaining("sheet 'Kunden'") as unknown,
+      }),
     ]);
   });
 
@@ -201,7 +310,9 @@ describe('import: an Excel export (type: xlsx)', () => {
     const { code, json } = await importJson('one.xlsx', 'by-name');
     expect(code).toBe(1);
     expect(json.error).toMatchObject({ code: 'PARSE_FAILED' });
-    expect(json.error?.message).toBe("'one.xlsx' has no sheet 'Kunden'; its sheets are: 'Tabelle1'");
+    expect(json.error?.message).toBe(
+      "'one.xlsx' has no sheet 'Kunden'; its sheets are: 'Tabelle1'",
+    );
   });
 });
 
@@ -220,13 +331,26 @@ columns:
       'formats/users.yaml': USERS,
       'formats/users-row4.yaml': `${USERS.replace('id: users', 'id: users-row4')}headerRow: 4\n`,
     });
-    const a = await importJson(corpusPath('xlsx', 'laravel-excel', 'import-users-with-headings.xlsx'), 'users');
+    const a = await importJson(
+      corpusPath('xlsx', 'laravel-excel', 'import-users-with-headings.xlsx'),
+      'users',
+    );
     expect(a.code).toBe(0);
     expect(a.json).toMatchObject({ read: 2, inserted: 2 });
-    const b = await importJson(corpusPath('xlsx', 'laravel-excel', 'import-users-with-different-heading-row.xlsx'), 'users-row4');
+    const b = await importJson(
+      corpusPath(
+        'xlsx',
+        'laravel-excel',
+        'import-users-with-different-heading-row.xlsx',
+      ),
+      'users-row4',
+    );
     expect(b.code).toBe(0);
     expect(b.json).toMatchObject({ read: 2, inserted: 0, unchanged: 2 });
-    expect(await stored('taylor@laravel.com')).toMatchObject({ email: 'taylor@laravel.com', name: 'Taylor Otwell' });
+    expect(await stored('taylor@laravel.com')).toMatchObject({
+      email: 'taylor@laravel.com',
+      name: 'Taylor Otwell',
+    });
   });
 
   it('reports the same e-mail twice in import-users-with-duplicates (no header row) as warnings, last row winning', async () => {
@@ -241,10 +365,17 @@ columns:
   - { source: 1, field: name, required: true }
 `,
     });
-    const { code, json } = await importJson(corpusPath('xlsx', 'laravel-excel', 'import-users-with-duplicates.xlsx'), 'users-plain');
+    const { code, json } = await importJson(
+      corpusPath('xlsx', 'laravel-excel', 'import-users-with-duplicates.xlsx'),
+      'users-plain',
+    );
     expect(code).toBe(0);
-    expect(json.errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.line)).toEqual([1, 2]);
-    expect(await stored('patrick@maatwebsite.nl')).toMatchObject({ name: 'Patrick Brouwers 2' });
+    expect(
+      json.errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.line),
+    ).toEqual([1, 2]);
+    expect(await stored('patrick@maatwebsite.nl')).toMatchObject({
+      name: 'Patrick Brouwers 2',
+    });
   });
 
   it('picks the second sheet by index (import-multiple-sheets.xlsx)', async () => {
@@ -260,10 +391,16 @@ columns:
   - { source: 2, field: name }
 `,
     });
-    const { code, json } = await importJson(corpusPath('xlsx', 'laravel-excel', 'import-multiple-sheets.xlsx'), 'second');
+    const { code, json } = await importJson(
+      corpusPath('xlsx', 'laravel-excel', 'import-multiple-sheets.xlsx'),
+      'second',
+    );
     expect(code).toBe(0);
     expect(json.inserted).toBe(2);
-    expect(await stored('2.A1')).toMatchObject({ customerNo: '2.A1', name: '2.B1' });
+    expect(await stored('2.A1')).toMatchObject({
+      customerNo: '2.A1',
+      name: '2.B1',
+    });
   });
 
   it('reads dates in the 1900 and the 1904 system (calamine date.xlsx, date_1904.xlsx) as the same days', async () => {
@@ -278,15 +415,26 @@ columns:
   - { source: 1, field: customerSince, type: date }
 `,
     });
-    const a = await importJson(corpusPath('xlsx', 'calamine', 'date.xlsx'), 'dates');
+    const a = await importJson(
+      corpusPath('xlsx', 'calamine', 'date.xlsx'),
+      'dates',
+    );
     expect(a.code).toBe(0);
     expect(await stored('15')).toMatchObject({ customerSince: '2021-01-01' });
     expect(await stored('16')).toMatchObject({ customerSince: '2021-01-02' });
     // The 1904 file stores 1462 less for the same days: nothing changes for rows 15 and 16.
     // Row 17 is a duration (10.6 days), which lands 4 years apart in the two systems.
-    const b = await importJson(corpusPath('xlsx', 'calamine', 'date_1904.xlsx'), 'dates');
+    const b = await importJson(
+      corpusPath('xlsx', 'calamine', 'date_1904.xlsx'),
+      'dates',
+    );
     expect(b.code).toBe(0);
-    expect(b.json).toMatchObject({ read: 3, inserted: 0, updated: 1, unchanged: 2 });
+    expect(b.json).toMatchObject({
+      read: 3,
+      inserted: 0,
+      updated: 1,
+      unchanged: 2,
+    });
     expect(await stored('15')).toMatchObject({ customerSince: '2021-01-01' });
   });
 
@@ -301,7 +449,10 @@ columns:
   - { source: 1, field: customerNo, required: true }
 `,
     });
-    const { code, json } = await importJson(corpusPath('xlsx', 'laravel-excel', 'import-formulas.xlsx'), 'formulas');
+    const { code, json } = await importJson(
+      corpusPath('xlsx', 'laravel-excel', 'import-formulas.xlsx'),
+      'formulas',
+    );
     expect(json.error).toBeNull();
     expect(code).toBe(0);
     expect(await stored('2')).toMatchObject({ customerNo: '2' });
@@ -309,7 +460,10 @@ columns:
 
   it('rejects the password-protected workbook with a clear message and exit code 1', async () => {
     await writeTree(dir, { 'formats/users.yaml': USERS });
-    const { code, json } = await importJson(corpusPath('xlsx', 'calamine', 'pass_protected.xlsx'), 'users');
+    const { code, json } = await importJson(
+      corpusPath('xlsx', 'calamine', 'pass_protected.xlsx'),
+      'users',
+    );
     expect(code).toBe(1);
     expect(json.error?.code).toBe('PARSE_FAILED');
     expect(json.error?.message).toContain('password-protected');

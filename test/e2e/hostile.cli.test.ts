@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import * as XLSX from 'xlsx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { TEST_CONFIG_YAML, runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
+import {
+  TEST_CONFIG_YAML,
+  runCli,
+  runCliJson,
+  writeTree,
+} from '../helpers/run-cli.js';
 import { zipBomb } from '../helpers/zip-bomb.js';
 
 /**
@@ -38,7 +43,8 @@ columns:
   - { source: name, field: name, required: true }
 `;
 
-const GOOD_CSV = 'customerNo,name,city\r\nK1,Alpha GmbH,Bonn\r\nK2,Beta AG,Köln\r\n';
+const GOOD_CSV =
+  'customerNo,name,city\r\nK1,Alpha GmbH,Bonn\r\nK2,Beta AG,Köln\r\n';
 
 interface ImportJson {
   runId: number | null;
@@ -48,7 +54,13 @@ interface ImportJson {
   inserted: number;
   skipped: number;
   error: { code: string; message: string } | null;
-  errors: { line: number; column: string | null; value: string | null; message: string; code: string }[];
+  errors: {
+    line: number;
+    column: string | null;
+    value: string | null;
+    message: string;
+    code: string;
+  }[];
 }
 
 interface RunJson {
@@ -68,7 +80,10 @@ beforeEach(async () => {
     'formats/xl.yaml': XLSX_FORMAT,
     'good.csv': GOOD_CSV,
   });
-  const first = await runCliJson<ImportJson>(['import', 'good.csv', '--format', 'csv'], { cwd: dir });
+  const first = await runCliJson<ImportJson>(
+    ['import', 'good.csv', '--format', 'csv'],
+    { cwd: dir },
+  );
   expect(first.json).toMatchObject({ outcome: 'imported', inserted: 2 });
 });
 
@@ -86,21 +101,39 @@ async function snapshot(): Promise<{ customers: string; runs: RunJson[] }> {
  * Imports `name` and checks the hostile-file contract: exit 1, the error, customers unchanged,
  * earlier runs unchanged and one failed run more. Returns the error for further checks.
  */
-async function expectRejected(name: string, format: string, code: string): Promise<ImportJson> {
+async function expectRejected(
+  name: string,
+  format: string,
+  code: string,
+): Promise<ImportJson> {
   const before = await snapshot();
-  const { code: exitCode, json, stderr } = await runCliJson<ImportJson>(['import', name, '--format', format], { cwd: dir });
+  const {
+    code: exitCode,
+    json,
+    stderr,
+  } = await runCliJson<ImportJson>(['import', name, '--format', format], {
+    cwd: dir,
+  });
   expect(json.error, stderr).not.toBeNull();
   expect(json.error?.code).toBe(code);
   expect(json.error?.message).toContain(name);
   expect(exitCode).toBe(1);
-  expect(json).toMatchObject({ status: 'failed', outcome: 'rejected', inserted: 0 });
+  expect(json).toMatchObject({
+    status: 'failed',
+    outcome: 'rejected',
+    inserted: 0,
+  });
 
   const after = await snapshot();
   expect(after.customers).toBe(before.customers);
-  const newRuns = after.runs.filter((r) => !before.runs.some((b) => b.id === r.id));
+  const newRuns = after.runs.filter(
+    (r) => !before.runs.some((b) => b.id === r.id),
+  );
   expect(newRuns).toHaveLength(1);
   expect(newRuns[0]).toMatchObject({ status: 'failed' });
-  expect(after.runs.filter((r) => r.id !== newRuns[0]?.id)).toEqual(before.runs);
+  expect(after.runs.filter((r) => r.id !== newRuns[0]?.id)).toEqual(
+    before.runs,
+  );
 
   // The text summary says the same, for people.
   const text = await runCli(['import', name, '--format', format], { cwd: dir });
@@ -112,8 +145,19 @@ async function expectRejected(name: string, format: string, code: string): Promi
 
 function realWorkbook(): Buffer {
   const book = XLSX.utils.book_new();
-  XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['customerNo', 'name'], ['K9', 'Gamma']]), 'Kunden');
-  return XLSX.write(book, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer;
+  XLSX.utils.book_append_sheet(
+    book,
+    XLSX.utils.aoa_to_sheet([
+      ['customerNo', 'name'],
+      ['K9', 'Gamma'],
+    ]),
+    'Kunden',
+  );
+  return XLSX.write(book, {
+    type: 'buffer',
+    bookType: 'xlsx',
+    compression: true,
+  }) as Buffer;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -129,21 +173,30 @@ describe('import: hostile and broken files leave the database as it was', () => 
     );
     // The process survived the worker's death: a real workbook still imports.
     await writeFile(join(dir, 'real.xlsx'), realWorkbook());
-    const ok = await runCliJson<ImportJson>(['import', 'real.xlsx', '--format', 'xl'], { cwd: dir });
+    const ok = await runCliJson<ImportJson>(
+      ['import', 'real.xlsx', '--format', 'xl'],
+      { cwd: dir },
+    );
     expect(ok).toMatchObject({ code: 0, json: { inserted: 1 } });
   });
 
   it('an .xlsx that is really a text file', async () => {
     await writeFile(join(dir, 'export.xlsx'), 'customerNo;name\r\nK1;Evil\r\n');
     const json = await expectRejected('export.xlsx', 'xl', 'PARSE_FAILED');
-    expect(json.error?.message).toBe("'export.xlsx' is not an Excel workbook (xlsx or xls)");
+    expect(json.error?.message).toBe(
+      "'export.xlsx' is not an Excel workbook (xlsx or xls)",
+    );
   });
 
   it('a .txt that is really a zip (a workbook renamed)', async () => {
     await writeFile(join(dir, 'customers.txt'), realWorkbook());
     const json = await expectRejected('customers.txt', 'csv', 'PARSE_FAILED');
-    expect(json.error?.message).toContain("'customers.txt' is a binary file, not text");
-    expect(json.error?.message).toContain('it looks like a ZIP archive (an .xlsx workbook?)');
+    expect(json.error?.message).toContain(
+      "'customers.txt' is a binary file, not text",
+    );
+    expect(json.error?.message).toContain(
+      'it looks like a ZIP archive (an .xlsx workbook?)',
+    );
   });
 
   it('a .txt that is really binary data', async () => {
@@ -153,19 +206,29 @@ describe('import: hostile and broken files leave the database as it was', () => 
     }
     await writeFile(join(dir, 'binary.txt'), bytes);
     const json = await expectRejected('binary.txt', 'csv', 'PARSE_FAILED');
-    expect(json.error?.message).toContain("'binary.txt' is a binary file, not text");
+    expect(json.error?.message).toContain(
+      "'binary.txt' is a binary file, not text",
+    );
   });
 
   it('NUL bytes in the middle of a text file, naming the line', async () => {
     const text = `${GOOD_CSV}K3,Gam\u0000ma,Bonn\r\nK4,Delta,Bonn\r\n`;
     await writeFile(join(dir, 'nul.csv'), text);
     const json = await expectRejected('nul.csv', 'csv', 'PARSE_FAILED');
-    expect(json.error?.message).toMatch(/^'nul\.csv' is a binary file, not text: it contains a NUL byte at byte offset \d+ \(line 4\)/);
+    expect(json.error?.message).toMatch(
+      /^'nul\.csv' is a binary file, not text: it contains a NUL byte at byte offset \d+ \(line 4\)/,
+    );
   });
 
   it('an unterminated quote in the first row that would swallow the rest of the file', async () => {
-    const rows = Array.from({ length: 500 }, (_, i) => `K${i + 10},Kunde ${i},Bonn`);
-    await writeFile(join(dir, 'quote.csv'), `customerNo,name,city\r\nK3,"Gamma, unterminated,Bonn\r\n${rows.join('\r\n')}\r\n`);
+    const rows = Array.from(
+      { length: 500 },
+      (_, i) => `K${i + 10},Kunde ${i},Bonn`,
+    );
+    await writeFile(
+      join(dir, 'quote.csv'),
+      `customerNo,name,city\r\nK3,"Gamma, unterminated,Bonn\r\n${rows.join('\r\n')}\r\n`,
+    );
     const json = await expectRejected('quote.csv', 'csv', 'PARSE_FAILED');
     expect(json.error?.message).toBe(
       "'quote.csv': the quote opened on line 2 is never closed, so the rest of the file would be read as one value. " +
@@ -174,10 +237,18 @@ describe('import: hostile and broken files leave the database as it was', () => 
   });
 
   it('an unterminated quote in a file larger than the record limit stops at the limit', async () => {
-    const rows = Array.from({ length: 40_000 }, (_, i) => `K${i + 10},Kunde ${i} mit einem längeren Namen,Bonn`);
-    await writeFile(join(dir, 'big-quote.csv'), `customerNo,name,city\r\nK3,"Gamma,Bonn\r\n${rows.join('\r\n')}\r\n`);
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `K${i + 10},Kunde ${i} mit einem längeren Namen,Bonn`,
+    );
+    await writeFile(
+      join(dir, 'big-quote.csv'),
+      `customerNo,name,city\r\nK3,"Gamma,Bonn\r\n${rows.join('\r\n')}\r\n`,
+    );
     const json = await expectRejected('big-quote.csv', 'csv', 'PARSE_FAILED');
-    expect(json.error?.message).toContain('the quote opened on line 2 is never closed (not within 1,000,000 characters)');
+    expect(json.error?.message).toContain(
+      'the quote opened on line 2 is never closed (not within 1,000,000 characters)',
+    );
   });
 });
 
@@ -202,12 +273,17 @@ columns:
         'constructor,__proto__,x,y,z,w',
       ].join('\r\n'),
     );
-    const { code, json, stderr } = await runCliJson<ImportJson>(['import', 'proto.csv', '--format', 'proto'], { cwd: dir });
+    const { code, json, stderr } = await runCliJson<ImportJson>(
+      ['import', 'proto.csv', '--format', 'proto'],
+      { cwd: dir },
+    );
     expect(json.error, stderr).toBeNull();
     expect(code).toBe(0);
     expect(json).toMatchObject({ read: 2, inserted: 2 });
 
-    const show = await runCliJson<{ customer: { key: string; data: Record<string, unknown> } }>(['customers', 'show', '__proto__'], {
+    const show = await runCliJson<{
+      customer: { key: string; data: Record<string, unknown> };
+    }>(['customers', 'show', '__proto__'], {
       cwd: dir,
     });
     expect(show.code).toBe(0);
@@ -222,12 +298,18 @@ columns:
         ['attributes.hasOwnProperty', 'toString'],
       ]),
     );
-    const other = await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', 'constructor'], { cwd: dir });
+    const other = await runCliJson<{
+      customer: { data: Record<string, unknown> };
+    }>(['customers', 'show', 'constructor'], { cwd: dir });
     expect(other.json.customer.data['name']).toBe('__proto__');
     const probe: Record<string, unknown> = {};
     expect(probe['polluted']).toBeUndefined();
-    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
-    expect(typeof ({} as { constructor: unknown }).constructor).toBe('function');
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain(
+      'polluted',
+    );
+    expect(typeof ({} as { constructor: unknown }).constructor).toBe(
+      'function',
+    );
   });
 
   it('does the same for a workbook whose header cells are __proto__, constructor and prototype', async () => {
@@ -250,11 +332,19 @@ columns:
       ]),
       'Kunden',
     );
-    await writeFile(join(dir, 'proto.xlsx'), XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer);
-    const { code, json } = await runCliJson<ImportJson>(['import', 'proto.xlsx', '--format', 'proto-xl'], { cwd: dir });
+    await writeFile(
+      join(dir, 'proto.xlsx'),
+      XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer,
+    );
+    const { code, json } = await runCliJson<ImportJson>(
+      ['import', 'proto.xlsx', '--format', 'proto-xl'],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
     expect(json.inserted).toBe(1);
-    const show = await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', 'prototype'], { cwd: dir });
+    const show = await runCliJson<{
+      customer: { data: Record<string, unknown> };
+    }>(['customers', 'show', 'prototype'], { cwd: dir });
     expect(Object.entries(show.json.customer.data)).toEqual(
       expect.arrayContaining([
         ['name', '__proto__'],
@@ -291,12 +381,23 @@ columns:
         '=1+1;+1;Bonn;;4',
       ].join('\n'),
     );
-    const { code, json } = await runCliJson<ImportJson>(['import', 'inject.csv', '--format', 'inject'], { cwd: dir });
+    const { code, json } = await runCliJson<ImportJson>(
+      ['import', 'inject.csv', '--format', 'inject'],
+      { cwd: dir },
+    );
     expect(code).toBe(0);
     expect(json).toMatchObject({ read: 5, inserted: 3, skipped: 2 });
     const data = async (key: string) =>
-      (await runCliJson<{ customer: { data: Record<string, unknown> } }>(['customers', 'show', key], { cwd: dir })).json.customer.data;
-    expect(await data('K5')).toMatchObject({ name: '=HYPERLINK("http://x")', city: '+1' });
+      (
+        await runCliJson<{ customer: { data: Record<string, unknown> } }>(
+          ['customers', 'show', key],
+          { cwd: dir },
+        )
+      ).json.customer.data;
+    expect(await data('K5')).toMatchObject({
+      name: '=HYPERLINK("http://x")',
+      city: '+1',
+    });
     expect(await data('K6')).toMatchObject({ name: '-1+1', city: '@SUM(A1)' });
     expect(await data('=1+1')).toMatchObject({ name: '+1', creditLimit: 4 });
     expect(json.errors.map((e) => [e.line, e.column, e.value])).toEqual([

@@ -53,7 +53,9 @@ columns:
 // Test setup may read the environment (as test/helpers/backends.ts does); src/ never does.
 const SKIP = process.env['SKIP_LARGE_FILE_TEST'] === '1';
 if (SKIP) {
-  console.warn('\n*** The large-file memory test is SKIPPED (SKIP_LARGE_FILE_TEST=1). ***\n');
+  console.warn(
+    '\n*** The large-file memory test is SKIPPED (SKIP_LARGE_FILE_TEST=1). ***\n',
+  );
 }
 
 let dir = '';
@@ -108,14 +110,24 @@ process.on('exit', () => {
 `,
   );
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, CLI, ...args], { cwd: dir, stdio: 'pipe' });
+  const child = spawn(
+    process.execPath,
+    ['--import', pathToFileURL(preload).href, CLI, ...args],
+    { cwd: dir, stdio: 'pipe' },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const [code] = (await once(child, 'close')) as [number | null];
   const kb = Number(await readFile(hwmFile, 'utf8'));
-  return { code, stdout, stderr, peakRssMb: kb / 1024, durationMs: Date.now() - started };
+  return {
+    code,
+    stdout,
+    stderr,
+    peakRssMb: kb / 1024,
+    durationMs: Date.now() - started,
+  };
 }
 
 beforeAll(async () => {
@@ -123,10 +135,15 @@ beforeAll(async () => {
     return;
   }
   if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+    throw new Error(
+      `${CLI} is missing: run "npm run build" first (npm test does)`,
+    );
   }
   dir = await makeTempDir('large-file-');
-  await writeTree(dir, { 'customer-import.config.yaml': TEST_CONFIG_YAML, 'formats/big.yaml': FORMAT });
+  await writeTree(dir, {
+    'customer-import.config.yaml': TEST_CONFIG_YAML,
+    'formats/big.yaml': FORMAT,
+  });
   rows = await writeExport(join(dir, 'big.csv'), TARGET_BYTES);
 }, 120_000);
 
@@ -136,31 +153,63 @@ afterAll(async () => {
   }
 });
 
-describe.skipIf(SKIP)('a large export through the compiled CLI in a child process', () => {
-  it(`imports a ~300 MB file with a peak RSS under ${MAX_PEAK_RSS_MB} MB`, async () => {
-    const size = (await stat(join(dir, 'big.csv'))).size;
-    expect(size).toBeGreaterThanOrEqual(TARGET_BYTES);
-    const result = await runChild(['import', 'big.csv', '--format', 'big', '--json', '--no-progress']);
-    expect(result.code, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout) as { outcome: string; read: number; inserted: number; skipped: number };
-    expect(json).toMatchObject({ outcome: 'imported', read: rows, inserted: rows, skipped: 0 });
-    console.info(`large-file test: ${rows} rows, ${Math.round(size / 2 ** 20)} MB, peak RSS ${Math.round(result.peakRssMb)} MB, ${result.durationMs} ms`);
-    // The file is ~300 MB; holding it (or its rows, or one entry per key in a Map) would show here.
-    expect(result.peakRssMb).toBeGreaterThan(10);
-    expect(result.peakRssMb, `peak RSS ${Math.round(result.peakRssMb)} MB for ${Math.round(size / 2 ** 20)} MB`).toBeLessThan(
-      MAX_PEAK_RSS_MB,
-    );
-  }, 240_000);
+describe.skipIf(SKIP)(
+  'a large export through the compiled CLI in a child process',
+  () => {
+    it(`imports a ~300 MB file with a peak RSS under ${MAX_PEAK_RSS_MB} MB`, async () => {
+      const size = (await stat(join(dir, 'big.csv'))).size;
+      expect(size).toBeGreaterThanOrEqual(TARGET_BYTES);
+      const result = await runChild([
+        'import',
+        'big.csv',
+        '--format',
+        'big',
+        '--json',
+        '--no-progress',
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const json = JSON.parse(result.stdout) as {
+        outcome: string;
+        read: number;
+        inserted: number;
+        skipped: number;
+      };
+      expect(json).toMatchObject({
+        outcome: 'imported',
+        read: rows,
+        inserted: rows,
+        skipped: 0,
+      });
+      console.info(
+        `large-file test: ${rows} rows, ${Math.round(size / 2 ** 20)} MB, peak RSS ${Math.round(result.peakRssMb)} MB, ${result.durationMs} ms`,
+      );
+      // The file is ~300 MB; holding it (or its rows, or one entry per key in a Map) would show here.
+      expect(result.peakRssMb).toBeGreaterThan(10);
+      expect(
+        result.peakRssMb,
+        `peak RSS ${Math.round(result.peakRssMb)} MB for ${Math.round(size / 2 ** 20)} MB`,
+      ).toBeLessThan(MAX_PEAK_RSS_MB);
+    }, 240_000);
 
-  it('stops a single 50 MB line at the record limit, with exit code 1 and flat memory', async () => {
-    const line = `Nr;Name\nK1;${'x'.repeat(50 * 1024 * 1024)}\n`;
-    await writeFile(join(dir, 'long.csv'), line);
-    const result = await runChild(['import', 'long.csv', '--format', 'big', '--json', '--no-progress']);
-    expect(result.code).toBe(1);
-    const json = JSON.parse(result.stdout) as { error: { code: string; message: string } | null };
-    expect(json.error?.code).toBe('PARSE_FAILED');
-    expect(json.error?.message).toContain("'long.csv'");
-    expect(json.error?.message).toContain('line 2');
-    expect(result.peakRssMb).toBeLessThan(200);
-  }, 60_000);
-});
+    it('stops a single 50 MB line at the record limit, with exit code 1 and flat memory', async () => {
+      const line = `Nr;Name\nK1;${'x'.repeat(50 * 1024 * 1024)}\n`;
+      await writeFile(join(dir, 'long.csv'), line);
+      const result = await runChild([
+        'import',
+        'long.csv',
+        '--format',
+        'big',
+        '--json',
+        '--no-progress',
+      ]);
+      expect(result.code).toBe(1);
+      const json = JSON.parse(result.stdout) as {
+        error: { code: string; message: string } | null;
+      };
+      expect(json.error?.code).toBe('PARSE_FAILED');
+      expect(json.error?.message).toContain("'long.csv'");
+      expect(json.error?.message).toContain('line 2');
+      expect(result.peakRssMb).toBeLessThan(200);
+    }, 60_000);
+  },
+);

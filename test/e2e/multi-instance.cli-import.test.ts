@@ -1,7 +1,11 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, createTestSchema, postgresAvailable } from '../helpers/postgres-db.js';
+import {
+  TEST_DATABASE_URL,
+  createTestSchema,
+  postgresAvailable,
+} from '../helpers/postgres-db.js';
 import type { TestSchema } from '../helpers/postgres-db.js';
 import { runCli, runCliJson, writeTree } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -60,35 +64,76 @@ describe.skipIf(!RUN)('import on PostgreSQL from two instances', () => {
   });
 
   it('imports, updates, shows history and runs, and commits a file imported twice at once only once', async () => {
-    await writeFile(join(dir, 'a.csv'), 'No;Name;City\n1;Müller GmbH;Köln\n2;Beta;Bonn\n');
-    const first = await runCliJson<ImportJson>(['import', 'a.csv', '--format', 'plain'], { cwd: dir, env: env('host-a') });
-    expect(first.code).toBe(0);
-    expect(first.json).toMatchObject({ status: 'succeeded', outcome: 'imported', read: 2, inserted: 2 });
-
-    await writeFile(join(dir, 'b.csv'), 'No;Name;City\n1;Müller GmbH;Köln\n2;Beta;Berlin\n3;Gamma;Hamburg\n');
-    const [fromA, fromB] = await Promise.all([
-      runCliJson<ImportJson>(['import', 'b.csv', '--format', 'plain'], { cwd: dir, env: env('host-a') }),
-      runCliJson<ImportJson>(['import', 'b.csv', '--format', 'plain'], { cwd: dir, env: env('host-b') }),
-    ]);
-    expect([fromA.code, fromB.code]).toEqual([0, 0]);
-    const outcomes = [fromA.json, fromB.json].sort((x, y) => x.outcome.localeCompare(y.outcome));
-    expect(outcomes.map((o) => o.outcome)).toEqual(['duplicate', 'imported']);
-    expect(outcomes[1]).toMatchObject({ inserted: 1, updated: 1, unchanged: 1 });
-    expect(outcomes[0]?.duplicateOfRunId).toBe(outcomes[1]?.runId);
-
-    const shown = await runCliJson<{ customer: { data: Record<string, unknown> }; history: { operation: string }[] }>(
-      ['customers', 'show', '2'],
+    await writeFile(
+      join(dir, 'a.csv'),
+      'No;Name;City\n1;Müller GmbH;Köln\n2;Beta;Bonn\n',
+    );
+    const first = await runCliJson<ImportJson>(
+      ['import', 'a.csv', '--format', 'plain'],
       { cwd: dir, env: env('host-a') },
     );
-    expect(shown.json.customer.data).toEqual({ customerNo: '2', name: 'Beta', city: 'Berlin' });
-    expect(shown.json.history.map((h) => h.operation)).toEqual(['updated', 'inserted']);
+    expect(first.code).toBe(0);
+    expect(first.json).toMatchObject({
+      status: 'succeeded',
+      outcome: 'imported',
+      read: 2,
+      inserted: 2,
+    });
 
-    const runs = await runCliJson<{ status: string; instance: string }[]>(['runs', 'list'], { cwd: dir, env: env('host-a') });
+    await writeFile(
+      join(dir, 'b.csv'),
+      'No;Name;City\n1;Müller GmbH;Köln\n2;Beta;Berlin\n3;Gamma;Hamburg\n',
+    );
+    const [fromA, fromB] = await Promise.all([
+      runCliJson<ImportJson>(['import', 'b.csv', '--format', 'plain'], {
+        cwd: dir,
+        env: env('host-a'),
+      }),
+      runCliJson<ImportJson>(['import', 'b.csv', '--format', 'plain'], {
+        cwd: dir,
+        env: env('host-b'),
+      }),
+    ]);
+    expect([fromA.code, fromB.code]).toEqual([0, 0]);
+    const outcomes = [fromA.json, fromB.json].sort((x, y) =>
+      x.outcome.localeCompare(y.outcome),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['duplicate', 'imported']);
+    expect(outcomes[1]).toMatchObject({
+      inserted: 1,
+      updated: 1,
+      unchanged: 1,
+    });
+    expect(outcomes[0]?.duplicateOfRunId).toBe(outcomes[1]?.runId);
+
+    const shown = await runCliJson<{
+      customer: { data: Record<string, unknown> };
+      history: { operation: string }[];
+    }>(['customers', 'show', '2'], { cwd: dir, env: env('host-a') });
+    expect(shown.json.customer.data).toEqual({
+      customerNo: '2',
+      name: 'Beta',
+      city: 'Berlin',
+    });
+    expect(shown.json.history.map((h) => h.operation)).toEqual([
+      'updated',
+      'inserted',
+    ]);
+
+    const runs = await runCliJson<{ status: string; instance: string }[]>(
+      ['runs', 'list'],
+      { cwd: dir, env: env('host-a') },
+    );
     expect(runs.json.filter((r) => r.status === 'succeeded')).toHaveLength(2);
     expect(runs.json.filter((r) => r.status === 'duplicate')).toHaveLength(1);
-    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${db.schema}.customers`);
+    const [row] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${db.schema}.customers`,
+    );
     expect(row?.n).toBe(3);
     // Plain output works on PostgreSQL too.
-    expect((await runCli(['customers', 'list'], { cwd: dir, env: env('host-a') })).stdout).toContain('Gamma');
+    expect(
+      (await runCli(['customers', 'list'], { cwd: dir, env: env('host-a') }))
+        .stdout,
+    ).toContain('Gamma');
   });
 });

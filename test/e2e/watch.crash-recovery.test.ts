@@ -5,7 +5,11 @@ import { NULL_LOGGER } from '../../src/logging/logger.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { CustomerStore } from '../../src/store/customer-store.js';
 import { sha256File } from '../../src/util/hash.js';
-import { createServiceProject, erpLines, type ServiceProject } from '../helpers/service-process.js';
+import {
+  createServiceProject,
+  erpLines,
+  type ServiceProject,
+} from '../helpers/service-process.js';
 import { sleep } from '../helpers/wait-for.js';
 
 /**
@@ -27,12 +31,21 @@ afterEach(async () => {
 });
 
 async function openStore(root: string): Promise<CustomerStore> {
-  return createStore({ type: 'sqlite', path: join(root, 'data', 'customers.db'), busyTimeoutMs: 5000 }, { logger: NULL_LOGGER });
+  return createStore(
+    {
+      type: 'sqlite',
+      path: join(root, 'data', 'customers.db'),
+      busyTimeoutMs: 5000,
+    },
+    { logger: NULL_LOGGER },
+  );
 }
 
 describe('watch process killed with SIGKILL during an import', () => {
   it('leaves no partial import, and after a restart the file is imported exactly once and archived', async () => {
-    const p = (project = await createServiceProject({ config: { logging: { level: 'debug', dir: './logs', file: false } } }));
+    const p = (project = await createServiceProject({
+      config: { logging: { level: 'debug', dir: './logs', file: false } },
+    }));
     const content = erpLines(ROWS);
     const dropped = join(p.root, 'customers.copy');
     await writeFile(dropped, content);
@@ -66,9 +79,13 @@ describe('watch process killed with SIGKILL during an import', () => {
 
     store = await openStore(p.root);
     expect(await store.countCustomers()).toBe(ROWS);
-    const runs = (await store.listRuns({ limit: 10 })).filter((r) => r.sha256 === sha256).sort((a, b) => a.id - b.id);
+    const runs = (await store.listRuns({ limit: 10 }))
+      .filter((r) => r.sha256 === sha256)
+      .sort((a, b) => a.id - b.id);
     expect(runs.filter((r) => r.status === 'succeeded')).toHaveLength(1);
-    expect(runs.find((r) => r.status === 'succeeded')?.counts.inserted).toBe(ROWS);
+    expect(runs.find((r) => r.status === 'succeeded')?.counts.inserted).toBe(
+      ROWS,
+    );
     if (count === 0) {
       expect(runs.map((r) => r.status)).toEqual(['aborted', 'succeeded']);
     }

@@ -1,9 +1,16 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceProject, erpLines, type ServiceProject } from '../helpers/service-process.js';
+import {
+  createServiceProject,
+  erpLines,
+  type ServiceProject,
+} from '../helpers/service-process.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startSmtpTestServer, type SmtpTestServer } from '../integration/notify/smtp-test-server.js';
+import {
+  startSmtpTestServer,
+  type SmtpTestServer,
+} from '../integration/notify/smtp-test-server.js';
 
 /**
  * notify.email.when: onFailure, against a real SMTP server started in the test: a bad file
@@ -30,7 +37,13 @@ describe('watch process failure e-mail', () => {
             when: 'onFailure',
             from: 'customer-import@example.test',
             to: ['erp-admin@example.test'],
-            smtp: { host: '127.0.0.1', port: server.port, secure: false, ignoreTls: true, timeoutMs: 5000 },
+            smtp: {
+              host: '127.0.0.1',
+              port: server.port,
+              secure: false,
+              ignoreTls: true,
+              timeoutMs: 5000,
+            },
           },
         },
       },
@@ -39,10 +52,16 @@ describe('watch process failure e-mail', () => {
     await proc.waitForEvent('service.started');
 
     // Eight rows without a customer number: over the format's budget of five.
-    const bad = Array.from({ length: 8 }, (_, i) => `;Nameless ${i};Street\n`).join('');
+    const bad = Array.from(
+      { length: 8 },
+      (_, i) => `;Nameless ${i};Street\n`,
+    ).join('');
     await writeFile(join(p.exchange, 'customers.txt'), bad);
     await proc.waitForEvent('file.archived', (l) => l['folder'] === 'failed');
-    await waitFor(() => server.mails.length === 1, { timeoutMs: 15_000, message: 'the failure mail' });
+    await waitFor(() => server.mails.length === 1, {
+      timeoutMs: 15_000,
+      message: 'the failure mail',
+    });
 
     const mail = server.mails[0];
     expect(mail?.to).toEqual(['erp-admin@example.test']);
@@ -55,7 +74,11 @@ describe('watch process failure e-mail', () => {
     expect(mail?.text).toContain('TOO_MANY_INVALID_ROWS');
     // The bad cells stay in the error report; the mail names lines and codes only.
     expect(mail?.text).not.toContain('Nameless');
-    expect((await readdir(join(p.exchange, 'failed'))).some((n) => n.endsWith('.errors.csv'))).toBe(true);
+    expect(
+      (await readdir(join(p.exchange, 'failed'))).some((n) =>
+        n.endsWith('.errors.csv'),
+      ),
+    ).toBe(true);
 
     // A good file afterwards: imported, no mail with onFailure.
     await writeFile(join(p.exchange, 'customers.txt'), erpLines(3));

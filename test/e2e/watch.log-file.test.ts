@@ -1,7 +1,12 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceProject, erpLines, type JsonLogLine, type ServiceProject } from '../helpers/service-process.js';
+import {
+  createServiceProject,
+  erpLines,
+  type JsonLogLine,
+  type ServiceProject,
+} from '../helpers/service-process.js';
 import { sleep } from '../helpers/wait-for.js';
 
 /**
@@ -22,12 +27,23 @@ const MAX_FILES = 2;
 describe('watch process log file', () => {
   it('writes one summary line per run and rotates, keeping maxFiles files', async () => {
     const p = (project = await createServiceProject({
-      config: { logging: { level: 'info', dir: './logs', file: true, maxFiles: MAX_FILES, maxSize: '2k' } },
+      config: {
+        logging: {
+          level: 'info',
+          dir: './logs',
+          file: true,
+          maxFiles: MAX_FILES,
+          maxSize: '2k',
+        },
+      },
       job: { pattern: 'customers-*.txt' },
     }));
     const proc = p.start();
     await proc.waitForEvent('service.started');
-    const names = Array.from({ length: RUNS }, (_, i) => `customers-${i + 1}.txt`);
+    const names = Array.from(
+      { length: RUNS },
+      (_, i) => `customers-${i + 1}.txt`,
+    );
     for (const [i, name] of names.entries()) {
       await writeFile(join(p.exchange, name), erpLines(5, i * 10 + 1));
       await sleep(40);
@@ -35,19 +51,30 @@ describe('watch process log file', () => {
     await proc.waitForEvent('file.archived', undefined, RUNS, 30_000);
     // SIGTERM flushes and closes the log file before the process exits.
     expect(await proc.stop()).toEqual({ code: 0, signal: null });
-    expect(proc.events('file.imported').map((l) => l['file']).sort()).toEqual([...names].sort());
+    expect(
+      proc
+        .events('file.imported')
+        .map((l) => l['file'])
+        .sort(),
+    ).toEqual([...names].sort());
 
     const logDir = join(p.root, 'logs');
-    const files = (await readdir(logDir)).filter((n) => n.endsWith('.log')).sort();
+    const files = (await readdir(logDir))
+      .filter((n) => n.endsWith('.log'))
+      .sort();
     expect(files).toHaveLength(MAX_FILES);
     // Rotated files are numbered customer-import-<day>.<n>.log; with only the newest kept, the
     // first ones are gone.
-    const numbers = files.map((n) => Number(/\.(\d+)\.log$/.exec(n)?.[1] ?? '0'));
+    const numbers = files.map((n) =>
+      Number(/\.(\d+)\.log$/.exec(n)?.[1] ?? '0'),
+    );
     expect(Math.max(...numbers)).toBeGreaterThan(MAX_FILES);
 
     const lines: JsonLogLine[] = [];
     for (const name of files) {
-      for (const raw of (await readFile(join(logDir, name), 'utf8')).split('\n')) {
+      for (const raw of (await readFile(join(logDir, name), 'utf8')).split(
+        '\n',
+      )) {
         if (raw.trim() !== '') {
           lines.push(JSON.parse(raw) as JsonLogLine);
         }

@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NULL_LOGGER } from '../../src/logging/logger.js';
 import { createStore } from '../../src/store/create-store.js';
-import { createServiceProject, erpLines, type ServiceProject } from '../helpers/service-process.js';
+import {
+  createServiceProject,
+  erpLines,
+  type ServiceProject,
+} from '../helpers/service-process.js';
 
 /**
  * The watch process and its exit: SIGTERM lets the file being imported finish and exits 0;
@@ -17,11 +21,25 @@ afterEach(async () => {
   project = undefined;
 });
 
-async function storeSummary(root: string): Promise<{ customers: number; runs: [string, number][] }> {
-  const store = await createStore({ type: 'sqlite', path: join(root, 'data', 'customers.db'), busyTimeoutMs: 5000 }, { logger: NULL_LOGGER });
+async function storeSummary(
+  root: string,
+): Promise<{ customers: number; runs: [string, number][] }> {
+  const store = await createStore(
+    {
+      type: 'sqlite',
+      path: join(root, 'data', 'customers.db'),
+      busyTimeoutMs: 5000,
+    },
+    { logger: NULL_LOGGER },
+  );
   try {
-    const runs = (await store.listRuns({ limit: 20 })).sort((a, b) => a.id - b.id);
-    return { customers: await store.countCustomers(), runs: runs.map((r) => [r.status, r.counts.inserted]) };
+    const runs = (await store.listRuns({ limit: 20 })).sort(
+      (a, b) => a.id - b.id,
+    );
+    return {
+      customers: await store.countCustomers(),
+      runs: runs.map((r) => [r.status, r.counts.inserted]),
+    };
   } finally {
     await store.close();
   }
@@ -42,13 +60,18 @@ describe('watch process exit', () => {
     expect(proc.events('service.stopping')).toHaveLength(1);
     expect(proc.events('file.imported')).toHaveLength(1);
     expect(proc.events('service.stopped')).toHaveLength(1);
-    expect(await storeSummary(p.root)).toEqual({ customers: rows, runs: [['succeeded', rows]] });
+    expect(await storeSummary(p.root)).toEqual({
+      customers: rows,
+      runs: [['succeeded', rows]],
+    });
     expect(await readdir(join(p.exchange, 'archive'))).toHaveLength(1);
     expect(await readdir(join(p.exchange, 'processing'))).toEqual([]);
   });
 
   it('imports what is in the folder with --once and exits 0', async () => {
-    const p = (project = await createServiceProject({ job: { pattern: 'customers-*.txt' } }));
+    const p = (project = await createServiceProject({
+      job: { pattern: 'customers-*.txt' },
+    }));
     await writeFile(join(p.exchange, 'customers-1.txt'), erpLines(10));
     await writeFile(join(p.exchange, 'customers-2.txt'), erpLines(5, 100));
     await writeFile(join(p.exchange, 'notes.txt'), 'not ours\n');
@@ -63,6 +86,10 @@ describe('watch process exit', () => {
         ['succeeded', 5],
       ],
     });
-    expect((await readdir(p.exchange)).sort()).toEqual(['archive', 'notes.txt', 'processing']);
+    expect((await readdir(p.exchange)).sort()).toEqual([
+      'archive',
+      'notes.txt',
+      'processing',
+    ]);
   });
 });

@@ -1,7 +1,18 @@
-import { chmod, chown, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  readdir,
+  readFile,
+  rename,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceProject, erpLines, type ServiceProject } from '../helpers/service-process.js';
+import {
+  createServiceProject,
+  erpLines,
+  type ServiceProject,
+} from '../helpers/service-process.js';
 
 /**
  * A dropped file the service may not read (chmod 000): "not ready", retried with growing
@@ -21,16 +32,25 @@ afterEach(async () => {
   project = undefined;
 });
 
-async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+async function chownTree(
+  root: string,
+  uid: number,
+  gid: number,
+): Promise<void> {
   await chown(root, uid, gid);
-  for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
+  for (const entry of await readdir(root, {
+    withFileTypes: true,
+    recursive: true,
+  })) {
     await chown(join(entry.parentPath, entry.name), uid, gid);
   }
 }
 
 describe('watch process with a file it may not read', () => {
   it('retries with back-off, then moves the file to failed/ with the reason', async () => {
-    const p = (project = await createServiceProject({ config: { retry: RETRY } }));
+    const p = (project = await createServiceProject({
+      config: { retry: RETRY },
+    }));
     if (RUN_AS.uid !== undefined) {
       await chownTree(p.root, RUN_AS.uid, RUN_AS.gid);
     }
@@ -46,23 +66,40 @@ describe('watch process with a file it may not read', () => {
     await proc.waitForEvent('service.started');
     await rename(staged, join(p.exchange, 'customers.txt'));
 
-    const failed = await proc.waitForEvent('file.archived', (l) => l['folder'] === 'failed', 1, 20_000);
+    const failed = await proc.waitForEvent(
+      'file.archived',
+      (l) => l['folder'] === 'failed',
+      1,
+      20_000,
+    );
     expect(failed['code']).toBe('FILE_BUSY');
     // The service's own retry lines (the notifier's lines carry no retryInMs).
-    const retries = proc.events('file.deferred', (l) => l['retryInMs'] !== undefined);
+    const retries = proc.events(
+      'file.deferred',
+      (l) => l['retryInMs'] !== undefined,
+    );
     expect(retries.map((l) => [l['attempt'], l['retryInMs']])).toEqual([
       [1, 150],
       [2, 250],
     ]);
-    expect(proc.events('file.deferred', (l) => l.level === 'error')).toHaveLength(1);
+    expect(
+      proc.events('file.deferred', (l) => l.level === 'error'),
+    ).toHaveLength(1);
     // The notifier's summary comes after the move: a failure that needs a human.
     const summary = await proc.waitForEvent('file.failed');
-    expect(summary).toMatchObject({ level: 'error', status: 'deferred', code: 'FILE_BUSY' });
+    expect(summary).toMatchObject({
+      level: 'error',
+      status: 'deferred',
+      code: 'FILE_BUSY',
+    });
 
     const names = await readdir(join(p.exchange, 'failed'));
     const errorTxt = names.find((n) => n.endsWith('.error.txt'));
     expect(names).toHaveLength(2);
-    const reason = await readFile(join(p.exchange, 'failed', errorTxt ?? ''), 'utf8');
+    const reason = await readFile(
+      join(p.exchange, 'failed', errorTxt ?? ''),
+      'utf8',
+    );
     expect(reason).toContain(`Gave up after ${RETRY.maxRetries} retries`);
     expect(reason).toContain('EACCES');
     // The watcher goes on after giving up.

@@ -47,8 +47,14 @@ const sqliteBackend: Backend = {
   async create(deps = {}) {
     // A real file, not :memory:, so WAL and locking behave as in production.
     const dir = await makeTempDir('customer-import-store-');
-    const config: StoreConfig = { type: 'sqlite', path: join(dir, 'data', 'customers.db'), busyTimeoutMs: 2000 };
-    return openDatabase(config, deps, () => rm(dir, { recursive: true, force: true }));
+    const config: StoreConfig = {
+      type: 'sqlite',
+      path: join(dir, 'data', 'customers.db'),
+      busyTimeoutMs: 2000,
+    };
+    return openDatabase(config, deps, () =>
+      rm(dir, { recursive: true, force: true }),
+    );
   },
 };
 
@@ -90,7 +96,10 @@ async function openDatabase(
 ): Promise<BackendDatabase> {
   const opened: CustomerStore[] = [];
   const open = async (more: StoreDeps = {}): Promise<CustomerStore> => {
-    const store = await createStore(config, { logger: more.logger ?? deps.logger ?? NULL_LOGGER, clock: more.clock ?? deps.clock });
+    const store = await createStore(config, {
+      logger: more.logger ?? deps.logger ?? NULL_LOGGER,
+      clock: more.clock ?? deps.clock,
+    });
     opened.push(store);
     return store;
   };
@@ -123,7 +132,9 @@ function selectBackends(): Backend[] {
     .filter((s) => s !== '');
   for (const name of wanted) {
     if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`TEST_BACKENDS names an unknown back-end "${name}" (known: ${BACKEND_NAMES.join(', ')})`);
+      throw new Error(
+        `TEST_BACKENDS names an unknown back-end "${name}" (known: ${BACKEND_NAMES.join(', ')})`,
+      );
     }
   }
   const backends: Backend[] = [];
@@ -135,7 +146,9 @@ function selectBackends(): Backend[] {
       backends.push(postgresBackend(url));
     } else if (process.env['TEST_BACKENDS'] !== undefined) {
       // Asked for explicitly (npm run test:pg): silently testing less would be a lie.
-      throw new Error('TEST_BACKENDS includes postgres, but TEST_DATABASE_URL is not set');
+      throw new Error(
+        'TEST_BACKENDS includes postgres, but TEST_DATABASE_URL is not set',
+      );
     } else {
       console.warn(
         '\n*** PostgreSQL store tests are SKIPPED: TEST_DATABASE_URL is not set. ' +

@@ -23,7 +23,8 @@ export async function writeInChunks(
   let total = 0;
   try {
     for (const [index, chunk] of chunks.entries()) {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      const buffer =
+        typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       await handle.write(buffer);
       await handle.sync();
       total += buffer.length;
@@ -40,11 +41,19 @@ export async function writeInChunks(
 
 /** `count` CSV-ish lines of fake customers, for chunked writes. */
 export function customerLines(count: number, start = 1): string[] {
-  return Array.from({ length: count }, (_, i) => `K${String(start + i).padStart(5, '0')};Fake Customer ${start + i};Teststr. ${i + 1}\n`);
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `K${String(start + i).padStart(5, '0')};Fake Customer ${start + i};Teststr. ${i + 1}\n`,
+  );
 }
 
 /** Writes the whole content under `tempPath` and renames it to `finalPath` (the "atomic" ERP). */
-export async function writeThenRename(tempPath: string, finalPath: string, content: string | Buffer): Promise<void> {
+export async function writeThenRename(
+  tempPath: string,
+  finalPath: string,
+  content: string | Buffer,
+): Promise<void> {
   await writeFile(tempPath, content);
   await rename(tempPath, finalPath);
 }

@@ -10,7 +10,8 @@ import { lockNamespace } from '../../src/store/postgres/postgres-customer-store.
  */
 
 // Test setup is the one place outside config/ that reads the environment.
-export const TEST_DATABASE_URL: string | null = process.env['TEST_DATABASE_URL'] || null;
+export const TEST_DATABASE_URL: string | null =
+  process.env['TEST_DATABASE_URL'] || null;
 
 /** Warns once per test file that PostgreSQL tests are skipped; returns whether they run. */
 export function postgresAvailable(what: string): boolean {
@@ -29,7 +30,10 @@ export interface TestSchema {
   schema: string;
   config: Extract<StoreConfig, { type: 'postgres' }>;
   /** Runs one statement on a short-lived connection of its own. */
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]>;
   /** Drops the schema and everything in it. */
   drop(): Promise<void>;
 }
@@ -37,7 +41,10 @@ export interface TestSchema {
 /** A fresh, empty schema name (the store creates and migrates it on open). */
 export function createTestSchema(url: string, prefix = 'test'): TestSchema {
   const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
+  const query = async <R extends pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -62,7 +69,10 @@ export function createTestSchema(url: string, prefix = 'test'): TestSchema {
  * lock its session holds), as an admin or a failover would. Other test files share the server,
  * so nothing else is touched. Returns whether a process was terminated.
  */
-export async function terminateRunSession(db: TestSchema, runId: number): Promise<boolean> {
+export async function terminateRunSession(
+  db: TestSchema,
+  runId: number,
+): Promise<boolean> {
   const rows = await db.query<{ terminated: boolean }>(
     `SELECT pg_terminate_backend(l.pid) AS terminated FROM pg_locks l
      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2

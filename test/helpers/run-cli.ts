@@ -16,7 +16,12 @@ export async function runCli(
 ): Promise<CliResult> {
   const stdout = new BufferOutput();
   const stderr = new BufferOutput();
-  const code = await main(argv, { stdout, stderr, cwd: options.cwd, env: options.env ?? {} });
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    cwd: options.cwd,
+    env: options.env ?? {},
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -30,13 +35,18 @@ export async function runCliJson<T = Record<string, unknown>>(
   try {
     json = JSON.parse(result.stdout) as T;
   } catch {
-    throw new Error(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
+    throw new Error(
+      `stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
   }
   return { code: result.code, json, stderr: result.stderr };
 }
 
 /** Writes a tree of files ({ 'formats/a.yaml': '…' }) under root; Buffers are written as bytes. */
-export async function writeTree(root: string, tree: Record<string, string | Buffer>): Promise<void> {
+export async function writeTree(
+  root: string,
+  tree: Record<string, string | Buffer>,
+): Promise<void> {
   for (const [rel, content] of Object.entries(tree)) {
     const path = join(root, rel);
     await mkdir(dirname(path), { recursive: true });

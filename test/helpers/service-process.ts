@@ -16,7 +16,9 @@ import { makeTempDir } from './temp-dir.js';
  */
 
 // TEST_CLI_ENTRY points at another build of main.js (e.g. a private one while others rebuild dist/).
-export const CLI_ENTRY = process.env['TEST_CLI_ENTRY'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
+export const CLI_ENTRY =
+  process.env['TEST_CLI_ENTRY'] ??
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
 /**
  * `K00001;Fake Customer 1;Teststr. 1` lines (test/helpers/erp-writer.ts) without a header;
@@ -78,7 +80,12 @@ export interface ServiceProcess {
   stdout(): string;
   stderr(): string;
   /** Resolves with the `count`-th line (past or future) with this event that matches. */
-  waitForEvent(event: string, match?: (line: JsonLogLine) => boolean, count?: number, timeoutMs?: number): Promise<JsonLogLine>;
+  waitForEvent(
+    event: string,
+    match?: (line: JsonLogLine) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<JsonLogLine>;
   /** Lines with this event so far. */
   events(event: string, match?: (line: JsonLogLine) => boolean): JsonLogLine[];
   /** Resolves when the process has exited. */
@@ -89,24 +96,37 @@ export interface ServiceProcess {
   stop(timeoutMs?: number): Promise<ServiceExit>;
 }
 
-export function startServiceProcess(options: ServiceProcessOptions): ServiceProcess {
+export function startServiceProcess(
+  options: ServiceProcessOptions,
+): ServiceProcess {
   if (!existsSync(CLI_ENTRY)) {
-    throw new Error(`${CLI_ENTRY} is missing: run "npm run build" first (npm test does it before vitest)`);
+    throw new Error(
+      `${CLI_ENTRY} is missing: run "npm run build" first (npm test does it before vitest)`,
+    );
   }
-  const child = spawn(process.execPath, [CLI_ENTRY, 'watch', '--config', options.config, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    // A clean environment: no CUSTOMER_IMPORT_* variables from the developer's shell leak in.
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: process.env['TZ'] ?? 'UTC' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid === undefined ? {} : { uid: options.uid }),
-    ...(options.gid === undefined ? {} : { gid: options.gid }),
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_ENTRY, 'watch', '--config', options.config, ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      // A clean environment: no CUSTOMER_IMPORT_* variables from the developer's shell leak in.
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        TZ: process.env['TZ'] ?? 'UTC',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
+    },
+  );
   const lines: JsonLogLine[] = [];
   const listeners = new Set<(line: JsonLogLine) => void>();
   let stdout = '';
   let stderr = '';
   let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stdout
+    ?.setEncoding('utf8')
+    .on('data', (text: string) => (stdout += text));
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
     stderr += text;
     partial += text;
@@ -128,8 +148,10 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
   let hasExited = false;
   void exited.then(() => (hasExited = true));
 
-  const matching = (event: string, match?: (line: JsonLogLine) => boolean) => (line: JsonLogLine) =>
-    line.event === event && (match === undefined || match(line));
+  const matching =
+    (event: string, match?: (line: JsonLogLine) => boolean) =>
+    (line: JsonLogLine) =>
+      line.event === event && (match === undefined || match(line));
 
   return {
     child,
@@ -149,9 +171,16 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
         const fail = (why: string): void => {
           clearTimeout(timer);
           listeners.delete(listener);
-          reject(new Error(`${why} while waiting for log event ${event} #${count}; stderr tail:\n${stderr.slice(-3000)}`));
+          reject(
+            new Error(
+              `${why} while waiting for log event ${event} #${count}; stderr tail:\n${stderr.slice(-3000)}`,
+            ),
+          );
         };
-        const timer = setTimeout(() => fail(`Timed out after ${timeoutMs} ms`), timeoutMs);
+        const timer = setTimeout(
+          () => fail(`Timed out after ${timeoutMs} ms`),
+          timeoutMs,
+        );
         const listener = (line: JsonLogLine): void => {
           if (predicate(line) && ++seen >= count) {
             clearTimeout(timer);
@@ -162,7 +191,9 @@ export function startServiceProcess(options: ServiceProcessOptions): ServiceProc
         listeners.add(listener);
         void exited.then((exit) => {
           if (listeners.has(listener)) {
-            fail(`The service exited (code ${exit.code}, signal ${exit.signal})`);
+            fail(
+              `The service exited (code ${exit.code}, signal ${exit.signal})`,
+            );
           }
         });
       });
@@ -207,7 +238,9 @@ export interface ServiceProject {
   /** Absolute path of the config file. */
   configPath: string;
   /** The same `watch` process command line on this project. */
-  start(options?: Omit<ServiceProcessOptions, 'cwd' | 'config'>): ServiceProcess;
+  start(
+    options?: Omit<ServiceProcessOptions, 'cwd' | 'config'>,
+  ): ServiceProcess;
   /** Kills every process started here that still runs, and removes the folder. */
   dispose(): Promise<void>;
 }
@@ -218,10 +251,19 @@ export interface ServiceProject {
  * `config` and `job` overrides.
  */
 export async function createServiceProject(
-  overrides: { config?: Record<string, unknown>; job?: Record<string, unknown> } = {},
+  overrides: {
+    config?: Record<string, unknown>;
+    job?: Record<string, unknown>;
+  } = {},
 ): Promise<ServiceProject> {
   const root = await makeTempDir('watch-e2e-');
-  const job = { name: 'erp', folder: './exchange', format: 'erp-test', stabilitySeconds: 0.3, ...overrides.job };
+  const job = {
+    name: 'erp',
+    folder: './exchange',
+    format: 'erp-test',
+    stabilitySeconds: 0.3,
+    ...overrides.job,
+  };
   const config = {
     instanceName: 'e2e',
     formatsDir: './formats',
@@ -242,7 +284,11 @@ export async function createServiceProject(
     exchange: join(root, 'exchange'),
     configPath,
     start(options = {}) {
-      const proc = startServiceProcess({ ...options, cwd: root, config: configPath });
+      const proc = startServiceProcess({
+        ...options,
+        cwd: root,
+        config: configPath,
+      });
       started.push(proc);
       return proc;
     },

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Creates a fresh temp folder, runs the callback, and removes the folder afterwards. */
-export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+export async function withTempDir<T>(
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
   const dir = await makeTempDir();
   try {
     return await fn(dir);
@@ -12,6 +14,8 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
-export async function makeTempDir(prefix = 'customer-import-'): Promise<string> {
+export async function makeTempDir(
+  prefix = 'customer-import-',
+): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }

@@ -14,7 +14,9 @@ export async function waitFor(
       return;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${options.message ?? 'a condition'}`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${options.message ?? 'a condition'}`,
+      );
     }
     await sleep(intervalMs);
   }

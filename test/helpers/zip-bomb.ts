@@ -56,7 +56,8 @@ const NS = 'http://schemas.openxmlformats.org';
 export function zipBomb(sheetMb: number, sheetName = 'Kunden'): Buffer {
   const row = `<row>${'<c><v>1</v></c>'.repeat(100)}</row>`;
   const chunk = row.repeat(Math.ceil((1024 * 1024) / row.length));
-  const xml = (body: string): Buffer => Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>${body}`);
+  const xml = (body: string): Buffer =>
+    Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>${body}`);
   return zip([
     {
       name: '[Content_Types].xml',

@@ -6,10 +6,19 @@ import { parserFactory } from '../../pipeline/parser-factory.js';
 import { previewFile } from '../../pipeline/preview-file.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatTable, formatValue, oneLine, printJson, printLines } from '../print.js';
+import {
+  formatTable,
+  formatValue,
+  oneLine,
+  printJson,
+  printLines,
+} from '../print.js';
 
 /** `formats list`: every definition in the formats folder. */
-export async function formatsListCommand(flags: { json?: boolean }, ctx: CommandContext): Promise<ExitCode> {
+export async function formatsListCommand(
+  flags: { json?: boolean },
+  ctx: CommandContext,
+): Promise<ExitCode> {
   const formats = (await ctx.formats()).list();
   if (flags.json) {
     printJson(
@@ -28,7 +37,9 @@ export async function formatsListCommand(flags: { json?: boolean }, ctx: Command
     return ExitCode.OK;
   }
   if (formats.length === 0) {
-    printLines(ctx.io.stdout, [`No format definitions in ${(await ctx.config()).formatsDir}.`]);
+    printLines(ctx.io.stdout, [
+      `No format definitions in ${(await ctx.config()).formatsDir}.`,
+    ]);
     return ExitCode.OK;
   }
   const rows = formats.map((f) => [
@@ -38,12 +49,19 @@ export async function formatsListCommand(flags: { json?: boolean }, ctx: Command
     [f.definition.match ?? []].flat().join(' '),
     oneLine(f.definition.description ?? '', 60),
   ]);
-  printLines(ctx.io.stdout, formatTable(['ID', 'TYPE', 'ENCODING', 'MATCH', 'DESCRIPTION'], rows));
+  printLines(
+    ctx.io.stdout,
+    formatTable(['ID', 'TYPE', 'ENCODING', 'MATCH', 'DESCRIPTION'], rows),
+  );
   return ExitCode.OK;
 }
 
 /** `formats validate [id]`: every problem with file, line and path; exit 1 when there are any. */
-export async function formatsValidateCommand(id: string | undefined, flags: { json?: boolean }, ctx: CommandContext): Promise<ExitCode> {
+export async function formatsValidateCommand(
+  id: string | undefined,
+  flags: { json?: boolean },
+  ctx: CommandContext,
+): Promise<ExitCode> {
   const dir = (await ctx.config()).formatsDir;
   const result = await validateFormats(dir, id);
   if (flags.json) {
@@ -53,11 +71,16 @@ export async function formatsValidateCommand(id: string | undefined, flags: { js
       problems: result.problems,
     });
   } else if (result.problems.length === 0) {
-    printLines(ctx.io.stdout, [`${result.formats.length} format definition(s) valid: ${result.formats.map((f) => f.id).join(', ')}`]);
+    printLines(ctx.io.stdout, [
+      `${result.formats.length} format definition(s) valid: ${result.formats.map((f) => f.id).join(', ')}`,
+    ]);
   } else {
     printLines(ctx.io.stdout, [
       `${result.problems.length} problem(s) in format definitions:`,
-      ...result.problems.map((p) => `  ${p.file}${p.line === null ? '' : ` line ${p.line}`}${p.path ? ` (${p.path})` : ''}: ${p.message}`),
+      ...result.problems.map(
+        (p) =>
+          `  ${p.file}${p.line === null ? '' : ` line ${p.line}`}${p.path ? ` (${p.path})` : ''}: ${p.message}`,
+      ),
     ]);
   }
   return result.problems.length === 0 ? ExitCode.OK : ExitCode.FAILED;
@@ -72,25 +95,39 @@ export async function formatsPreviewCommand(
   const rows = parseCount(flags.rows, 10);
   const path = resolve(ctx.io.cwd, file);
   const config = await ctx.config();
-  const format = resolveFormatForFile(await ctx.formats(), basename(path), flags.format).definition;
+  const format = resolveFormatForFile(
+    await ctx.formats(),
+    basename(path),
+    flags.format,
+  ).definition;
   const preview = await previewFile(
     { path, displayName: file, format, rows },
-    { parserFor: parserFactory(config), defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone },
+    {
+      parserFor: parserFactory(config),
+      defaultTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    },
   );
   if (flags.json) {
     printJson(ctx.io.stdout, preview);
     return ExitCode.OK;
   }
-  const lines = [`Preview of ${file} with format ${format.id} (first ${preview.rows.length} row(s)):`];
+  const lines = [
+    `Preview of ${file} with format ${format.id} (first ${preview.rows.length} row(s)):`,
+  ];
   for (const row of preview.rows) {
-    lines.push('', `line ${row.line}${row.record ? `: key ${oneLine(row.record.key)}` : ': NOT IMPORTED'}`);
+    lines.push(
+      '',
+      `line ${row.line}${row.record ? `: key ${oneLine(row.record.key)}` : ': NOT IMPORTED'}`,
+    );
     if (row.record) {
       for (const [field, value] of Object.entries(row.record.fields)) {
         lines.push(`    ${field.padEnd(18)} ${oneLine(formatValue(value))}`);
       }
     }
     for (const issue of row.issues) {
-      lines.push(`  ! ${issue.severity}: ${issue.column ? `${issue.column}: ` : ''}${oneLine(issue.message)}`);
+      lines.push(
+        `  ! ${issue.severity}: ${issue.column ? `${issue.column}: ` : ''}${oneLine(issue.message)}`,
+      );
     }
   }
   printLines(ctx.io.stdout, lines);
@@ -103,7 +140,10 @@ export function parseCount(text: string | undefined, fallback: number): number {
   }
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) {
-    throw new AppError(ErrorCode.USAGE, `Expected a positive whole number, got '${text}'.`);
+    throw new AppError(
+      ErrorCode.USAGE,
+      `Expected a positive whole number, got '${text}'.`,
+    );
   }
   return n;
 }

@@ -1,18 +1,38 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, ErrorCode } from '../../errors.js';
-import { IMPORTED_STATUSES, type ImportedStatus } from '../../domain/customer.js';
+import {
+  IMPORTED_STATUSES,
+  type ImportedStatus,
+} from '../../domain/customer.js';
 import { MATCH_FIELDS, type MatchField } from '../../domain/customer-match.js';
-import { IMPORT_MODES, outcomeSucceeded, type FileOutcome, type ImportMode } from '../../domain/file-outcome.js';
-import { importOptionsFor, type ImportOptions } from '../../pipeline/import-options.js';
+import {
+  IMPORT_MODES,
+  outcomeSucceeded,
+  type FileOutcome,
+  type ImportMode,
+} from '../../domain/file-outcome.js';
+import {
+  importOptionsFor,
+  type ImportOptions,
+} from '../../pipeline/import-options.js';
 import { formatErrorsCsv } from '../../pipeline/error-report.js';
 import { processFile } from '../../pipeline/process-file.js';
 import { parserFactory } from '../../pipeline/parser-factory.js';
-import { SINCE_KEYWORDS, SINCE_TIMESTAMP } from '../../formats/format-definition.js';
+import {
+  SINCE_KEYWORDS,
+  SINCE_TIMESTAMP,
+} from '../../formats/format-definition.js';
 import { resolveFormatForFile } from '../../formats/resolve-format.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatDuration, formatValue, oneLine, printJson, printLines } from '../print.js';
+import {
+  formatDuration,
+  formatValue,
+  oneLine,
+  printJson,
+  printLines,
+} from '../print.js';
 import { createProgressBar } from '../progress.js';
 
 export interface ImportFlags {
@@ -44,14 +64,22 @@ export interface ImportFlags {
 const MAX_ISSUES_PRINTED = 20;
 
 /** `customer-import import <file>`: one file through the pipeline, no watcher, the file stays where it is. */
-export async function importCommand(file: string, flags: ImportFlags, ctx: CommandContext): Promise<ExitCode> {
+export async function importCommand(
+  file: string,
+  flags: ImportFlags,
+  ctx: CommandContext,
+): Promise<ExitCode> {
   const mode = parseMode(flags.mode);
   const matchExisting = parseMatchExisting(flags.matchExisting);
   const cliOptions = parseRuleFlags(flags, mode);
   const path = resolve(ctx.io.cwd, file);
   const config = await ctx.config();
   const formats = await ctx.formats();
-  const format = resolveFormatForFile(formats, basename(path), flags.format).definition;
+  const format = resolveFormatForFile(
+    formats,
+    basename(path),
+    flags.format,
+  ).definition;
   const store = await ctx.store();
   const logger = await ctx.logger();
 
@@ -102,21 +130,32 @@ export async function importCommand(file: string, flags: ImportFlags, ctx: Comma
 }
 
 /** `--match-existing vatId,email` (or `none`), checked before any I/O. */
-function parseMatchExisting(value: string | undefined): MatchField[] | undefined {
+function parseMatchExisting(
+  value: string | undefined,
+): MatchField[] | undefined {
   if (value === undefined) {
     return undefined;
   }
   if (value.trim().toLowerCase() === 'none') {
     return [];
   }
-  const fields = value.split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const fields = value
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
   for (const field of fields) {
     if (!(MATCH_FIELDS as readonly string[]).includes(field)) {
-      throw new AppError(ErrorCode.USAGE, `--match-existing: unknown field '${field}'. Use ${MATCH_FIELDS.join(', ')} or none.`);
+      throw new AppError(
+        ErrorCode.USAGE,
+        `--match-existing: unknown field '${field}'. Use ${MATCH_FIELDS.join(', ')} or none.`,
+      );
     }
   }
   if (fields.length === 0 || new Set(fields).size !== fields.length) {
-    throw new AppError(ErrorCode.USAGE, `--match-existing needs distinct fields out of ${MATCH_FIELDS.join(', ')}, or none.`);
+    throw new AppError(
+      ErrorCode.USAGE,
+      `--match-existing needs distinct fields out of ${MATCH_FIELDS.join(', ')}, or none.`,
+    );
   }
   return fields as MatchField[];
 }
@@ -128,7 +167,10 @@ function parseMode(mode: string | undefined): ImportMode {
   if ((IMPORT_MODES as readonly string[]).includes(mode)) {
     return mode as ImportMode;
   }
-  throw new AppError(ErrorCode.USAGE, `Unknown mode '${mode}'. Use one of: ${IMPORT_MODES.join(', ')}.`);
+  throw new AppError(
+    ErrorCode.USAGE,
+    `Unknown mode '${mode}'. Use one of: ${IMPORT_MODES.join(', ')}.`,
+  );
 }
 
 /** The rule and mode flags, checked before any I/O (umzug's habit). */
@@ -136,9 +178,15 @@ function parseRuleFlags(flags: ImportFlags, mode: ImportMode): ImportOptions {
   const options: ImportOptions = {};
   if (flags.since !== undefined) {
     if (mode !== 'changed-since') {
-      throw new AppError(ErrorCode.USAGE, '--since needs --mode changed-since.');
+      throw new AppError(
+        ErrorCode.USAGE,
+        '--since needs --mode changed-since.',
+      );
     }
-    if (!(SINCE_KEYWORDS as readonly string[]).includes(flags.since) && !SINCE_TIMESTAMP.test(flags.since)) {
+    if (
+      !(SINCE_KEYWORDS as readonly string[]).includes(flags.since) &&
+      !SINCE_TIMESTAMP.test(flags.since)
+    ) {
       throw new AppError(
         ErrorCode.USAGE,
         `'${flags.since}' is not a changed-since point: use last-transfer, anytime or a timestamp such as 2026-11-01T00:00.`,
@@ -164,14 +212,20 @@ function parseRuleFlags(flags: ImportFlags, mode: ImportMode): ImportOptions {
   }
   if (flags.newStatus !== undefined) {
     if (!(IMPORTED_STATUSES as readonly string[]).includes(flags.newStatus)) {
-      throw new AppError(ErrorCode.USAGE, `--new-status must be one of: ${IMPORTED_STATUSES.join(', ')}.`);
+      throw new AppError(
+        ErrorCode.USAGE,
+        `--new-status must be one of: ${IMPORTED_STATUSES.join(', ')}.`,
+      );
     }
     options.newStatus = flags.newStatus as ImportedStatus;
   }
   if (flags.maxDeactivate !== undefined) {
     const percent = Number(flags.maxDeactivate.replace(/%$/, ''));
     if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
-      throw new AppError(ErrorCode.USAGE, `--max-deactivate is a percentage from 0 to 100, got '${flags.maxDeactivate}'.`);
+      throw new AppError(
+        ErrorCode.USAGE,
+        `--max-deactivate is a percentage from 0 to 100, got '${flags.maxDeactivate}'.`,
+      );
     }
     options.maxDeactivatePercent = percent;
   }
@@ -181,7 +235,11 @@ function parseRuleFlags(flags: ImportFlags, mode: ImportMode): ImportOptions {
   return options;
 }
 
-async function writeReport(outcome: FileOutcome, path: string, report: string | false | undefined): Promise<string | null> {
+async function writeReport(
+  outcome: FileOutcome,
+  path: string,
+  report: string | false | undefined,
+): Promise<string | null> {
   if (report === false) {
     return null;
   }
@@ -195,7 +253,10 @@ async function writeReport(outcome: FileOutcome, path: string, report: string | 
 }
 
 /** The `--json` shape: stable keys, documented in the README. */
-export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): Record<string, unknown> {
+export function outcomeToJson(
+  outcome: FileOutcome,
+  reportPath: string | null,
+): Record<string, unknown> {
   return {
     runId: outcome.runId,
     status: outcomeSucceeded(outcome.status) ? 'succeeded' : 'failed',
@@ -209,7 +270,9 @@ export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): 
     ...outcome.counts,
     durationMs: outcome.durationMs,
     duplicateOfRunId: outcome.duplicateOfRunId,
-    error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+    error: outcome.error
+      ? { code: outcome.error.code, message: outcome.error.message }
+      : null,
     notices: outcome.notices,
     ...(outcome.notFound === undefined ? {} : { notFound: outcome.notFound }),
     errors: outcome.issues.map((i) => ({
@@ -227,7 +290,10 @@ export function outcomeToJson(outcome: FileOutcome, reportPath: string | null): 
 }
 
 /** The human summary of a run. */
-export function describeOutcome(outcome: FileOutcome, reportPath: string | null): string[] {
+export function describeOutcome(
+  outcome: FileOutcome,
+  reportPath: string | null,
+): string[] {
   const c = outcome.counts;
   const lines: string[] = [];
   const run = outcome.runId === null ? '' : ` (run ${outcome.runId})`;
@@ -250,7 +316,9 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
       return lines;
     case 'rejected':
     case 'deferred':
-      lines.push(`FAILED: ${outcome.file} was not imported${run}; nothing was written.`);
+      lines.push(
+        `FAILED: ${outcome.file} was not imported${run}; nothing was written.`,
+      );
       if (outcome.error) {
         lines.push(`  ${outcome.error.message}`);
       }
@@ -266,15 +334,21 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
   );
   const ruled = [
     c.filtered > 0 ? `filtered ${c.filtered}` : null,
-    c.notChanged > 0 || outcome.mode === 'changed-since' ? `not changed ${c.notChanged}` : null,
-    c.deactivated > 0 || outcome.mode === 'rebuild' ? `${would}deactivate ${c.deactivated}` : null,
+    c.notChanged > 0 || outcome.mode === 'changed-since'
+      ? `not changed ${c.notChanged}`
+      : null,
+    c.deactivated > 0 || outcome.mode === 'rebuild'
+      ? `${would}deactivate ${c.deactivated}`
+      : null,
     c.reactivated > 0 ? `${would}reactivate ${c.reactivated}` : null,
   ].filter((part): part is string => part !== null);
   if (ruled.length > 0) {
     lines.push(`  ${ruled.join(' · ')}`);
   }
   if (outcome.notFound !== undefined && outcome.notFound.length > 0) {
-    lines.push(`  not found in the file: ${outcome.notFound.map((v) => oneLine(v, 80)).join(', ')}`);
+    lines.push(
+      `  not found in the file: ${outcome.notFound.map((v) => oneLine(v, 80)).join(', ')}`,
+    );
   }
   for (const notice of outcome.notices) {
     lines.push(`  note: ${oneLine(notice)}`);
@@ -283,10 +357,16 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
   if (shown.length > 0) {
     lines.push(`  ${outcome.issues.length} problem(s) in rows:`);
     for (const issue of shown) {
-      const where = [`line ${issue.line}`, issue.cell ? `cell ${issue.cell}` : null, issue.column ? `column ${issue.column}` : null]
+      const where = [
+        `line ${issue.line}`,
+        issue.cell ? `cell ${issue.cell}` : null,
+        issue.column ? `column ${issue.column}` : null,
+      ]
         .filter(Boolean)
         .join(', ');
-      lines.push(`    ${issue.severity === 'warning' ? 'warning' : 'error'}: ${where}: ${oneLine(issue.message)}`);
+      lines.push(
+        `    ${issue.severity === 'warning' ? 'warning' : 'error'}: ${where}: ${oneLine(issue.message)}`,
+      );
     }
     if (outcome.issues.length > shown.length) {
       lines.push(`    … and ${outcome.issues.length - shown.length} more`);
@@ -299,9 +379,13 @@ export function describeOutcome(outcome: FileOutcome, reportPath: string | null)
     lines.push('  Changes:');
     for (const change of outcome.changes) {
       const sign = change.operation === 'inserted' ? '+' : '~';
-      lines.push(`    ${sign} ${oneLine(change.key)} (line ${change.line}, ${change.operation === 'inserted' ? 'new' : 'changed'})`);
+      lines.push(
+        `    ${sign} ${oneLine(change.key)} (line ${change.line}, ${change.operation === 'inserted' ? 'new' : 'changed'})`,
+      );
       for (const f of change.changes) {
-        lines.push(`        ${f.field}: ${oneLine(formatValue(f.old))} → ${oneLine(formatValue(f.new))}`);
+        lines.push(
+          `        ${f.field}: ${oneLine(formatValue(f.old))} → ${oneLine(formatValue(f.new))}`,
+        );
       }
     }
   }

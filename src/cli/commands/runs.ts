@@ -1,12 +1,23 @@
 import { AppError, ErrorCode } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatDuration, formatTable, oneLine, printJson, printLines } from '../print.js';
+import {
+  formatDuration,
+  formatTable,
+  oneLine,
+  printJson,
+  printLines,
+} from '../print.js';
 import { parseCount } from './formats.js';
 
 /** `runs list`: the newest runs first. */
-export async function runsListCommand(flags: { limit?: string; json?: boolean }, ctx: CommandContext): Promise<ExitCode> {
-  const runs = await (await ctx.store()).listRuns({ limit: parseCount(flags.limit, 20) });
+export async function runsListCommand(
+  flags: { limit?: string; json?: boolean },
+  ctx: CommandContext,
+): Promise<ExitCode> {
+  const runs = await (
+    await ctx.store()
+  ).listRuns({ limit: parseCount(flags.limit, 20) });
   if (flags.json) {
     printJson(ctx.io.stdout, runs);
     return ExitCode.OK;
@@ -25,15 +36,37 @@ export async function runsListCommand(flags: { limit?: string; json?: boolean },
     `${r.counts.read}/${r.counts.inserted}/${r.counts.updated}/${r.counts.unchanged}/${r.counts.skipped}`,
     r.durationMs === null ? '—' : formatDuration(r.durationMs),
   ]);
-  printLines(ctx.io.stdout, formatTable(['RUN', 'STARTED', 'STATUS', 'FILE', 'FORMAT', 'MODE', 'READ/INS/UPD/SAME/SKIP', 'DURATION'], rows));
+  printLines(
+    ctx.io.stdout,
+    formatTable(
+      [
+        'RUN',
+        'STARTED',
+        'STATUS',
+        'FILE',
+        'FORMAT',
+        'MODE',
+        'READ/INS/UPD/SAME/SKIP',
+        'DURATION',
+      ],
+      rows,
+    ),
+  );
   return ExitCode.OK;
 }
 
 /** `runs show <id>`: counts, duration and every error of one run. */
-export async function runsShowCommand(id: string, flags: { json?: boolean }, ctx: CommandContext): Promise<ExitCode> {
+export async function runsShowCommand(
+  id: string,
+  flags: { json?: boolean },
+  ctx: CommandContext,
+): Promise<ExitCode> {
   const runId = Number(id);
   if (!Number.isInteger(runId) || runId < 1) {
-    throw new AppError(ErrorCode.USAGE, `A run id is a positive whole number, got '${id}'.`);
+    throw new AppError(
+      ErrorCode.USAGE,
+      `A run id is a positive whole number, got '${id}'.`,
+    );
   }
   const run = await (await ctx.store()).getRun(runId);
   if (!run) {
@@ -53,20 +86,37 @@ export async function runsShowCommand(id: string, flags: { json?: boolean }, ctx
     `            filtered ${c.filtered} · not changed ${c.notChanged} · deactivated ${c.deactivated} · reactivated ${c.reactivated}`,
   ];
   if (run.lastModifiedMax) {
-    lines.push(`  newest    last modified ${run.lastModifiedMax} (the next changed-since run starts after it)`);
+    lines.push(
+      `  newest    last modified ${run.lastModifiedMax} (the next changed-since run starts after it)`,
+    );
   }
   if (run.duplicateOfRunId !== null) {
-    lines.push(`  duplicate of run ${run.duplicateOfRunId}: the same content was already imported`);
+    lines.push(
+      `  duplicate of run ${run.duplicateOfRunId}: the same content was already imported`,
+    );
   }
   if (run.error) {
-    lines.push(`  error     ${run.error.code}: ${oneLine(run.error.message, 500)}`);
+    lines.push(
+      `  error     ${run.error.code}: ${oneLine(run.error.message, 500)}`,
+    );
   }
   if (run.issues.length > 0) {
     lines.push('', `Problems (${run.issues.length}):`);
     for (const i of run.issues) {
-      const where = [`line ${i.line}`, i.cell ? `cell ${i.cell}` : null, i.column ? `column ${i.column}` : null].filter(Boolean).join(', ');
-      const value = i.value === null ? '' : ` [value ${JSON.stringify(oneLine(i.value, 80))}]`;
-      lines.push(`  ${i.severity.padEnd(7)} ${where}: ${oneLine(i.message)}${value}`);
+      const where = [
+        `line ${i.line}`,
+        i.cell ? `cell ${i.cell}` : null,
+        i.column ? `column ${i.column}` : null,
+      ]
+        .filter(Boolean)
+        .join(', ');
+      const value =
+        i.value === null
+          ? ''
+          : ` [value ${JSON.stringify(oneLine(i.value, 80))}]`;
+      lines.push(
+        `  ${i.severity.padEnd(7)} ${where}: ${oneLine(i.message)}${value}`,
+      );
     }
   }
   printLines(ctx.io.stdout, lines);

@@ -4,7 +4,8 @@
  */
 import { createWinstonLogger } from '../../../src/logging/winston.js';
 
-const [dir = '', linesArg = '1', ending = 'natural', tty] = process.argv.slice(2);
+const [dir = '', linesArg = '1', ending = 'natural', tty] =
+  process.argv.slice(2);
 const handle = createWinstonLogger(
   { level: 'info', dir, file: true, maxFiles: 14, json: false },
   { mode: 'cli', instance: 'child', stderrIsTty: tty === 'tty' },

@@ -8,7 +8,9 @@ export async function logFiles(dir: string): Promise<string[]> {
 }
 
 /** Every JSON line of every log file in the folder, in file order. */
-export async function readLogLines(dir: string): Promise<Record<string, unknown>[]> {
+export async function readLogLines(
+  dir: string,
+): Promise<Record<string, unknown>[]> {
   const lines: Record<string, unknown>[] = [];
   for (const name of await logFiles(dir)) {
     const text = await readFile(join(dir, name), 'utf8');
@@ -23,7 +25,9 @@ export async function readLogLines(dir: string): Promise<Record<string, unknown>
 
 /** {@link readLogLines} without yielding to the event loop. */
 export function readLogLinesSync(dir: string): Record<string, unknown>[] {
-  const names = readdirSync(dir).filter((n) => LOG_FILE.test(n)).sort(byRotation);
+  const names = readdirSync(dir)
+    .filter((n) => LOG_FILE.test(n))
+    .sort(byRotation);
   return names.flatMap((name) =>
     readFileSync(join(dir, name), 'utf8')
       .split('\n')

@@ -22,10 +22,16 @@ describe('createWinstonLogger: close()', () => {
   });
 
   it('has every line in the file once it resolves, even right after a burst', async () => {
-    const handle = createWinstonLogger(LoggingConfigSchema.parse({ dir }), { mode: 'cli', stderr: sink() });
+    const handle = createWinstonLogger(LoggingConfigSchema.parse({ dir }), {
+      mode: 'cli',
+      stderr: sink(),
+    });
 
     for (let i = 0; i < 5000; i++) {
-      handle.logger.info('Row batch written', { event: 'run.progress', seq: i });
+      handle.logger.info('Row batch written', {
+        event: 'run.progress',
+        seq: i,
+      });
     }
     handle.logger.info('Run finished', { event: 'file.imported', last: true });
     await handle.close();
@@ -37,7 +43,10 @@ describe('createWinstonLogger: close()', () => {
   });
 
   it('can be called twice, and drops lines logged after it without throwing', async () => {
-    const handle = createWinstonLogger(LoggingConfigSchema.parse({ dir }), { mode: 'cli', stderr: sink() });
+    const handle = createWinstonLogger(LoggingConfigSchema.parse({ dir }), {
+      mode: 'cli',
+      stderr: sink(),
+    });
     const child = handle.logger.child({ file: 'customers.txt' });
     handle.logger.info('Before close', { event: 'service.stopping' });
 
@@ -46,6 +55,8 @@ describe('createWinstonLogger: close()', () => {
     child.error('After close', { event: 'internal.error' });
     await handle.close();
 
-    expect((await readLogLines(dir)).map((l) => l['message'])).toEqual(['Before close']);
+    expect((await readLogLines(dir)).map((l) => l['message'])).toEqual([
+      'Before close',
+    ]);
   });
 });

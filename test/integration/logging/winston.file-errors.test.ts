@@ -34,20 +34,29 @@ describe('createWinstonLogger: a log file that cannot be written', () => {
         cb();
       },
     });
-    const handle = createWinstonLogger(LoggingConfigSchema.parse({ dir, maxSize: '1k', maxFiles: 3 }), {
-      mode: 'cli',
-      stderr,
-    });
+    const handle = createWinstonLogger(
+      LoggingConfigSchema.parse({ dir, maxSize: '1k', maxFiles: 3 }),
+      {
+        mode: 'cli',
+        stderr,
+      },
+    );
 
     for (let i = 0; i < 20; i++) {
-      handle.logger.info('Row batch written', { event: 'run.progress', seq: i, padding: 'x'.repeat(130) });
+      handle.logger.info('Row batch written', {
+        event: 'run.progress',
+        seq: i,
+        padding: 'x'.repeat(130),
+      });
       await sleep(5);
     }
     handle.logger.error('Still logging', { event: 'internal.error' });
     await handle.close();
 
     const text = chunks.join('');
-    const failures = text.split('\n').filter((l) => l.startsWith('customer-import: writing the log failed:'));
+    const failures = text
+      .split('\n')
+      .filter((l) => l.startsWith('customer-import: writing the log failed:'));
     expect(failures).toHaveLength(1);
     expect(failures[0]).toContain('EISDIR');
     expect(text).toContain('error Still logging');

@@ -2,9 +2,15 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LoggingConfigSchema, type LoggingConfig } from '../../../src/config/app-config.js';
+import {
+  LoggingConfigSchema,
+  type LoggingConfig,
+} from '../../../src/config/app-config.js';
 import { AppError } from '../../../src/errors.js';
-import { createWinstonLogger, type WinstonLoggerHandle } from '../../../src/logging/winston.js';
+import {
+  createWinstonLogger,
+  type WinstonLoggerHandle,
+} from '../../../src/logging/winston.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { logFiles, readLogLines } from './log-files.js';
 
@@ -32,9 +38,18 @@ describe('createWinstonLogger: the JSON log file', () => {
   });
 
   it('writes one JSON line per call with timestamp, level, message, event and meta', async () => {
-    handle = createWinstonLogger(config(), { mode: 'service', instance: 'host1', stderr: sink() });
+    handle = createWinstonLogger(config(), {
+      mode: 'service',
+      instance: 'host1',
+      stderr: sink(),
+    });
 
-    handle.logger.info('File imported', { event: 'file.imported', file: 'customers.txt', rows: 12, durationMs: 34 });
+    handle.logger.info('File imported', {
+      event: 'file.imported',
+      file: 'customers.txt',
+      rows: 12,
+      durationMs: 34,
+    });
     await handle.close();
 
     const files = await logFiles(dir);
@@ -43,7 +58,9 @@ describe('createWinstonLogger: the JSON log file', () => {
     const lines = await readLogLines(dir);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toEqual({
-      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/) as unknown,
+      timestamp: expect.stringMatching(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+      ) as unknown,
       level: 'info',
       message: 'File imported',
       event: 'file.imported',
@@ -57,8 +74,13 @@ describe('createWinstonLogger: the JSON log file', () => {
   it('adds the meta of child loggers, and of their children', async () => {
     handle = createWinstonLogger(config(), { mode: 'service', stderr: sink() });
 
-    const fileLogger = handle.logger.child({ fileId: 'abc', file: 'customers.txt' });
-    fileLogger.child({ attempt: 2 }).warn('Store busy, retrying', { event: 'store.retry' });
+    const fileLogger = handle.logger.child({
+      fileId: 'abc',
+      file: 'customers.txt',
+    });
+    fileLogger
+      .child({ attempt: 2 })
+      .warn('Store busy, retrying', { event: 'store.retry' });
     fileLogger.info('File claimed', { event: 'file.claimed' });
     handle.logger.info('Service started', { event: 'service.started' });
     await handle.close();
@@ -73,10 +95,17 @@ describe('createWinstonLogger: the JSON log file', () => {
 
   it('serialises an error with its AppError code and the whole cause chain', async () => {
     handle = createWinstonLogger(config(), { mode: 'service', stderr: sink() });
-    const socket = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const error = new AppError('STORE_UNAVAILABLE', 'The database is not reachable', {
-      cause: new Error('Connection terminated', { cause: socket }),
-    });
+    const socket = Object.assign(
+      new Error('connect ECONNREFUSED 127.0.0.1:5432'),
+      { code: 'ECONNREFUSED' },
+    );
+    const error = new AppError(
+      'STORE_UNAVAILABLE',
+      'The database is not reachable',
+      {
+        cause: new Error('Connection terminated', { cause: socket }),
+      },
+    );
 
     handle.logger.error('Store unavailable', { event: 'store.retry', error });
     await handle.close();
@@ -89,10 +118,15 @@ describe('createWinstonLogger: the JSON log file', () => {
         code: 'STORE_UNAVAILABLE',
         message: 'The database is not reachable',
         retryable: true,
-        stack: expect.stringContaining('AppError: The database is not reachable') as unknown,
+        stack: expect.stringContaining(
+          'AppError: The database is not reachable',
+        ) as unknown,
         cause: {
           message: 'Connection terminated',
-          cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' },
+          cause: {
+            code: 'ECONNREFUSED',
+            message: 'connect ECONNREFUSED 127.0.0.1:5432',
+          },
         },
       },
     });
@@ -121,7 +155,10 @@ describe('createWinstonLogger: the JSON log file', () => {
   });
 
   it('drops lines below the configured level', async () => {
-    handle = createWinstonLogger(config({ level: 'warn' }), { mode: 'service', stderr: sink() });
+    handle = createWinstonLogger(config({ level: 'warn' }), {
+      mode: 'service',
+      stderr: sink(),
+    });
 
     handle.logger.debug('d', { event: 'file.parsed' });
     handle.logger.info('i', { event: 'file.imported' });
@@ -129,11 +166,17 @@ describe('createWinstonLogger: the JSON log file', () => {
     handle.logger.error('e', { event: 'internal.error' });
     await handle.close();
 
-    expect((await readLogLines(dir)).map((l) => l['level'])).toEqual(['warn', 'error']);
+    expect((await readLogLines(dir)).map((l) => l['level'])).toEqual([
+      'warn',
+      'error',
+    ]);
   });
 
   it('writes no file when logging.file is false', async () => {
-    handle = createWinstonLogger(config({ file: false }), { mode: 'service', stderr: sink() });
+    handle = createWinstonLogger(config({ file: false }), {
+      mode: 'service',
+      stderr: sink(),
+    });
 
     handle.logger.info('Service started', { event: 'service.started' });
     await handle.close();
@@ -145,8 +188,16 @@ describe('createWinstonLogger: the JSON log file', () => {
     const blocker = join(dir, 'not-a-folder');
     await writeFile(blocker, 'x');
 
-    expect(() => createWinstonLogger(config({ dir: join(blocker, 'logs') }), { mode: 'cli', stderr: sink() })).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('logging.dir') as unknown }),
+    expect(() =>
+      createWinstonLogger(config({ dir: join(blocker, 'logs') }), {
+        mode: 'cli',
+        stderr: sink(),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('logging.dir') as unknown,
+      }),
     );
   });
 });

@@ -1,23 +1,48 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppConfigSchema, type AppConfig } from '../../../src/config/app-config.js';
+import {
+  AppConfigSchema,
+  type AppConfig,
+} from '../../../src/config/app-config.js';
 import { AppError } from '../../../src/errors.js';
 import { CapturingLogger } from '../../../src/logging/logger.js';
 import { CompositeNotifier } from '../../../src/notify/composite-notifier.js';
 import { createNotifier } from '../../../src/notify/create-notifier.js';
-import type { Notifier, RunNotification } from '../../../src/notify/notifier.js';
+import type {
+  Notifier,
+  RunNotification,
+} from '../../../src/notify/notifier.js';
 import { makeOutcome, makeRejectedOutcome } from './run-outcome.js';
-import { startSmtpTestServer, type SmtpTestServer } from './smtp-test-server.js';
+import {
+  startSmtpTestServer,
+  type SmtpTestServer,
+} from './smtp-test-server.js';
 
-function notifyConfig(port: number, when: 'never' | 'onFailure' | 'always'): AppConfig['notify'] {
+function notifyConfig(
+  port: number,
+  when: 'never' | 'onFailure' | 'always',
+): AppConfig['notify'] {
   return AppConfigSchema.parse({
     notify: {
-      email: { when, smtp: { host: '127.0.0.1', port, ignoreTls: true, timeoutMs: 2000 }, to: ['admin@example.com'] },
+      email: {
+        when,
+        smtp: { host: '127.0.0.1', port, ignoreTls: true, timeoutMs: 2000 },
+        to: ['admin@example.com'],
+      },
     },
   }).notify;
 }
 
-function run(outcome = makeOutcome(), extra: Partial<RunNotification> = {}): RunNotification {
-  return { job: 'erp-main', instance: 'host1', file: 'customers.txt', outcome, ...extra };
+function run(
+  outcome = makeOutcome(),
+  extra: Partial<RunNotification> = {},
+): RunNotification {
+  return {
+    job: 'erp-main',
+    instance: 'host1',
+    file: 'customers.txt',
+    outcome,
+    ...extra,
+  };
 }
 
 describe('createNotifier: notify.email.when', () => {
@@ -37,22 +62,43 @@ describe('createNotifier: notify.email.when', () => {
   });
 
   it("'always' mails a successful run too, and still writes the summary line", async () => {
-    notifier = createNotifier(notifyConfig(smtp.port, 'always'), { logger, instance: 'host1' });
+    notifier = createNotifier(notifyConfig(smtp.port, 'always'), {
+      logger,
+      instance: 'host1',
+    });
 
     await notifier.notifyRun(run());
 
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toBe('[customer-import] IMPORTED customers.txt (job erp-main on host1)');
-    expect(smtp.mails[0]!.text).toContain('Rows:      read 3, inserted 2, updated 1');
+    expect(smtp.mails[0]!.subject).toBe(
+      '[customer-import] IMPORTED customers.txt (job erp-main on host1)',
+    );
+    expect(smtp.mails[0]!.text).toContain(
+      'Rows:      read 3, inserted 2, updated 1',
+    );
     expect(logger.events('file.imported')).toHaveLength(1);
     expect(logger.events('notify.sent')).toHaveLength(1);
   });
 
   it("'always' labels partial and duplicate runs", async () => {
-    notifier = createNotifier(notifyConfig(smtp.port, 'always'), { logger, instance: 'host1' });
+    notifier = createNotifier(notifyConfig(smtp.port, 'always'), {
+      logger,
+      instance: 'host1',
+    });
 
-    await notifier.notifyRun(run(makeOutcome({ status: 'partial', issues: makeRejectedOutcome(1).issues })));
-    await notifier.notifyRun(run(makeOutcome({ status: 'duplicate', runId: null, duplicateOfRunId: 7 })));
+    await notifier.notifyRun(
+      run(
+        makeOutcome({
+          status: 'partial',
+          issues: makeRejectedOutcome(1).issues,
+        }),
+      ),
+    );
+    await notifier.notifyRun(
+      run(
+        makeOutcome({ status: 'duplicate', runId: null, duplicateOfRunId: 7 }),
+      ),
+    );
 
     expect(smtp.mails.map((m) => m.subject)).toEqual([
       '[customer-import] PARTIAL customers.txt (job erp-main on host1)',
@@ -63,7 +109,10 @@ describe('createNotifier: notify.email.when', () => {
   });
 
   it("'never' sends nothing, even for a rejected file", async () => {
-    notifier = createNotifier(notifyConfig(smtp.port, 'never'), { logger, instance: 'host1' });
+    notifier = createNotifier(notifyConfig(smtp.port, 'never'), {
+      logger,
+      instance: 'host1',
+    });
 
     await notifier.notifyRun(run(makeRejectedOutcome(2)));
 
@@ -73,11 +122,17 @@ describe('createNotifier: notify.email.when', () => {
   });
 
   it("'onFailure' mails a deferred file only once its retries are used up", async () => {
-    notifier = createNotifier(notifyConfig(smtp.port, 'onFailure'), { logger, instance: 'host1' });
+    notifier = createNotifier(notifyConfig(smtp.port, 'onFailure'), {
+      logger,
+      instance: 'host1',
+    });
     const deferred = makeOutcome({
       status: 'deferred',
       runId: null,
-      error: new AppError('STORE_UNAVAILABLE', 'The database did not answer within 5000 ms'),
+      error: new AppError(
+        'STORE_UNAVAILABLE',
+        'The database did not answer within 5000 ms',
+      ),
     });
 
     await notifier.notifyRun(run(deferred));
@@ -85,15 +140,24 @@ describe('createNotifier: notify.email.when', () => {
 
     await notifier.notifyRun(run(deferred, { gaveUp: true }));
     expect(smtp.mails).toHaveLength(1);
-    expect(smtp.mails[0]!.subject).toBe('[customer-import] FAILED customers.txt (job erp-main on host1)');
-    expect(smtp.mails[0]!.text).toContain('Error:     STORE_UNAVAILABLE: The database did not answer within 5000 ms');
+    expect(smtp.mails[0]!.subject).toBe(
+      '[customer-import] FAILED customers.txt (job erp-main on host1)',
+    );
+    expect(smtp.mails[0]!.text).toContain(
+      'Error:     STORE_UNAVAILABLE: The database did not answer within 5000 ms',
+    );
     expect(smtp.mails[0]!.text).toContain('retries are used up');
   });
 
   it("'always' does not mail a deferred file that will be tried again", async () => {
-    notifier = createNotifier(notifyConfig(smtp.port, 'always'), { logger, instance: 'host1' });
+    notifier = createNotifier(notifyConfig(smtp.port, 'always'), {
+      logger,
+      instance: 'host1',
+    });
 
-    await notifier.notifyRun(run(makeOutcome({ status: 'deferred', runId: null })));
+    await notifier.notifyRun(
+      run(makeOutcome({ status: 'deferred', runId: null })),
+    );
 
     expect(smtp.mails).toHaveLength(0);
     expect(logger.events('file.deferred')).toHaveLength(1);
@@ -132,10 +196,15 @@ describe('CompositeNotifier', () => {
       notifyRun: () => Promise.resolve(),
       close: () => {
         closed.push(name);
-        return fails ? Promise.reject(new Error(`${name} close failed`)) : Promise.resolve();
+        return fails
+          ? Promise.reject(new Error(`${name} close failed`))
+          : Promise.resolve();
       },
     });
-    const composite = new CompositeNotifier([make('a', true), make('b', true), make('c', false)], new CapturingLogger());
+    const composite = new CompositeNotifier(
+      [make('a', true), make('b', true), make('c', false)],
+      new CapturingLogger(),
+    );
 
     await expect(composite.close()).rejects.toThrow('b close failed');
     expect(closed).toEqual(['c', 'b', 'a']);

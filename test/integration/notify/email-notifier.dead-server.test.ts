@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmailConfigSchema, type EmailConfig } from '../../../src/config/app-config.js';
+import {
+  EmailConfigSchema,
+  type EmailConfig,
+} from '../../../src/config/app-config.js';
 import { CapturingLogger } from '../../../src/logging/logger.js';
 import { EmailNotifier } from '../../../src/notify/email-notifier.js';
 import { makeRejectedOutcome } from './run-outcome.js';
@@ -23,12 +26,20 @@ describe('EmailNotifier: mail server down', () => {
 
   it('logs a refused connection as notify.failed (warn), does not throw, and is quick', async () => {
     const logger = new CapturingLogger();
-    const notifier = new EmailNotifier(emailConfig(await deadPort(), 10_000), { logger, instance: 'host1' });
+    const notifier = new EmailNotifier(emailConfig(await deadPort(), 10_000), {
+      logger,
+      instance: 'host1',
+    });
     cleanups.push(() => notifier.close());
 
     const started = performance.now();
     await expect(
-      notifier.notifyRun({ job: 'erp-main', instance: 'host1', file: 'customers.txt', outcome: makeRejectedOutcome(1) }),
+      notifier.notifyRun({
+        job: 'erp-main',
+        instance: 'host1',
+        file: 'customers.txt',
+        outcome: makeRejectedOutcome(1),
+      }),
     ).resolves.toBeUndefined();
 
     expect(performance.now() - started).toBeLessThan(3000);
@@ -45,11 +56,19 @@ describe('EmailNotifier: mail server down', () => {
     const silent = await startSilentServer();
     cleanups.push(() => silent.close());
     const logger = new CapturingLogger();
-    const notifier = new EmailNotifier(emailConfig(silent.port, 300), { logger, instance: 'host1' });
+    const notifier = new EmailNotifier(emailConfig(silent.port, 300), {
+      logger,
+      instance: 'host1',
+    });
     cleanups.push(() => notifier.close());
 
     const started = performance.now();
-    await notifier.notifyRun({ job: 'erp-main', instance: 'host1', file: 'customers.txt', outcome: makeRejectedOutcome(1) });
+    await notifier.notifyRun({
+      job: 'erp-main',
+      instance: 'host1',
+      file: 'customers.txt',
+      outcome: makeRejectedOutcome(1),
+    });
     const elapsedMs = performance.now() - started;
 
     expect(elapsedMs).toBeGreaterThanOrEqual(250);

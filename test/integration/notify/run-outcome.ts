@@ -1,4 +1,7 @@
-import { emptyCounts, type FileOutcome } from '../../../src/domain/file-outcome.js';
+import {
+  emptyCounts,
+  type FileOutcome,
+} from '../../../src/domain/file-outcome.js';
 import type { RowIssue } from '../../../src/domain/row-issue.js';
 import { AppError } from '../../../src/errors.js';
 

@@ -1,4 +1,9 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  createServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /**
@@ -28,7 +33,9 @@ export interface SmtpTestServerOptions {
   auth?: { user: string; password: string };
 }
 
-export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): Promise<SmtpTestServer> {
+export async function startSmtpTestServer(
+  options: SmtpTestServerOptions = {},
+): Promise<SmtpTestServer> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: options.auth === undefined,
@@ -36,7 +43,11 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     disabledCommands: ['STARTTLS'],
     logger: false,
     onAuth(auth, _session, callback) {
-      if (options.auth !== undefined && auth.username === options.auth.user && auth.password === options.auth.password) {
+      if (
+        options.auth !== undefined &&
+        auth.username === options.auth.user &&
+        auth.password === options.auth.password
+      ) {
         callback(null, { user: auth.username });
       } else {
         callback(new Error('Invalid username or password'));
@@ -50,7 +61,10 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
         const parsed = parseMessage(raw);
         mails.push({
           ...parsed,
-          from: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
+          from:
+            session.envelope.mailFrom === false
+              ? null
+              : session.envelope.mailFrom.address,
           to: session.envelope.rcptTo.map((r) => r.address),
           user: typeof session.user === 'string' ? session.user : null,
           raw,
@@ -72,14 +86,19 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
 }
 
 /** A TCP server that accepts connections and never says a word: an SMTP server that hangs. */
-export async function startSilentServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  port: number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     port,
@@ -96,13 +115,17 @@ export async function startSilentServer(): Promise<{ port: number; close(): Prom
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 export async function deadPort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 
-function parseMessage(raw: string): Pick<ReceivedMail, 'subject' | 'headers' | 'text'> {
+function parseMessage(
+  raw: string,
+): Pick<ReceivedMail, 'subject' | 'headers' | 'text'> {
   const split = raw.indexOf('\r\n\r\n');
   const head = split === -1 ? raw : raw.slice(0, split);
   const body = split === -1 ? '' : raw.slice(split + 4);
@@ -111,10 +134,15 @@ function parseMessage(raw: string): Pick<ReceivedMail, 'subject' | 'headers' | '
   for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
     const colon = line.indexOf(':');
     if (colon > 0) {
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      headers.set(
+        line.slice(0, colon).trim().toLowerCase(),
+        line.slice(colon + 1).trim(),
+      );
     }
   }
-  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  const encoding = (
+    headers.get('content-transfer-encoding') ?? '7bit'
+  ).toLowerCase();
   return {
     subject: decodeEncodedWords(headers.get('subject') ?? ''),
     headers,
@@ -150,9 +178,11 @@ function decodeQuotedPrintable(text: string): string {
 function decodeEncodedWords(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_m, _charset: string, kind: string, data: string) =>
-      kind.toUpperCase() === 'B'
-        ? Buffer.from(data, 'base64').toString('utf8')
-        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+    .replace(
+      /=\?([^?]+)\?([QB])\?([^?]*)\?=/gi,
+      (_m, _charset: string, kind: string, data: string) =>
+        kind.toUpperCase() === 'B'
+          ? Buffer.from(data, 'base64').toString('utf8')
+          : decodeQuotedPrintable(data.replace(/_/g, ' ')),
     );
 }

@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WatchJobSchema } from '../../../src/config/app-config.js';
 import { emptyCounts } from '../../../src/domain/file-outcome.js';
 import { CapturingLogger, NULL_LOGGER } from '../../../src/logging/logger.js';
-import { createClaimTakeover, type ClaimTakeover } from '../../../src/server/claim-takeover.js';
+import {
+  createClaimTakeover,
+  type ClaimTakeover,
+} from '../../../src/server/claim-takeover.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { CustomerStore } from '../../../src/store/customer-store.js';
 import { sha256File } from '../../../src/util/hash.js';
@@ -29,14 +32,26 @@ describe('claim takeover', () => {
   let nowMs: number;
   const clock = { now: () => nowMs };
   const takeovers: ClaimTakeover[] = [];
-  const job = WatchJobSchema.parse({ name: 'erp', format: 'f', pattern: '*.txt', claimTimeoutSeconds: TIMEOUT_S });
+  const job = WatchJobSchema.parse({
+    name: 'erp',
+    format: 'f',
+    pattern: '*.txt',
+    claimTimeoutSeconds: TIMEOUT_S,
+  });
 
   beforeEach(async () => {
     nowMs = T0;
     dir = await makeTempDir('claim-takeover-');
     processing = join(dir, 'processing');
     await mkdir(processing);
-    store = await createStore({ type: 'sqlite', path: join(dir, 'data', 'customers.db'), busyTimeoutMs: 2000 }, { logger: NULL_LOGGER });
+    store = await createStore(
+      {
+        type: 'sqlite',
+        path: join(dir, 'data', 'customers.db'),
+        busyTimeoutMs: 2000,
+      },
+      { logger: NULL_LOGGER },
+    );
   });
   afterEach(async () => {
     for (const t of takeovers.splice(0)) {
@@ -46,7 +61,11 @@ describe('claim takeover', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function takeover(instance: string, logger = NULL_LOGGER as CapturingLogger | typeof NULL_LOGGER, onTaken = (_: ClaimedFile[]) => undefined): ClaimTakeover {
+  function takeover(
+    instance: string,
+    logger = NULL_LOGGER as CapturingLogger | typeof NULL_LOGGER,
+    onTaken = (_: ClaimedFile[]) => undefined,
+  ): ClaimTakeover {
     const t = createClaimTakeover(
       { job, processingDir: processing, archiveDir: join(dir, 'archive') },
       { store, logger, clock, instance, onTaken },
@@ -56,7 +75,11 @@ describe('claim takeover', () => {
   }
 
   /** A file claimed by `owner` at T0, with the file state the service writes and the owner's heartbeat. */
-  async function claimedBy(owner: string, original: string, content = `K1;${original}\n`): Promise<string> {
+  async function claimedBy(
+    owner: string,
+    original: string,
+    content = `K1;${original}\n`,
+  ): Promise<string> {
     const name = claimedName(original, T0);
     await writeFile(join(processing, name), content);
     await store.saveFileState({
@@ -71,7 +94,9 @@ describe('claim takeover', () => {
       detail: null,
       updatedAt: new Date(T0).toISOString(),
     });
-    expect(await store.touchFileStates([name], owner, new Date(T0).toISOString())).toBe(1);
+    expect(
+      await store.touchFileStates([name], owner, new Date(T0).toISOString()),
+    ).toBe(1);
     return name;
   }
 
@@ -88,11 +113,20 @@ describe('claim takeover', () => {
     // Taken under a fresh claimed name: the old name is gone, nobody else can take it too.
     expect(taken[0]?.name).not.toBe(name);
     expect(await readdir(processing)).toEqual([taken[0]?.name]);
-    expect(logger.events('file.recovered')[0]?.meta).toMatchObject({ reason: 'stale', previousOwner: 'host-a', file: 'a.txt' });
+    expect(logger.events('file.recovered')[0]?.meta).toMatchObject({
+      reason: 'stale',
+      previousOwner: 'host-a',
+      file: 'a.txt',
+    });
 
     const states = await store.listFileStates({ job: 'erp' });
-    expect(states.find((s) => s.id === taken[0]?.name)).toMatchObject({ state: 'claimed', owner: 'host-b' });
-    expect(states.find((s) => s.id === name)?.detail).toContain(`taken over by host-b as ${taken[0]?.name ?? ''}`);
+    expect(states.find((s) => s.id === taken[0]?.name)).toMatchObject({
+      state: 'claimed',
+      owner: 'host-b',
+    });
+    expect(states.find((s) => s.id === name)?.detail).toContain(
+      `taken over by host-b as ${taken[0]?.name ?? ''}`,
+    );
   });
 
   it('takes a claim without any file state by its claim time', async () => {
@@ -101,7 +135,9 @@ describe('claim takeover', () => {
     nowMs = T0 + 10_000;
     expect(await takeover('host-b').start()).toEqual([]);
     nowMs = T0 + (TIMEOUT_S + 5) * 1000;
-    expect((await takeover('host-c').start()).map((f) => f.originalName)).toEqual(['b.txt']);
+    expect(
+      (await takeover('host-c').start()).map((f) => f.originalName),
+    ).toEqual(['b.txt']);
   });
 
   it("takes back its own instance's claims at start-up at once", async () => {
@@ -125,7 +161,10 @@ describe('claim takeover', () => {
       expect(await takeover('host-b').start()).toEqual([]);
     }
     expect(await readdir(processing)).toEqual([name]);
-    expect((await store.listFileStates({ job: 'erp' }))[0]).toMatchObject({ owner: 'host-a', updatedAt: new Date(nowMs).toISOString() });
+    expect((await store.listFileStates({ job: 'erp' }))[0]).toMatchObject({
+      owner: 'host-a',
+      updatedAt: new Date(nowMs).toISOString(),
+    });
   });
 
   it('archives a stale claim whose content a run already committed, instead of importing it again', async () => {
@@ -133,10 +172,26 @@ describe('claim takeover', () => {
     const name = await claimedBy('host-a', 'c.txt', content);
     const sha256 = await sha256File(join(processing, name));
     const session = await store.beginImport(
-      { file: 'c.txt', sha256, sizeBytes: content.length, format: 'f', mode: 'update', job: 'erp', source: 'erp', instance: 'host-a', startedAt: new Date(T0).toISOString() },
+      {
+        file: 'c.txt',
+        sha256,
+        sizeBytes: content.length,
+        format: 'f',
+        mode: 'update',
+        job: 'erp',
+        source: 'erp',
+        instance: 'host-a',
+        startedAt: new Date(T0).toISOString(),
+      },
       { dryRun: false, force: false },
     );
-    await session.commit({ counts: emptyCounts(), issues: [], error: null, finishedAt: new Date(T0).toISOString(), durationMs: 1 });
+    await session.commit({
+      counts: emptyCounts(),
+      issues: [],
+      error: null,
+      finishedAt: new Date(T0).toISOString(),
+      durationMs: 1,
+    });
 
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
     expect(await takeover('host-b').start()).toEqual([]);
@@ -149,7 +204,10 @@ describe('claim takeover', () => {
       await claimedBy('host-a', `f${n}.txt`);
     }
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
-    const [b, c] = await Promise.all([takeover('host-b').start(), takeover('host-c').start()]);
+    const [b, c] = await Promise.all([
+      takeover('host-b').start(),
+      takeover('host-c').start(),
+    ]);
     const names = [...b, ...c].map((f) => f.originalName).sort();
     expect(names).toEqual(['f1.txt', 'f2.txt', 'f3.txt', 'f4.txt', 'f5.txt']);
     expect(await readdir(processing)).toHaveLength(5);
@@ -157,9 +215,26 @@ describe('claim takeover', () => {
 
   it('marks the runs of an instance whose claims went stale as aborted', async () => {
     await claimedBy('host-a', 'a.txt');
-    const other = await createStore({ type: 'sqlite', path: join(dir, 'data', 'customers.db'), busyTimeoutMs: 2000 }, { logger: NULL_LOGGER });
+    const other = await createStore(
+      {
+        type: 'sqlite',
+        path: join(dir, 'data', 'customers.db'),
+        busyTimeoutMs: 2000,
+      },
+      { logger: NULL_LOGGER },
+    );
     const session = await other.beginImport(
-      { file: 'a.txt', sha256: 'ab'.repeat(32), sizeBytes: 5, format: 'f', mode: 'update', job: 'erp', source: 'erp', instance: 'host-a', startedAt: new Date(T0).toISOString() },
+      {
+        file: 'a.txt',
+        sha256: 'ab'.repeat(32),
+        sizeBytes: 5,
+        format: 'f',
+        mode: 'update',
+        job: 'erp',
+        source: 'erp',
+        instance: 'host-a',
+        startedAt: new Date(T0).toISOString(),
+      },
       { dryRun: false, force: false },
     );
     // host-a "dies": its connection goes away mid-run.
@@ -167,6 +242,8 @@ describe('claim takeover', () => {
 
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
     await takeover('host-b').start();
-    expect(await store.getRun(session.runId ?? -1)).toMatchObject({ status: 'aborted' });
+    expect(await store.getRun(session.runId ?? -1)).toMatchObject({
+      status: 'aborted',
+    });
   });
 });

@@ -4,11 +4,18 @@ import { join } from 'node:path';
 import type { AppConfig } from '../../../src/config/app-config.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { loadFormats } from '../../../src/formats/load-formats.js';
-import { CapturingLogger, type CapturedLine, type LogEvent } from '../../../src/logging/logger.js';
+import {
+  CapturingLogger,
+  type CapturedLine,
+  type LogEvent,
+} from '../../../src/logging/logger.js';
 import { createNotifier } from '../../../src/notify/create-notifier.js';
 import { createService, type Service } from '../../../src/server/service.js';
 import { createStore } from '../../../src/store/create-store.js';
-import type { CustomerStore, RunRecord } from '../../../src/store/customer-store.js';
+import type {
+  CustomerStore,
+  RunRecord,
+} from '../../../src/store/customer-store.js';
 import { writeTree } from '../../helpers/run-cli.js';
 import { ERP_FORMAT_YAML } from '../../helpers/service-process.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -36,7 +43,11 @@ export interface HarnessOptions {
   pattern?: string | string[];
   stabilitySeconds?: number;
   marker?: { enabled: boolean; suffix?: string };
-  retry?: { maxRetries: number; initialIntervalMs: number; maxIntervalMs: number };
+  retry?: {
+    maxRetries: number;
+    initialIntervalMs: number;
+    maxIntervalMs: number;
+  };
   /** Files to put into the exchange folder before the service starts. */
   before?: Record<string, string>;
 }
@@ -56,9 +67,17 @@ export interface ServiceHarness {
    */
   restart(): Promise<void>;
   /** Resolves with the n-th (1-based) line with this event that matches, waiting if needed. */
-  waitForEvent(event: LogEvent, match?: (line: CapturedLine) => boolean, count?: number, timeoutMs?: number): Promise<CapturedLine>;
+  waitForEvent(
+    event: LogEvent,
+    match?: (line: CapturedLine) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<CapturedLine>;
   /** Lines with this event so far, optionally filtered. */
-  events(event: LogEvent, match?: (line: CapturedLine) => boolean): CapturedLine[];
+  events(
+    event: LogEvent,
+    match?: (line: CapturedLine) => boolean,
+  ): CapturedLine[];
   /** Runs in the store, oldest first. */
   runs(): Promise<RunRecord[]>;
   /** Names in a folder of the exchange (archive, failed, processing), sorted; [] when missing. */
@@ -67,10 +86,16 @@ export interface ServiceHarness {
   dispose(): Promise<void>;
 }
 
-export async function createServiceHarness(options: HarnessOptions): Promise<ServiceHarness> {
+export async function createServiceHarness(
+  options: HarnessOptions,
+): Promise<ServiceHarness> {
   const root = await makeTempDir('service-it-');
   const exchange = join(root, 'exchange');
-  const retry = options.retry ?? { maxRetries: 3, initialIntervalMs: 100, maxIntervalMs: 400 };
+  const retry = options.retry ?? {
+    maxRetries: 3,
+    initialIntervalMs: 100,
+    maxIntervalMs: 400,
+  };
   const job = {
     name: 'erp',
     folder: './exchange',
@@ -93,21 +118,40 @@ export async function createServiceHarness(options: HarnessOptions): Promise<Ser
     'customer-import.config.json': JSON.stringify(configJson, null, 2),
     'formats/erp-test.yaml': ERP_FORMAT_YAML,
     'exchange/README.txt': 'not a customers file\n',
-    ...Object.fromEntries(Object.entries(options.before ?? {}).map(([name, text]) => [`exchange/${name}`, text])),
+    ...Object.fromEntries(
+      Object.entries(options.before ?? {}).map(([name, text]) => [
+        `exchange/${name}`,
+        text,
+      ]),
+    ),
   });
 
-  const { config } = await loadConfig({ cwd: root, configPath: 'customer-import.config.json', env: {} });
+  const { config } = await loadConfig({
+    cwd: root,
+    configPath: 'customer-import.config.json',
+    env: {},
+  });
   const logger = new CapturingLogger();
   const formats = await loadFormats(config.formatsDir);
   const store = await createStore(config.store, { logger });
   const newService = (): Service =>
-    createService(config, { store, formats, logger, notifier: createNotifier(config.notify, { logger, instance: 'test-instance' }) });
+    createService(config, {
+      store,
+      formats,
+      logger,
+      notifier: createNotifier(config.notify, {
+        logger,
+        instance: 'test-instance',
+      }),
+    });
   let service = newService();
   let started = false;
   let disposed = false;
 
-  const matching = (event: LogEvent, match?: (line: CapturedLine) => boolean) => (line: CapturedLine) =>
-    line.meta.event === event && (match === undefined || match(line));
+  const matching =
+    (event: LogEvent, match?: (line: CapturedLine) => boolean) =>
+    (line: CapturedLine) =>
+      line.meta.event === event && (match === undefined || match(line));
 
   return {
     root,
@@ -133,17 +177,26 @@ export async function createServiceHarness(options: HarnessOptions): Promise<Ser
     async waitForEvent(event, match, count = 1, timeoutMs = 20_000) {
       const predicate = matching(event, match);
       let seen = 0;
-      const line = await logger.waitFor((l) => predicate(l) && ++seen >= count, timeoutMs).catch((e: unknown) => {
-        const tail = logger.lines
-          .slice(-15)
-          .map((l) => `${l.level} ${l.meta.event ?? ''} ${l.message} ${String(l.meta['file'] ?? '')}`)
-          .join('\n  ');
-        throw new Error(`${(e as Error).message}: event ${event} #${count}; last lines:\n  ${tail}`);
-      });
+      const line = await logger
+        .waitFor((l) => predicate(l) && ++seen >= count, timeoutMs)
+        .catch((e: unknown) => {
+          const tail = logger.lines
+            .slice(-15)
+            .map(
+              (l) =>
+                `${l.level} ${l.meta.event ?? ''} ${l.message} ${String(l.meta['file'] ?? '')}`,
+            )
+            .join('\n  ');
+          throw new Error(
+            `${(e as Error).message}: event ${event} #${count}; last lines:\n  ${tail}`,
+          );
+        });
       return line;
     },
     async runs() {
-      return (await store.listRuns({ limit: 1000 })).sort((a, b) => a.id - b.id);
+      return (await store.listRuns({ limit: 1000 })).sort(
+        (a, b) => a.id - b.id,
+      );
     },
     async list(folder) {
       const path = folder === '.' ? exchange : join(exchange, folder);

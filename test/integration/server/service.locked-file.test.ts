@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { createServiceHarness, erpLines, WATCH_MODES, type ServiceHarness } from './service-harness.js';
+import {
+  createServiceHarness,
+  erpLines,
+  WATCH_MODES,
+  type ServiceHarness,
+} from './service-harness.js';
 
 /**
  * A dropped file that cannot be claimed (renamed) yet: the ERP, a virus scanner or a share
@@ -34,7 +39,9 @@ async function canLockFiles(): Promise<boolean> {
 
 const LOCKING = await canLockFiles();
 if (!LOCKING) {
-  console.warn('*** locked-file service tests SKIPPED: chattr +i is not possible here (not root, or the file system has no immutable flag) ***');
+  console.warn(
+    '*** locked-file service tests SKIPPED: chattr +i is not possible here (not root, or the file system has no immutable flag) ***',
+  );
 }
 
 let harness: ServiceHarness | undefined;
@@ -52,38 +59,72 @@ afterEach(async () => {
 const RETRY = { maxRetries: 3, initialIntervalMs: 100, maxIntervalMs: 400 };
 
 for (const mode of WATCH_MODES) {
-  describe.skipIf(!LOCKING)(`service with a locked drop (${mode.label})`, () => {
-    it('backs off with growing delays, reports once when the retries are used up, and imports the file once it is released', async () => {
-      const h = (harness = await createServiceHarness({ polling: mode.polling, retry: RETRY }));
-      const path = join(h.exchange, 'customers.txt');
-      await writeFile(path, erpLines(4));
-      await run('chattr', ['+i', path]);
-      lockedPath = path;
-      await h.start();
+  describe.skipIf(!LOCKING)(
+    `service with a locked drop (${mode.label})`,
+    () => {
+      it('backs off with growing delays, reports once when the retries are used up, and imports the file once it is released', async () => {
+        const h = (harness = await createServiceHarness({
+          polling: mode.polling,
+          retry: RETRY,
+        }));
+        const path = join(h.exchange, 'customers.txt');
+        await writeFile(path, erpLines(4));
+        await run('chattr', ['+i', path]);
+        lockedPath = path;
+        await h.start();
 
-      const isService = (l: { meta: Record<string, unknown> }): boolean => l.meta['retryInMs'] !== undefined && l.meta['job'] === 'erp';
-      // Attempt 5 is one past the retries: looking goes on at the cap.
-      await h.waitForEvent('file.not-ready', isService, RETRY.maxRetries + 2, 15_000);
-      const notReady = h.events('file.not-ready', isService);
-      expect(notReady.slice(0, 5).map((l) => l.meta['retryInMs'])).toEqual([100, 200, 400, 400, 400]);
-      expect(notReady.slice(0, 5).map((l) => l.meta['code'])).toEqual(Array(5).fill('EPERM'));
-      expect(notReady.slice(0, 5).map((l) => l.level)).toEqual(['warn', 'warn', 'warn', 'error', 'debug']);
-      // Told once, as a failure that needs a human (the notifier's line; an e-mail with onFailure).
-      const gaveUp = h.events('file.failed');
-      expect(gaveUp).toHaveLength(1);
-      expect(gaveUp[0]?.level).toBe('error');
-      expect(gaveUp[0]?.meta).toMatchObject({ file: 'customers.txt', status: 'deferred', code: 'FILE_BUSY' });
-      const states = await h.store.listFileStates({ job: 'erp' });
-      expect(states).toContainEqual(expect.objectContaining({ name: 'customers.txt', state: 'not-ready', detail: 'locked: EPERM' }));
-      // Never read, never moved.
-      expect(await h.runs()).toEqual([]);
-      expect(await h.list('.')).toContain('customers.txt');
+        const isService = (l: { meta: Record<string, unknown> }): boolean =>
+          l.meta['retryInMs'] !== undefined && l.meta['job'] === 'erp';
+        // Attempt 5 is one past the retries: looking goes on at the cap.
+        await h.waitForEvent(
+          'file.not-ready',
+          isService,
+          RETRY.maxRetries + 2,
+          15_000,
+        );
+        const notReady = h.events('file.not-ready', isService);
+        expect(notReady.slice(0, 5).map((l) => l.meta['retryInMs'])).toEqual([
+          100, 200, 400, 400, 400,
+        ]);
+        expect(notReady.slice(0, 5).map((l) => l.meta['code'])).toEqual(
+          Array(5).fill('EPERM'),
+        );
+        expect(notReady.slice(0, 5).map((l) => l.level)).toEqual([
+          'warn',
+          'warn',
+          'warn',
+          'error',
+          'debug',
+        ]);
+        // Told once, as a failure that needs a human (the notifier's line; an e-mail with onFailure).
+        const gaveUp = h.events('file.failed');
+        expect(gaveUp).toHaveLength(1);
+        expect(gaveUp[0]?.level).toBe('error');
+        expect(gaveUp[0]?.meta).toMatchObject({
+          file: 'customers.txt',
+          status: 'deferred',
+          code: 'FILE_BUSY',
+        });
+        const states = await h.store.listFileStates({ job: 'erp' });
+        expect(states).toContainEqual(
+          expect.objectContaining({
+            name: 'customers.txt',
+            state: 'not-ready',
+            detail: 'locked: EPERM',
+          }),
+        );
+        // Never read, never moved.
+        expect(await h.runs()).toEqual([]);
+        expect(await h.list('.')).toContain('customers.txt');
 
-      await run('chattr', ['-i', path]);
-      lockedPath = undefined;
-      await h.waitForEvent('file.archived', undefined, 1, 10_000);
-      expect((await h.runs()).map((r) => [r.status, r.counts.inserted])).toEqual([['succeeded', 4]]);
-      expect(h.events('file.failed')).toHaveLength(1);
-    });
-  });
+        await run('chattr', ['-i', path]);
+        lockedPath = undefined;
+        await h.waitForEvent('file.archived', undefined, 1, 10_000);
+        expect(
+          (await h.runs()).map((r) => [r.status, r.counts.inserted]),
+        ).toEqual([['succeeded', 4]]);
+        expect(h.events('file.failed')).toHaveLength(1);
+      });
+    },
+  );
 }

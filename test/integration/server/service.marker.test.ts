@@ -3,7 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../helpers/wait-for.js';
-import { createServiceHarness, erpLines, TEST_STABILITY_SECONDS, WATCH_MODES, type ServiceHarness } from './service-harness.js';
+import {
+  createServiceHarness,
+  erpLines,
+  TEST_STABILITY_SECONDS,
+  WATCH_MODES,
+  type ServiceHarness,
+} from './service-harness.js';
 
 /**
  * Marker mode: customers.txt is imported only once customers.txt.done exists, and the marker
@@ -23,7 +29,10 @@ const MARKER = { enabled: true, suffix: '.done' };
 for (const mode of WATCH_MODES) {
   describe(`service marker mode (${mode.label})`, () => {
     it('waits for customers.txt.done before claiming, and removes the marker with the claim', async () => {
-      const h = (harness = await createServiceHarness({ polling: mode.polling, marker: MARKER }));
+      const h = (harness = await createServiceHarness({
+        polling: mode.polling,
+        marker: MARKER,
+      }));
       await h.start();
       await writeFile(join(h.exchange, 'customers.txt'), erpLines(5));
       // Three windows without a marker: stable, but not taken.
@@ -36,14 +45,24 @@ for (const mode of WATCH_MODES) {
       // Removed right after the claim, before the run is over.
       expect(existsSync(join(h.exchange, 'customers.txt.done'))).toBe(false);
       await h.waitForEvent('file.archived');
-      expect((await h.runs()).map((r) => [r.status, r.counts.inserted])).toEqual([['succeeded', 5]]);
-      expect(await h.list('.')).toEqual(['README.txt', 'archive', 'processing']);
+      expect(
+        (await h.runs()).map((r) => [r.status, r.counts.inserted]),
+      ).toEqual([['succeeded', 5]]);
+      expect(await h.list('.')).toEqual([
+        'README.txt',
+        'archive',
+        'processing',
+      ]);
     });
 
     it('does not delete the marker of the next drop written while the previous file imports', async () => {
       // A window longer than run 1 takes, even on a loaded machine: the next drop's window is still open when run 1 ends,
       // which is when the old code deleted "the" marker (by then the next drop's).
-      const h = (harness = await createServiceHarness({ polling: mode.polling, marker: MARKER, stabilitySeconds: 4 }));
+      const h = (harness = await createServiceHarness({
+        polling: mode.polling,
+        marker: MARKER,
+        stabilitySeconds: 4,
+      }));
       await h.start();
       await writeFile(join(h.exchange, 'customers.txt'), erpLines(40_000));
       await writeFile(join(h.exchange, 'customers.txt.done'), '');

@@ -2,7 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../helpers/wait-for.js';
-import { createServiceHarness, erpLines, WATCH_MODES, type ServiceHarness } from './service-harness.js';
+import {
+  createServiceHarness,
+  erpLines,
+  WATCH_MODES,
+  type ServiceHarness,
+} from './service-harness.js';
 
 /**
  * Ten files dropped in quick succession: all imported, in the order they arrived, one run at a
@@ -26,13 +31,24 @@ const DROP_GAP_MS = 80;
 for (const mode of WATCH_MODES) {
   describe(`service queue (${mode.label})`, () => {
     it('imports ten quickly dropped files in arrival order, one run at a time, and logs the queue', async () => {
-      const h = (harness = await createServiceHarness({ polling: mode.polling, pattern: 'customers-*.txt' }));
+      const h = (harness = await createServiceHarness({
+        polling: mode.polling,
+        pattern: 'customers-*.txt',
+      }));
       await h.start();
-      const names = Array.from({ length: FILES }, (_, i) => `customers-${String(i + 1).padStart(2, '0')}.txt`);
+      const names = Array.from(
+        { length: FILES },
+        (_, i) => `customers-${String(i + 1).padStart(2, '0')}.txt`,
+      );
       // Dropped in an order that is not the alphabetical one, so a sorted listing cannot pass for arrival order.
       const dropOrder = [...names.slice(5), ...names.slice(0, 5)];
       for (const [i, name] of dropOrder.entries()) {
-        await writeFile(join(h.exchange, name), i === 0 ? erpLines(FIRST_ROWS, 1_000_000) : erpLines(ROWS, i * ROWS + 1));
+        await writeFile(
+          join(h.exchange, name),
+          i === 0
+            ? erpLines(FIRST_ROWS, 1_000_000)
+            : erpLines(ROWS, i * ROWS + 1),
+        );
         await sleep(DROP_GAP_MS);
       }
 
@@ -44,15 +60,21 @@ for (const mode of WATCH_MODES) {
       for (let i = 1; i < runs.length; i += 1) {
         const previous = runs[i - 1];
         const current = runs[i];
-        expect(Date.parse(current?.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(previous?.finishedAt ?? ''));
+        expect(Date.parse(current?.startedAt ?? '')).toBeGreaterThanOrEqual(
+          Date.parse(previous?.finishedAt ?? ''),
+        );
       }
       // The queue was logged, and files did wait in it behind a running import.
       const queued = h.events('file.queued');
       // Queued as each became stable (under load two neighbours may settle the other way round);
       // the runs above prove the queue put them back in arrival order.
-      expect(queued.map((l) => String(l.meta['file'])).sort()).toEqual([...dropOrder].sort());
+      expect(queued.map((l) => String(l.meta['file'])).sort()).toEqual(
+        [...dropOrder].sort(),
+      );
       expect(queued.some((l) => l.meta['running'] === true)).toBe(true);
-      expect(await h.store.countCustomers()).toBe(FIRST_ROWS + (FILES - 1) * ROWS);
+      expect(await h.store.countCustomers()).toBe(
+        FIRST_ROWS + (FILES - 1) * ROWS,
+      );
       expect(await h.list('archive')).toHaveLength(FILES);
       expect(await h.list('processing')).toEqual([]);
     });

@@ -1,7 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServiceHarness, erpLines, type ServiceHarness } from './service-harness.js';
+import {
+  createServiceHarness,
+  erpLines,
+  type ServiceHarness,
+} from './service-harness.js';
 
 /**
  * Stopping (what SIGINT/SIGTERM do) while a large file imports: by default the run finishes and
@@ -21,7 +25,10 @@ const ROWS = 120_000;
 
 describe('service stop during an import', () => {
   it('lets the current run finish, archives the file, and takes no new file', async () => {
-    const h = (harness = await createServiceHarness({ polling: false, pattern: 'customers*.txt' }));
+    const h = (harness = await createServiceHarness({
+      polling: false,
+      pattern: 'customers*.txt',
+    }));
     await h.start();
     await writeFile(join(h.exchange, 'customers.txt'), erpLines(ROWS));
     await h.waitForEvent('file.claimed');
@@ -33,7 +40,9 @@ describe('service stop during an import', () => {
 
     expect(h.events('service.stopped')).toHaveLength(1);
     const runs = await h.runs();
-    expect(runs.map((r) => [r.status, r.counts.inserted])).toEqual([['succeeded', ROWS]]);
+    expect(runs.map((r) => [r.status, r.counts.inserted])).toEqual([
+      ['succeeded', ROWS],
+    ]);
     expect(await h.store.countCustomers()).toBe(ROWS);
     expect(await h.list('archive')).toHaveLength(1);
     expect(await h.list('processing')).toEqual([]);
@@ -59,7 +68,11 @@ describe('service stop during an import', () => {
     await h.waitForEvent('file.recovered');
     await h.waitForEvent('file.archived');
     const runs = await h.runs();
-    expect(runs.filter((r) => r.status === 'succeeded').map((r) => r.counts.inserted)).toEqual([ROWS]);
+    expect(
+      runs
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => r.counts.inserted),
+    ).toEqual([ROWS]);
     expect(runs[1]?.sha256).toBe(runs[0]?.sha256);
     expect(await h.store.countCustomers()).toBe(ROWS);
     expect(await h.list('processing')).toEqual([]);

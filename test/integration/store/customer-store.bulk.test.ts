@@ -1,13 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   BatchResult,
   CustomerStore,
   ImportSession,
   StagedRecord,
-} from "../../../src/store/customer-store.js";
-import { BACKENDS } from "../../helpers/backends.js";
-import type { BackendDatabase } from "../../helpers/backends.js";
-import { record, runMeta, summary } from "./store-fixtures.js";
+} from '../../../src/store/customer-store.js';
+import { BACKENDS } from '../../helpers/backends.js';
+import type { BackendDatabase } from '../../helpers/backends.js';
+import { record, runMeta, summary } from './store-fixtures.js';
 
 /** Applies the batches, then flushes; returns every result (the flush's last). */
 async function applyAll(
@@ -25,7 +25,7 @@ async function applyAll(
 /** Sums results as the pipeline does. */
 function total(
   results: readonly BatchResult[],
-): Omit<BatchResult, "typeConflicts"> & { conflicts: number } {
+): Omit<BatchResult, 'typeConflicts'> & { conflicts: number } {
   return {
     inserted: results.reduce((n, r) => n + r.inserted, 0),
     updated: results.reduce((n, r) => n + r.updated, 0),
@@ -38,25 +38,25 @@ function total(
 
 const FIRST: readonly (readonly StagedRecord[])[] = [
   [
-    record("K1", { name: "Alpha", city: "Berlin" }, 2),
-    record("K2", { name: "Beta" }, 3),
+    record('K1', { name: 'Alpha', city: 'Berlin' }, 2),
+    record('K2', { name: 'Beta' }, 3),
   ],
   // K1 again in a later batch (last wins): an insert and an update of one key in one chunk.
   [
-    record("K3", { name: "Gamma", email: "g@example.com" }, 4),
-    { ...record("K1", { name: "Alpha", city: "Bonn" }, 5), type: "B2B" },
+    record('K3', { name: 'Gamma', email: 'g@example.com' }, 4),
+    { ...record('K1', { name: 'Alpha', city: 'Bonn' }, 5), type: 'B2B' },
   ],
-  [{ ...record("K1", { name: "Alpha", city: "Köln" }, 6), type: "B2C" }],
+  [{ ...record('K1', { name: 'Alpha', city: 'Köln' }, 6), type: 'B2C' }],
 ];
 
 const SECOND: readonly (readonly StagedRecord[])[] = [
   [
-    record("K1", { name: "Alpha", city: "Köln" }, 2),
-    record("K2", { name: "Beta", email: null }, 3),
+    record('K1', { name: 'Alpha', city: 'Köln' }, 2),
+    record('K2', { name: 'Beta', email: null }, 3),
   ],
   [
-    record("K3", { name: "Gamma", email: null }, 4),
-    record("K4", { name: "Delta" }, 5),
+    record('K3', { name: 'Gamma', email: null }, 4),
+    record('K4', { name: 'Delta' }, 5),
   ],
 ];
 
@@ -75,7 +75,7 @@ for (const backend of BACKENDS) {
 
     async function fresh(): Promise<CustomerStore> {
       const db = await backend.create({
-        clock: { now: () => Date.parse("2026-11-20T10:00:00.000Z") },
+        clock: { now: () => Date.parse('2026-11-20T10:00:00.000Z') },
       });
       dbs.push(db);
       return db.store;
@@ -101,7 +101,7 @@ for (const backend of BACKENDS) {
       return totals;
     }
 
-    it("gives the same counts, changes, data and history as batch by batch", async () => {
+    it('gives the same counts, changes, data and history as batch by batch', async () => {
       const plain = await fresh();
       const bulk = await fresh();
       const expected = await importBoth(plain, false, true);
@@ -118,7 +118,7 @@ for (const backend of BACKENDS) {
         updated: 1,
         unchanged: 2,
       });
-      for (const key of ["K1", "K2", "K3", "K4"]) {
+      for (const key of ['K1', 'K2', 'K3', 'K4']) {
         const a = await plain.getCustomer(key);
         const b = await bulk.getCustomer(key);
         expect(b?.customer.data).toEqual(a?.customer.data);
@@ -131,7 +131,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it("leaves the change lists out without collectChanges, and writes the same history", async () => {
+    it('leaves the change lists out without collectChanges, and writes the same history', async () => {
       const withChanges = await fresh();
       const without = await fresh();
       const expected = await importBoth(withChanges, true, true);
@@ -140,26 +140,26 @@ for (const backend of BACKENDS) {
       expect(actual.map((t) => ({ ...t, changes: [] }))).toEqual(
         expected.map((t) => ({ ...t, changes: [] })),
       );
-      const a = await withChanges.getCustomer("K1");
-      const b = await without.getCustomer("K1");
+      const a = await withChanges.getCustomer('K1');
+      const b = await without.getCustomer('K1');
       expect(b?.history.map((h) => h.changes)).toEqual(
         a?.history.map((h) => h.changes),
       );
     });
 
-    it("writes held-back records before any other session call looks at the store", async () => {
+    it('writes held-back records before any other session call looks at the store', async () => {
       const store = await fresh();
-      const session = await store.beginImport(runMeta("file-x"), {
+      const session = await store.beginImport(runMeta('file-x'), {
         dryRun: false,
         force: false,
         deferResults: true,
         collectChanges: false,
       });
       const held = await session.applyBatch([
-        record("K9", { name: "Iota" }, 2),
+        record('K9', { name: 'Iota' }, 2),
       ]);
-      expect(await session.existingCustomerKeys(["K9", "K8"])).toEqual(
-        new Set(["K9"]),
+      expect(await session.existingCustomerKeys(['K9', 'K8'])).toEqual(
+        new Set(['K9']),
       );
       // The insert is reported once: by this applyBatch, or else by a later call or the flush.
       const rest = total([
@@ -169,8 +169,8 @@ for (const backend of BACKENDS) {
       ]);
       expect(rest).toMatchObject({ inserted: 1, updated: 0, unchanged: 0 });
       await session.commit(summary());
-      expect((await store.getCustomer("K9"))?.customer.data).toEqual({
-        name: "Iota",
+      expect((await store.getCustomer('K9'))?.customer.data).toEqual({
+        name: 'Iota',
       });
     });
   });

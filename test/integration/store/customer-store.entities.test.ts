@@ -8,7 +8,12 @@ import { importRun, record, runMeta, summary } from './store-fixtures.js';
 
 /** Contacts, addresses and sales agents in the store contract. Sample data is fake. */
 
-function entity(customerKey: string | null, key: string, fields: Record<string, FieldValue>, line = 2): EntityRecord {
+function entity(
+  customerKey: string | null,
+  key: string,
+  fields: Record<string, FieldValue>,
+  line = 2,
+): EntityRecord {
   return { customerKey, key, fields, line };
 }
 
@@ -23,7 +28,10 @@ for (const backend of BACKENDS) {
       db = await backend.create({ clock: { now: () => nowMs } });
       store = db.store;
       await importRun(store, [
-        [record('10000', { name: 'Alpha GmbH', salespersonCode: 'MK' }, 2), record('10010', { name: 'Beta AG' }, 3)],
+        [
+          record('10000', { name: 'Alpha GmbH', salespersonCode: 'MK' }, 2),
+          record('10010', { name: 'Beta AG' }, 3),
+        ],
       ]);
     });
     afterEach(async () => {
@@ -36,9 +44,18 @@ for (const backend of BACKENDS) {
       content: string,
       dryRun = false,
     ) {
-      const session = await store.beginImport(runMeta(content, { source: 'contacts' }), { dryRun, force: false });
+      const session = await store.beginImport(
+        runMeta(content, { source: 'contacts' }),
+        { dryRun, force: false },
+      );
       const result = await session.applyEntityBatch(kind, records);
-      await session.commit(summary({ read: records.length, inserted: result.inserted, updated: result.updated }));
+      await session.commit(
+        summary({
+          read: records.length,
+          inserted: result.inserted,
+          updated: result.updated,
+        }),
+      );
       return { runId: session.runId, result };
     }
 
@@ -46,32 +63,100 @@ for (const backend of BACKENDS) {
       const first = await entityRun(
         'contact',
         [
-          entity('10000', 'KT1', { contactNo: 'KT1', customerNo: '10000', firstName: 'Jürgen', lastName: 'Müller' }, 2),
-          entity('10000', 'KT2', { contactNo: 'KT2', customerNo: '10000', firstName: 'Sabine', role: 'Einkauf' }, 3),
+          entity(
+            '10000',
+            'KT1',
+            {
+              contactNo: 'KT1',
+              customerNo: '10000',
+              firstName: 'Jürgen',
+              lastName: 'Müller',
+            },
+            2,
+          ),
+          entity(
+            '10000',
+            'KT2',
+            {
+              contactNo: 'KT2',
+              customerNo: '10000',
+              firstName: 'Sabine',
+              role: 'Einkauf',
+            },
+            3,
+          ),
           // The same contact number at another customer is another contact.
-          entity('10010', 'KT1', { contactNo: 'KT1', customerNo: '10010', firstName: 'Zoë' }, 4),
+          entity(
+            '10010',
+            'KT1',
+            { contactNo: 'KT1', customerNo: '10010', firstName: 'Zoë' },
+            4,
+          ),
         ],
         'contacts-1',
       );
-      expect(first.result).toMatchObject({ inserted: 3, updated: 0, unchanged: 0 });
-      expect(first.result.changes.map((c) => c.key)).toEqual(['10000/KT1', '10000/KT2', '10010/KT1']);
+      expect(first.result).toMatchObject({
+        inserted: 3,
+        updated: 0,
+        unchanged: 0,
+      });
+      expect(first.result.changes.map((c) => c.key)).toEqual([
+        '10000/KT1',
+        '10000/KT2',
+        '10010/KT1',
+      ]);
 
       nowMs += 60_000;
       const second = await entityRun(
         'contact',
         [
-          entity('10000', 'KT1', { contactNo: 'KT1', customerNo: '10000', firstName: 'Jürgen', lastName: 'Müller' }, 2),
-          entity('10000', 'KT2', { contactNo: 'KT2', customerNo: '10000', firstName: 'Sabine', role: 'Vertrieb' }, 3),
+          entity(
+            '10000',
+            'KT1',
+            {
+              contactNo: 'KT1',
+              customerNo: '10000',
+              firstName: 'Jürgen',
+              lastName: 'Müller',
+            },
+            2,
+          ),
+          entity(
+            '10000',
+            'KT2',
+            {
+              contactNo: 'KT2',
+              customerNo: '10000',
+              firstName: 'Sabine',
+              role: 'Vertrieb',
+            },
+            3,
+          ),
         ],
         'contacts-2',
       );
-      expect(second.result).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
+      expect(second.result).toMatchObject({
+        inserted: 0,
+        updated: 1,
+        unchanged: 1,
+      });
       expect(second.result.changes).toEqual([
-        { key: '10000/KT2', line: 3, operation: 'updated', changes: [{ field: 'role', old: 'Einkauf', new: 'Vertrieb' }] },
+        {
+          key: '10000/KT2',
+          line: 3,
+          operation: 'updated',
+          changes: [{ field: 'role', old: 'Einkauf', new: 'Vertrieb' }],
+        },
       ]);
 
       const detail = await store.getCustomer('10000');
-      expect(detail?.contacts?.map((c) => [c.key, c.data['firstName'], c.data['role']])).toEqual([
+      expect(
+        detail?.contacts?.map((c) => [
+          c.key,
+          c.data['firstName'],
+          c.data['role'],
+        ]),
+      ).toEqual([
         ['KT1', 'Jürgen', undefined],
         ['KT2', 'Sabine', 'Vertrieb'],
       ]);
@@ -85,14 +170,20 @@ for (const backend of BACKENDS) {
         createdRunId: first.runId,
         updatedRunId: second.runId,
       });
-      expect((await store.getCustomer('10010'))?.contacts?.map((c) => c.data['firstName'])).toEqual(['Zoë']);
+      expect(
+        (await store.getCustomer('10010'))?.contacts?.map(
+          (c) => c.data['firstName'],
+        ),
+      ).toEqual(['Zoë']);
 
       const history = await store.getEntityHistory('contact', '10000', 'KT2');
       expect(history.map((h) => [h.operation, h.runId, h.line])).toEqual([
         ['updated', second.runId, 3],
         ['inserted', first.runId, 3],
       ]);
-      expect(history[0]?.changes).toEqual([{ field: 'role', old: 'Einkauf', new: 'Vertrieb' }]);
+      expect(history[0]?.changes).toEqual([
+        { field: 'role', old: 'Einkauf', new: 'Vertrieb' },
+      ]);
       expect(history[0]?.key).toBe('10000/KT2');
     });
 
@@ -100,63 +191,152 @@ for (const backend of BACKENDS) {
       await entityRun(
         'address',
         [
-          entity('10000', 'billing', { customerNo: '10000', type: 'billing', street: 'Hauptstraße 12', city: 'Berlin' }, 2),
-          entity('10000', 'LA-1', { customerNo: '10000', addressId: 'LA-1', type: 'shipping', city: 'Potsdam' }, 3),
+          entity(
+            '10000',
+            'billing',
+            {
+              customerNo: '10000',
+              type: 'billing',
+              street: 'Hauptstraße 12',
+              city: 'Berlin',
+            },
+            2,
+          ),
+          entity(
+            '10000',
+            'LA-1',
+            {
+              customerNo: '10000',
+              addressId: 'LA-1',
+              type: 'shipping',
+              city: 'Potsdam',
+            },
+            3,
+          ),
         ],
         'addresses',
       );
-      await entityRun('salesAgent', [entity(null, 'MK', { salespersonCode: 'MK', name: 'Martina Köhler' })], 'agents');
+      await entityRun(
+        'salesAgent',
+        [entity(null, 'MK', { salespersonCode: 'MK', name: 'Martina Köhler' })],
+        'agents',
+      );
 
       const detail = await store.getCustomer('10000');
       expect(detail?.addresses?.map((a) => [a.key, a.data['city']])).toEqual([
         ['LA-1', 'Potsdam'],
         ['billing', 'Berlin'],
       ]);
-      expect(detail?.salesAgent).toMatchObject({ entity: 'salesAgent', customerKey: null, key: 'MK', data: { name: 'Martina Köhler' } });
+      expect(detail?.salesAgent).toMatchObject({
+        entity: 'salesAgent',
+        customerKey: null,
+        key: 'MK',
+        data: { name: 'Martina Köhler' },
+      });
       expect((await store.getCustomer('10010'))?.salesAgent).toBeNull();
-      expect(await store.getEntityHistory('salesAgent', null, 'MK')).toHaveLength(1);
+      expect(
+        await store.getEntityHistory('salesAgent', null, 'MK'),
+      ).toHaveLength(1);
     });
 
     it('answers which customers exist, including those written earlier in the same run', async () => {
-      const session = await store.beginImport(runMeta('mixed'), { dryRun: false, force: false });
+      const session = await store.beginImport(runMeta('mixed'), {
+        dryRun: false,
+        force: false,
+      });
       await session.applyBatch([record('10020', { name: 'Gamma KG' })]);
-      expect([...(await session.existingCustomerKeys(['10000', '10020', '99999', '10000']))].sort()).toEqual(['10000', '10020']);
+      expect(
+        [
+          ...(await session.existingCustomerKeys([
+            '10000',
+            '10020',
+            '99999',
+            '10000',
+          ])),
+        ].sort(),
+      ).toEqual(['10000', '10020']);
       await session.fail(summary());
     });
 
     it('says whether sales agents exist at all, and which codes are known', async () => {
-      const before = await store.beginImport(runMeta('lookup-1'), { dryRun: true, force: false });
-      expect(await before.lookupSalesAgents(['MK'])).toEqual({ storeHasAgents: false, known: new Set() });
+      const before = await store.beginImport(runMeta('lookup-1'), {
+        dryRun: true,
+        force: false,
+      });
+      expect(await before.lookupSalesAgents(['MK'])).toEqual({
+        storeHasAgents: false,
+        known: new Set(),
+      });
       await before.commit(summary());
 
-      await entityRun('salesAgent', [entity(null, 'MK', { salespersonCode: 'MK', name: 'Martina Köhler' })], 'agents');
-      const after = await store.beginImport(runMeta('lookup-2'), { dryRun: true, force: false });
-      expect(await after.lookupSalesAgents(['MK', 'XY'])).toEqual({ storeHasAgents: true, known: new Set(['MK']) });
+      await entityRun(
+        'salesAgent',
+        [entity(null, 'MK', { salespersonCode: 'MK', name: 'Martina Köhler' })],
+        'agents',
+      );
+      const after = await store.beginImport(runMeta('lookup-2'), {
+        dryRun: true,
+        force: false,
+      });
+      expect(await after.lookupSalesAgents(['MK', 'XY'])).toEqual({
+        storeHasAgents: true,
+        known: new Set(['MK']),
+      });
       await after.commit(summary());
     });
 
     it('writes nothing in a dry run and rolls entity writes back with a failed run', async () => {
-      const dry = await entityRun('contact', [entity('10000', 'KT9', { contactNo: 'KT9', customerNo: '10000' })], 'dry', true);
+      const dry = await entityRun(
+        'contact',
+        [entity('10000', 'KT9', { contactNo: 'KT9', customerNo: '10000' })],
+        'dry',
+        true,
+      );
       expect(dry.result.inserted).toBe(1);
-      const session = await store.beginImport(runMeta('failing'), { dryRun: false, force: false });
-      await session.applyEntityBatch('contact', [entity('10000', 'KT8', { contactNo: 'KT8', customerNo: '10000' })]);
-      await session.fail(summary({}, [], { code: 'PARSE_FAILED', message: 'broken' }));
+      const session = await store.beginImport(runMeta('failing'), {
+        dryRun: false,
+        force: false,
+      });
+      await session.applyEntityBatch('contact', [
+        entity('10000', 'KT8', { contactNo: 'KT8', customerNo: '10000' }),
+      ]);
+      await session.fail(
+        summary({}, [], { code: 'PARSE_FAILED', message: 'broken' }),
+      );
       expect((await store.getCustomer('10000'))?.contacts).toEqual([]);
-      expect(await store.getEntityHistory('contact', '10000', 'KT8')).toEqual([]);
+      expect(await store.getEntityHistory('contact', '10000', 'KT8')).toEqual(
+        [],
+      );
     });
 
     it('applies the same contact twice in one batch in order: insert, then update', async () => {
       const { result } = await entityRun(
         'contact',
         [
-          entity('10000', 'KT1', { contactNo: 'KT1', customerNo: '10000', role: 'A' }, 2),
-          entity('10000', 'KT1', { contactNo: 'KT1', customerNo: '10000', role: 'B' }, 3),
+          entity(
+            '10000',
+            'KT1',
+            { contactNo: 'KT1', customerNo: '10000', role: 'A' },
+            2,
+          ),
+          entity(
+            '10000',
+            'KT1',
+            { contactNo: 'KT1', customerNo: '10000', role: 'B' },
+            3,
+          ),
         ],
         'twice',
       );
       expect(result).toMatchObject({ inserted: 1, updated: 1, unchanged: 0 });
-      expect((await store.getCustomer('10000'))?.contacts?.[0]?.data['role']).toBe('B');
-      expect((await store.getEntityHistory('contact', '10000', 'KT1')).map((h) => h.operation)).toEqual(['updated', 'inserted']);
+      expect(
+        (await store.getCustomer('10000'))?.contacts?.[0]?.data['role'],
+      ).toBe('B');
+      expect(
+        (await store.getEntityHistory('contact', '10000', 'KT1')).map(
+          (h) => h.operation,
+        ),
+      ).toEqual(['updated', 'inserted']);
     });
   });
 }

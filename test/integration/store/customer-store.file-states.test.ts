@@ -1,9 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CustomerStore, FileStateEntry } from '../../../src/store/customer-store.js';
+import type {
+  CustomerStore,
+  FileStateEntry,
+} from '../../../src/store/customer-store.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import type { BackendDatabase } from '../../helpers/backends.js';
 
-function fileState(id: string, overrides: Partial<FileStateEntry> = {}): FileStateEntry & { id: string } {
+function fileState(
+  id: string,
+  overrides: Partial<FileStateEntry> = {},
+): FileStateEntry & { id: string } {
   return {
     id,
     job: 'erp',
@@ -48,15 +54,36 @@ for (const backend of BACKENDS) {
     });
 
     it('filters by job and by states, oldest first', async () => {
-      await store.saveFileState(fileState('c', { state: 'failed', updatedAt: '2026-11-20T10:00:03.000Z' }));
-      await store.saveFileState(fileState('a', { state: 'waiting', updatedAt: '2026-11-20T10:00:01.000Z' }));
-      await store.saveFileState(fileState('b', { state: 'not-ready', updatedAt: '2026-11-20T10:00:02.000Z' }));
-      await store.saveFileState(fileState('d', { job: 'other', state: 'waiting' }));
+      await store.saveFileState(
+        fileState('c', {
+          state: 'failed',
+          updatedAt: '2026-11-20T10:00:03.000Z',
+        }),
+      );
+      await store.saveFileState(
+        fileState('a', {
+          state: 'waiting',
+          updatedAt: '2026-11-20T10:00:01.000Z',
+        }),
+      );
+      await store.saveFileState(
+        fileState('b', {
+          state: 'not-ready',
+          updatedAt: '2026-11-20T10:00:02.000Z',
+        }),
+      );
+      await store.saveFileState(
+        fileState('d', { job: 'other', state: 'waiting' }),
+      );
 
-      const ids = async (query: Parameters<CustomerStore['listFileStates']>[0]): Promise<string[]> =>
+      const ids = async (
+        query: Parameters<CustomerStore['listFileStates']>[0],
+      ): Promise<string[]> =>
         (await store.listFileStates(query)).map((s) => s.id);
       expect(await ids({ job: 'erp' })).toEqual(['a', 'b', 'c']);
-      expect(await ids({ job: 'erp', states: ['waiting', 'not-ready'] })).toEqual(['a', 'b']);
+      expect(
+        await ids({ job: 'erp', states: ['waiting', 'not-ready'] }),
+      ).toEqual(['a', 'b']);
       expect(await ids({ states: ['waiting'] })).toEqual(['d', 'a']);
       expect(await ids({ states: [] })).toEqual([]);
       expect(await ids({ job: 'nobody' })).toEqual([]);
@@ -64,29 +91,55 @@ for (const backend of BACKENDS) {
 
     it('touches only claims still held: owner and heartbeat time, never an end state', async () => {
       await store.saveFileState(fileState('a', { state: 'claimed' }));
-      await store.saveFileState(fileState('b', { state: 'not-ready', detail: 'store down' }));
+      await store.saveFileState(
+        fileState('b', { state: 'not-ready', detail: 'store down' }),
+      );
       await store.saveFileState(fileState('c', { state: 'archived' }));
-      expect(await store.touchFileStates(['a', 'b', 'c', 'unknown'], 'host-1', '2026-11-20T10:05:00.000Z')).toBe(2);
-      expect(await store.touchFileStates([], 'host-1', '2026-11-20T10:06:00.000Z')).toBe(0);
+      expect(
+        await store.touchFileStates(
+          ['a', 'b', 'c', 'unknown'],
+          'host-1',
+          '2026-11-20T10:05:00.000Z',
+        ),
+      ).toBe(2);
+      expect(
+        await store.touchFileStates([], 'host-1', '2026-11-20T10:06:00.000Z'),
+      ).toBe(0);
 
       const states = await store.listFileStates({ job: 'erp' });
-      expect(states.map((s) => [s.id, s.state, s.owner, s.updatedAt, s.detail])).toEqual([
+      expect(
+        states.map((s) => [s.id, s.state, s.owner, s.updatedAt, s.detail]),
+      ).toEqual([
         ['c', 'archived', undefined, '2026-11-20T10:00:00.000Z', null],
         ['a', 'claimed', 'host-1', '2026-11-20T10:05:00.000Z', null],
         ['b', 'not-ready', 'host-1', '2026-11-20T10:05:00.000Z', 'store down'],
       ]);
       // A new state written by the service replaces the owner with its own (none: the claim ended).
-      await store.saveFileState(fileState('a', { state: 'archived', updatedAt: '2026-11-20T10:07:00.000Z' }));
-      expect((await store.listFileStates({ states: ['archived'] })).map((s) => [s.id, s.owner])).toEqual([
+      await store.saveFileState(
+        fileState('a', {
+          state: 'archived',
+          updatedAt: '2026-11-20T10:07:00.000Z',
+        }),
+      );
+      expect(
+        (await store.listFileStates({ states: ['archived'] })).map((s) => [
+          s.id,
+          s.owner,
+        ]),
+      ).toEqual([
         ['c', undefined],
         ['a', undefined],
       ]);
     });
 
     it('keeps file states across a reopen', async () => {
-      await store.saveFileState(fileState('a', { state: 'archived', detail: 'moved to archive/a.txt' }));
+      await store.saveFileState(
+        fileState('a', { state: 'archived', detail: 'moved to archive/a.txt' }),
+      );
       const reopened = await db.open();
-      expect(await reopened.listFileStates({ job: 'erp' })).toMatchObject([{ id: 'a', state: 'archived' }]);
+      expect(await reopened.listFileStates({ job: 'erp' })).toMatchObject([
+        { id: 'a', state: 'archived' },
+      ]);
     });
   });
 }

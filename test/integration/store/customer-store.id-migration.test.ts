@@ -26,9 +26,21 @@ const CLOCK = { now: () => Date.parse('2026-11-21T08:00:00.000Z') };
 
 /** Customers of an old store, deliberately not in key order of creation. */
 const OLD_CUSTOMERS = [
-  { key: '30000', name: 'Created first', createdAt: '2026-01-01T00:00:00.000Z' },
-  { key: '10000', name: 'Created second', createdAt: '2026-02-01T00:00:00.000Z' },
-  { key: '20000', name: 'Created third', createdAt: '2026-03-01T00:00:00.000Z' },
+  {
+    key: '30000',
+    name: 'Created first',
+    createdAt: '2026-01-01T00:00:00.000Z',
+  },
+  {
+    key: '10000',
+    name: 'Created second',
+    createdAt: '2026-02-01T00:00:00.000Z',
+  },
+  {
+    key: '20000',
+    name: 'Created third',
+    createdAt: '2026-03-01T00:00:00.000Z',
+  },
 ];
 
 interface OldStore {
@@ -55,10 +67,20 @@ async function oldSqliteStore(): Promise<OldStore> {
       db.prepare(
         `INSERT INTO customers (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
          VALUES (?, ?, 'h', NULL, ?, 'erp', ?, ?, 1, 1)`,
-      ).run(c.key, JSON.stringify({ name: c.name }), `${c.key}\n${c.name.toLowerCase()}`, c.createdAt, c.createdAt);
+      ).run(
+        c.key,
+        JSON.stringify({ name: c.name }),
+        `${c.key}\n${c.name.toLowerCase()}`,
+        c.createdAt,
+        c.createdAt,
+      );
       db.prepare(
         `INSERT INTO customer_history (run_id, key, operation, changes, line, at) VALUES (1, ?, 'inserted', ?, 2, ?)`,
-      ).run(c.key, JSON.stringify([{ field: 'name', new: c.name }]), c.createdAt);
+      ).run(
+        c.key,
+        JSON.stringify([{ field: 'name', new: c.name }]),
+        c.createdAt,
+      );
     }
   } finally {
     db.close();
@@ -90,7 +112,12 @@ async function oldPostgresStore(): Promise<OldStore> {
       await pool.query(
         `INSERT INTO ${s}.customers (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
          VALUES ($1, $2, 'h', NULL, $3, 'erp', $4, $4, 1, 1)`,
-        [c.key, JSON.stringify({ name: c.name }), `${c.key}\n${c.name.toLowerCase()}`, c.createdAt],
+        [
+          c.key,
+          JSON.stringify({ name: c.name }),
+          `${c.key}\n${c.name.toLowerCase()}`,
+          c.createdAt,
+        ],
       );
       await pool.query(
         `INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at) VALUES (1, $1, 'inserted', $2, 2, $3)`,
@@ -112,7 +139,10 @@ for (const backend of BACKENDS) {
     let store: CustomerStore | null = null;
 
     beforeEach(async () => {
-      old = backend.name === 'sqlite' ? await oldSqliteStore() : await oldPostgresStore();
+      old =
+        backend.name === 'sqlite'
+          ? await oldSqliteStore()
+          : await oldPostgresStore();
     });
     afterEach(async () => {
       await store?.close();
@@ -121,7 +151,10 @@ for (const backend of BACKENDS) {
     });
 
     it('numbers existing customers in creation order and keeps keys, data and history', async () => {
-      store = await createStore(old.config, { logger: NULL_LOGGER, clock: CLOCK });
+      store = await createStore(old.config, {
+        logger: NULL_LOGGER,
+        clock: CLOCK,
+      });
       const customers = await store.listCustomers({ limit: 10 });
       expect(customers.map((c) => [c.key, c.id, c.data['name']])).toEqual([
         ['10000', 2, 'Created second'],
@@ -129,22 +162,40 @@ for (const backend of BACKENDS) {
         ['30000', 1, 'Created first'],
       ]);
       const detail = await store.getCustomer('20000');
-      expect(detail?.history.map((h) => [h.operation, h.runId])).toEqual([['inserted', 1]]);
+      expect(detail?.history.map((h) => [h.operation, h.runId])).toEqual([
+        ['inserted', 1],
+      ]);
       expect(detail?.contacts).toEqual([]);
-      expect((await store.listCustomers({ limit: 10, search: 'created first' })).map((c) => c.key)).toEqual(['30000']);
+      expect(
+        (await store.listCustomers({ limit: 10, search: 'created first' })).map(
+          (c) => c.key,
+        ),
+      ).toEqual(['30000']);
     });
 
     it('goes on upserting by key, and new customers get the next ids', async () => {
-      store = await createStore(old.config, { logger: NULL_LOGGER, clock: CLOCK });
+      store = await createStore(old.config, {
+        logger: NULL_LOGGER,
+        clock: CLOCK,
+      });
       const { results } = await importRun(store, [
-        [record('10000', { name: 'Created second, renamed' }, 2), record('40000', { name: 'New' }, 3)],
+        [
+          record('10000', { name: 'Created second, renamed' }, 2),
+          record('40000', { name: 'New' }, 3),
+        ],
       ]);
       expect(results[0]).toMatchObject({ inserted: 1, updated: 1 });
-      expect((await store.getCustomer('10000'))?.customer).toMatchObject({ id: 2, data: { name: 'Created second, renamed' } });
+      expect((await store.getCustomer('10000'))?.customer).toMatchObject({
+        id: 2,
+        data: { name: 'Created second, renamed' },
+      });
       // After the old ones; PostgreSQL's sequence may leave gaps (an upsert that updates draws a value too).
       const newId = (await store.getCustomer('40000'))?.customer.id ?? 0;
       expect(newId).toBeGreaterThan(3);
-      const created = await store.createCustomer({ data: { name: 'Shop' }, source: 'webstore' });
+      const created = await store.createCustomer({
+        data: { name: 'Shop' },
+        source: 'webstore',
+      });
       expect(created.id).toBeGreaterThan(newId);
     });
   });

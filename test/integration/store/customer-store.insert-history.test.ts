@@ -1,23 +1,23 @@
-import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StoreConfig } from "../../../src/config/app-config.js";
-import type { CustomerStore } from "../../../src/store/customer-store.js";
-import { BACKENDS } from "../../helpers/backends.js";
-import type { BackendDatabase } from "../../helpers/backends.js";
-import { importRun, record, runMeta, summary } from "./store-fixtures.js";
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoreConfig } from '../../../src/config/app-config.js';
+import type { CustomerStore } from '../../../src/store/customer-store.js';
+import { BACKENDS } from '../../helpers/backends.js';
+import type { BackendDatabase } from '../../helpers/backends.js';
+import { importRun, record, runMeta, summary } from './store-fixtures.js';
 
 /** The stored (raw) change lists of a customer's history, oldest first, straight from the database. */
 async function storedChanges(
   config: StoreConfig,
   key: string,
 ): Promise<{ operation: string; changes: unknown }[]> {
-  if (config.type === "sqlite") {
+  if (config.type === 'sqlite') {
     const db = new BetterSqlite3(config.path, { readonly: true });
     try {
       return db
         .prepare<[string], { operation: string; changes: string }>(
-          "SELECT operation, changes FROM customer_history WHERE key = ? ORDER BY id",
+          'SELECT operation, changes FROM customer_history WHERE key = ? ORDER BY id',
         )
         .all(key)
         .map((r) => ({
@@ -57,13 +57,13 @@ for (const backend of BACKENDS) {
       await db.cleanup();
     });
 
-    it("stores an insert without its fields, and shows the fields the customer was created with", async () => {
+    it('stores an insert without its fields, and shows the fields the customer was created with', async () => {
       const first = await importRun(store, [
         [
-          record("K1", {
-            name: "Alpha",
-            city: "Berlin",
-            email: "a@example.com",
+          record('K1', {
+            name: 'Alpha',
+            city: 'Berlin',
+            email: 'a@example.com',
           }),
         ],
       ]);
@@ -73,90 +73,90 @@ for (const backend of BACKENDS) {
         store,
         [
           [
-            record("K1", {
-              name: "Alpha",
-              city: "Bonn",
+            record('K1', {
+              name: 'Alpha',
+              city: 'Bonn',
               email: null,
-              vatId: "DE1",
+              vatId: 'DE1',
             }),
           ],
         ],
-        { content: "b" },
+        { content: 'b' },
       );
-      await importRun(store, [[record("K1", { city: "Köln" })]], {
-        content: "c",
+      await importRun(store, [[record('K1', { city: 'Köln' })]], {
+        content: 'c',
       });
 
-      const raw = await storedChanges(db.config, "K1");
+      const raw = await storedChanges(db.config, 'K1');
       expect(raw.map((r) => r.operation)).toEqual([
-        "inserted",
-        "updated",
-        "updated",
+        'inserted',
+        'updated',
+        'updated',
       ]);
       expect(raw[0]?.changes).toEqual([]);
 
-      const detail = await store.getCustomer("K1");
+      const detail = await store.getCustomer('K1');
       expect(detail?.customer.data).toEqual({
-        name: "Alpha",
-        city: "Köln",
-        vatId: "DE1",
+        name: 'Alpha',
+        city: 'Köln',
+        vatId: 'DE1',
       });
       expect(detail?.history.map((h) => h.operation)).toEqual([
-        "updated",
-        "updated",
-        "inserted",
+        'updated',
+        'updated',
+        'inserted',
       ]);
       expect(detail?.history[2]?.changes).toEqual([
-        { field: "city", old: undefined, new: "Berlin" },
-        { field: "email", old: undefined, new: "a@example.com" },
-        { field: "name", old: undefined, new: "Alpha" },
+        { field: 'city', old: undefined, new: 'Berlin' },
+        { field: 'email', old: undefined, new: 'a@example.com' },
+        { field: 'name', old: undefined, new: 'Alpha' },
       ]);
     });
 
-    it("restores the first version of a key inserted and updated in the same run (last wins)", async () => {
+    it('restores the first version of a key inserted and updated in the same run (last wins)', async () => {
       await importRun(store, [
-        [record("K1", { name: "First", city: "Ulm" }, 2)],
-        [record("K1", { name: "Second" }, 9)],
+        [record('K1', { name: 'First', city: 'Ulm' }, 2)],
+        [record('K1', { name: 'Second' }, 9)],
       ]);
-      const detail = await store.getCustomer("K1");
+      const detail = await store.getCustomer('K1');
       expect(detail?.history.map((h) => h.operation)).toEqual([
-        "updated",
-        "inserted",
+        'updated',
+        'inserted',
       ]);
       expect(detail?.history[1]?.changes).toEqual([
-        { field: "city", old: undefined, new: "Ulm" },
-        { field: "name", old: undefined, new: "First" },
+        { field: 'city', old: undefined, new: 'Ulm' },
+        { field: 'name', old: undefined, new: 'First' },
       ]);
     });
 
-    it("stores a contact insert without its fields and shows them in the entity history", async () => {
-      await importRun(store, [[record("K1", { name: "Alpha" })]]);
-      const session = await store.beginImport(runMeta("contacts"), {
+    it('stores a contact insert without its fields and shows them in the entity history', async () => {
+      await importRun(store, [[record('K1', { name: 'Alpha' })]]);
+      const session = await store.beginImport(runMeta('contacts'), {
         dryRun: false,
         force: false,
       });
-      await session.applyEntityBatch("contact", [
+      await session.applyEntityBatch('contact', [
         {
-          customerKey: "K1",
-          key: "C1",
-          fields: { firstName: "Eva", email: "eva@example.com" },
+          customerKey: 'K1',
+          key: 'C1',
+          fields: { firstName: 'Eva', email: 'eva@example.com' },
           line: 2,
         },
       ]);
-      await session.applyEntityBatch("contact", [
+      await session.applyEntityBatch('contact', [
         {
-          customerKey: "K1",
-          key: "C1",
-          fields: { email: "eva@example.org" },
+          customerKey: 'K1',
+          key: 'C1',
+          fields: { email: 'eva@example.org' },
           line: 3,
         },
       ]);
       await session.commit(summary());
-      const history = await store.getEntityHistory("contact", "K1", "C1");
-      expect(history.map((h) => h.operation)).toEqual(["updated", "inserted"]);
+      const history = await store.getEntityHistory('contact', 'K1', 'C1');
+      expect(history.map((h) => h.operation)).toEqual(['updated', 'inserted']);
       expect(history[1]?.changes).toEqual([
-        { field: "email", old: undefined, new: "eva@example.com" },
-        { field: "firstName", old: undefined, new: "Eva" },
+        { field: 'email', old: undefined, new: 'eva@example.com' },
+        { field: 'firstName', old: undefined, new: 'Eva' },
       ]);
     });
   });

@@ -21,19 +21,39 @@ for (const backend of BACKENDS) {
 
     it('counts inserted, updated and unchanged records and stores the merged data', async () => {
       const first = await importRun(store, [
-        [record('K1', { name: 'Alpha GmbH', city: 'Berlin' }, 2), record('K2', { name: 'Beta AG', city: 'Bonn' }, 3)],
+        [
+          record('K1', { name: 'Alpha GmbH', city: 'Berlin' }, 2),
+          record('K2', { name: 'Beta AG', city: 'Bonn' }, 3),
+        ],
       ]);
-      expect(first.results[0]).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 });
+      expect(first.results[0]).toMatchObject({
+        inserted: 2,
+        updated: 0,
+        unchanged: 0,
+      });
 
       nowMs += 60_000;
       const second = await importRun(
         store,
-        [[record('K1', { name: 'Alpha GmbH', city: 'Berlin' }, 2), record('K2', { name: 'Beta AG', city: 'Köln' }, 3)],
-          [record('K3', { name: 'Gamma KG' }, 4)]],
+        [
+          [
+            record('K1', { name: 'Alpha GmbH', city: 'Berlin' }, 2),
+            record('K2', { name: 'Beta AG', city: 'Köln' }, 3),
+          ],
+          [record('K3', { name: 'Gamma KG' }, 4)],
+        ],
         { content: 'file-b' },
       );
-      expect(second.results[0]).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
-      expect(second.results[1]).toMatchObject({ inserted: 1, updated: 0, unchanged: 0 });
+      expect(second.results[0]).toMatchObject({
+        inserted: 0,
+        updated: 1,
+        unchanged: 1,
+      });
+      expect(second.results[1]).toMatchObject({
+        inserted: 1,
+        updated: 0,
+        unchanged: 0,
+      });
       expect(await store.countCustomers()).toBe(3);
 
       const k1 = await store.getCustomer('K1');
@@ -56,35 +76,83 @@ for (const backend of BACKENDS) {
     });
 
     it('returns field-level changes for inserted and updated records only', async () => {
-      await importRun(store, [[record('K1', { name: 'Alpha', email: 'a@example.com' }, 2)]]);
+      await importRun(store, [
+        [record('K1', { name: 'Alpha', email: 'a@example.com' }, 2)],
+      ]);
       const { results } = await importRun(
         store,
-        [[record('K1', { name: 'Alpha', email: 'new@example.com' }, 2), record('K9', { name: 'Nine' }, 3)]],
+        [
+          [
+            record('K1', { name: 'Alpha', email: 'new@example.com' }, 2),
+            record('K9', { name: 'Nine' }, 3),
+          ],
+        ],
         { content: 'file-b' },
       );
       expect(results[0]?.changes).toEqual([
-        { key: 'K1', line: 2, operation: 'updated', changes: [{ field: 'email', old: 'a@example.com', new: 'new@example.com' }] },
-        { key: 'K9', line: 3, operation: 'inserted', changes: [{ field: 'name', old: undefined, new: 'Nine' }] },
+        {
+          key: 'K1',
+          line: 2,
+          operation: 'updated',
+          changes: [
+            { field: 'email', old: 'a@example.com', new: 'new@example.com' },
+          ],
+        },
+        {
+          key: 'K9',
+          line: 3,
+          operation: 'inserted',
+          changes: [{ field: 'name', old: undefined, new: 'Nine' }],
+        },
       ]);
     });
 
     it('keeps a stored field the record leaves out and clears a field the record sets to null', async () => {
-      await importRun(store, [[record('K1', { name: 'Alpha', phone: '0301234', email: 'a@example.com' })]]);
-      const { results } = await importRun(store, [[record('K1', { name: 'Alpha', email: null })]], { content: 'file-b' });
+      await importRun(store, [
+        [
+          record('K1', {
+            name: 'Alpha',
+            phone: '0301234',
+            email: 'a@example.com',
+          }),
+        ],
+      ]);
+      const { results } = await importRun(
+        store,
+        [[record('K1', { name: 'Alpha', email: null })]],
+        { content: 'file-b' },
+      );
 
       expect(results[0]).toMatchObject({ updated: 1 });
-      expect(results[0]?.changes[0]?.changes).toEqual([{ field: 'email', old: 'a@example.com', new: undefined }]);
+      expect(results[0]?.changes[0]?.changes).toEqual([
+        { field: 'email', old: 'a@example.com', new: undefined },
+      ]);
       const k1 = await store.getCustomer('K1');
       expect(k1?.customer.data).toEqual({ name: 'Alpha', phone: '0301234' });
     });
 
     it('counts a record as unchanged when it differs from the last row but not in content', async () => {
-      await importRun(store, [[record('K1', { name: 'Alpha', city: 'Berlin' })]]);
+      await importRun(store, [
+        [record('K1', { name: 'Alpha', city: 'Berlin' })],
+      ]);
       // Leaves city out (keep) and clears a field that is not there: same data, different row.
-      const second = await importRun(store, [[record('K1', { name: 'Alpha', fax: null })]], { content: 'file-b' });
-      expect(second.results[0]).toMatchObject({ inserted: 0, updated: 0, unchanged: 1, changes: [] });
+      const second = await importRun(
+        store,
+        [[record('K1', { name: 'Alpha', fax: null })]],
+        { content: 'file-b' },
+      );
+      expect(second.results[0]).toMatchObject({
+        inserted: 0,
+        updated: 0,
+        unchanged: 1,
+        changes: [],
+      });
       // And the same row once more takes the fast path to the same answer.
-      const third = await importRun(store, [[record('K1', { name: 'Alpha', fax: null })]], { content: 'file-c' });
+      const third = await importRun(
+        store,
+        [[record('K1', { name: 'Alpha', fax: null })]],
+        { content: 'file-c' },
+      );
       expect(third.results[0]).toMatchObject({ unchanged: 1 });
       const k1 = await store.getCustomer('K1');
       expect(k1?.customer.data).toEqual({ name: 'Alpha', city: 'Berlin' });
@@ -92,36 +160,90 @@ for (const backend of BACKENDS) {
     });
 
     it('treats numbers, booleans and strings as different values', async () => {
-      await importRun(store, [[record('K1', { creditLimit: 1000, blocked: false, postalCode: '01067' })]]);
+      await importRun(store, [
+        [
+          record('K1', {
+            creditLimit: 1000,
+            blocked: false,
+            postalCode: '01067',
+          }),
+        ],
+      ]);
       const { results } = await importRun(
         store,
-        [[record('K1', { creditLimit: '1000', blocked: false, postalCode: '01067' })]],
+        [
+          [
+            record('K1', {
+              creditLimit: '1000',
+              blocked: false,
+              postalCode: '01067',
+            }),
+          ],
+        ],
         { content: 'file-b' },
       );
-      expect(results[0]?.changes[0]?.changes).toEqual([{ field: 'creditLimit', old: 1000, new: '1000' }]);
-      expect((await store.getCustomer('K1'))?.customer.data).toEqual({ creditLimit: '1000', blocked: false, postalCode: '01067' });
+      expect(results[0]?.changes[0]?.changes).toEqual([
+        { field: 'creditLimit', old: 1000, new: '1000' },
+      ]);
+      expect((await store.getCustomer('K1'))?.customer.data).toEqual({
+        creditLimit: '1000',
+        blocked: false,
+        postalCode: '01067',
+      });
     });
 
     it('lets the later record win when a key comes twice, in one batch and across batches', async () => {
       const { results } = await importRun(store, [
-        [record('K1', { name: 'First', city: 'Berlin' }, 2), record('K1', { name: 'Second' }, 3)],
+        [
+          record('K1', { name: 'First', city: 'Berlin' }, 2),
+          record('K1', { name: 'Second' }, 3),
+        ],
         [record('K1', { name: 'Third' }, 4)],
       ]);
       expect(results[0]).toMatchObject({ inserted: 1, updated: 1 });
       expect(results[1]).toMatchObject({ updated: 1 });
-      expect((await store.getCustomer('K1'))?.customer.data).toEqual({ name: 'Third', city: 'Berlin' });
+      expect((await store.getCustomer('K1'))?.customer.data).toEqual({
+        name: 'Third',
+        city: 'Berlin',
+      });
       expect(await store.countCustomers()).toBe(1);
     });
 
     it('writes history with every change, newest first', async () => {
-      const first = await importRun(store, [[record('K1', { name: 'Alpha', city: 'Berlin' }, 7)]]);
+      const first = await importRun(store, [
+        [record('K1', { name: 'Alpha', city: 'Berlin' }, 7)],
+      ]);
       nowMs += 1000;
-      const second = await importRun(store, [[record('K1', { name: 'Alpha', city: 'Hamburg', email: 'a@example.com' }, 9)]], {
-        content: 'file-b',
-      });
-      await importRun(store, [[record('K1', { name: 'Alpha', city: 'Hamburg', email: 'a@example.com' }, 9)]], {
-        content: 'file-c',
-      });
+      const second = await importRun(
+        store,
+        [
+          [
+            record(
+              'K1',
+              { name: 'Alpha', city: 'Hamburg', email: 'a@example.com' },
+              9,
+            ),
+          ],
+        ],
+        {
+          content: 'file-b',
+        },
+      );
+      await importRun(
+        store,
+        [
+          [
+            record(
+              'K1',
+              { name: 'Alpha', city: 'Hamburg', email: 'a@example.com' },
+              9,
+            ),
+          ],
+        ],
+        {
+          content: 'file-c',
+        },
+      );
 
       const detail = await store.getCustomer('K1');
       expect(detail?.history).toEqual([
@@ -157,10 +279,20 @@ for (const backend of BACKENDS) {
     });
 
     it('accepts an empty batch', async () => {
-      const session = await store.beginImport(runMeta(), { dryRun: false, force: false });
-      expect(await session.applyBatch([])).toEqual({ inserted: 0, updated: 0, unchanged: 0, changes: [] });
+      const session = await store.beginImport(runMeta(), {
+        dryRun: false,
+        force: false,
+      });
+      expect(await session.applyBatch([])).toEqual({
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        changes: [],
+      });
       await session.commit(summary());
-      expect((await store.getRun(session.runId ?? -1))?.status).toBe('succeeded');
+      expect((await store.getRun(session.runId ?? -1))?.status).toBe(
+        'succeeded',
+      );
     });
   });
 
@@ -173,9 +305,22 @@ for (const backend of BACKENDS) {
       store = db.store;
       await importRun(store, [
         [
-          record('1001', { name: 'Müller Bau GmbH', email: 'info@mueller-bau.example', city: 'München' }),
-          record('1002', { name: 'Schmidt & Söhne', email: 'kontakt@schmidt.example', city: 'Berlin' }),
-          record('1003', { name: 'ACME 100% Corp', email: 'sales@acme.example', city: 'Hamburg', phone: 'MÜLLER' }),
+          record('1001', {
+            name: 'Müller Bau GmbH',
+            email: 'info@mueller-bau.example',
+            city: 'München',
+          }),
+          record('1002', {
+            name: 'Schmidt & Söhne',
+            email: 'kontakt@schmidt.example',
+            city: 'Berlin',
+          }),
+          record('1003', {
+            name: 'ACME 100% Corp',
+            email: 'sales@acme.example',
+            city: 'Hamburg',
+            phone: 'MÜLLER',
+          }),
           record('2001', { name: 'Zeta_Works', city: 'Köln' }),
         ],
       ]);
@@ -184,18 +329,27 @@ for (const backend of BACKENDS) {
       await db.cleanup();
     });
 
-    const keys = async (query: Parameters<CustomerStore['listCustomers']>[0]): Promise<string[]> =>
+    const keys = async (
+      query: Parameters<CustomerStore['listCustomers']>[0],
+    ): Promise<string[]> =>
       (await store.listCustomers(query)).map((c) => c.key ?? `#${c.id}`);
 
     it('lists customers ordered by key, with limit and offset', async () => {
-      expect(await keys({ limit: 10 })).toEqual(['1001', '1002', '1003', '2001']);
+      expect(await keys({ limit: 10 })).toEqual([
+        '1001',
+        '1002',
+        '1003',
+        '2001',
+      ]);
       expect(await keys({ limit: 2, offset: 1 })).toEqual(['1002', '1003']);
     });
 
     it('searches key, name, e-mail and city case-insensitively, umlauts included', async () => {
       expect(await keys({ limit: 10, search: 'MÜLLER' })).toEqual(['1001']);
       expect(await keys({ limit: 10, search: 'münchen' })).toEqual(['1001']);
-      expect(await keys({ limit: 10, search: 'SCHMIDT.EXAMPLE' })).toEqual(['1002']);
+      expect(await keys({ limit: 10, search: 'SCHMIDT.EXAMPLE' })).toEqual([
+        '1002',
+      ]);
       expect(await keys({ limit: 10, search: '200' })).toEqual(['2001']);
       expect(await keys({ limit: 10, search: 'köln' })).toEqual(['2001']);
     });

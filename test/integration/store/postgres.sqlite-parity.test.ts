@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FieldValue } from '../../../src/domain/customer.js';
-import type { BatchResult, CustomerStore, StagedRecord } from '../../../src/store/customer-store.js';
+import type {
+  BatchResult,
+  CustomerStore,
+  StagedRecord,
+} from '../../../src/store/customer-store.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import type { BackendDatabase } from '../../helpers/backends.js';
 import { postgresAvailable } from '../../helpers/postgres-db.js';
@@ -13,7 +17,9 @@ import { importRun, record } from './store-fixtures.js';
  * answers, run for run.
  */
 
-const RUN = postgresAvailable('SQLite parity') && BACKENDS.some((b) => b.name === 'postgres');
+const RUN =
+  postgresAvailable('SQLite parity') &&
+  BACKENDS.some((b) => b.name === 'postgres');
 
 /** Values that COPY text format, JSON and jsonb must all carry through unchanged. */
 const AWKWARD: readonly FieldValue[] = [
@@ -36,7 +42,14 @@ const AWKWARD: readonly FieldValue[] = [
   false,
 ];
 
-const FIELDS = ['name', 'city', 'email', 'phone', 'attributes.tab\tkey', 'attributes.note'];
+const FIELDS = [
+  'name',
+  'city',
+  'email',
+  'phone',
+  'attributes.tab\tkey',
+  'attributes.note',
+];
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -51,7 +64,8 @@ function random(seed: number): () => number {
 
 function makeRuns(seed: number): StagedRecord[][][] {
   const next = random(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const pick = <T>(items: readonly T[]): T =>
+    items[Math.floor(next() * items.length)] as T;
   const keys = ['K1', 'K2', 'K3', 'K\t4', 'K\\5', 'K\n6', 'Kö7', 'K8'];
   const runs: StagedRecord[][][] = [];
   let line = 2;
@@ -82,7 +96,11 @@ describe.skipIf(!RUN)('postgres: same answers as sqlite', () => {
 
   beforeEach(async () => {
     for (const backend of BACKENDS) {
-      dbs.push(await backend.create({ clock: { now: () => Date.parse('2026-11-20T10:00:00.000Z') } }));
+      dbs.push(
+        await backend.create({
+          clock: { now: () => Date.parse('2026-11-20T10:00:00.000Z') },
+        }),
+      );
     }
   });
   afterEach(async () => {
@@ -91,19 +109,44 @@ describe.skipIf(!RUN)('postgres: same answers as sqlite', () => {
     }
   });
 
-  async function play(store: CustomerStore, runs: StagedRecord[][][], dryRunLast: boolean): Promise<unknown> {
+  async function play(
+    store: CustomerStore,
+    runs: StagedRecord[][][],
+    dryRunLast: boolean,
+  ): Promise<unknown> {
     const results: BatchResult[][] = [];
     for (const [n, batches] of runs.entries()) {
       const dryRun = dryRunLast && n === runs.length - 1;
-      results.push((await importRun(store, batches, { content: `run-${n}`, dryRun })).results);
+      results.push(
+        (await importRun(store, batches, { content: `run-${n}`, dryRun }))
+          .results,
+      );
     }
     const customers = await store.listCustomers({ limit: 1000 });
-    const details = await Promise.all(customers.map((c) => store.getCustomerById(c.id)));
+    const details = await Promise.all(
+      customers.map((c) => store.getCustomerById(c.id)),
+    );
     return {
       results,
-      customers: customers.map((c) => ({ key: c.key, data: c.data, status: c.status, source: c.source })),
-      history: details.map((d) => d?.history.map((h) => ({ key: h.key, operation: h.operation, changes: h.changes, line: h.line }))),
-      search: await Promise.all(['müller', '\\', 'k\t4', '😀'].map(async (search) => (await store.listCustomers({ limit: 100, search })).map((c) => c.key))),
+      customers: customers.map((c) => ({
+        key: c.key,
+        data: c.data,
+        status: c.status,
+        source: c.source,
+      })),
+      history: details.map((d) =>
+        d?.history.map((h) => ({
+          key: h.key,
+          operation: h.operation,
+          changes: h.changes,
+          line: h.line,
+        })),
+      ),
+      search: await Promise.all(
+        ['müller', '\\', 'k\t4', '😀'].map(async (search) =>
+          (await store.listCustomers({ limit: 100, search })).map((c) => c.key),
+        ),
+      ),
     };
   }
 
@@ -128,15 +171,25 @@ describe.skipIf(!RUN)('postgres: same answers as sqlite', () => {
     ];
     for (const db of dbs) {
       const { results } = await importRun(db.store, [batch]);
-      expect(results[0]).toMatchObject({ inserted: 2, updated: 2, unchanged: 0 });
-      expect(results[0]?.changes.map((c) => [c.key, c.line, c.operation])).toEqual([
+      expect(results[0]).toMatchObject({
+        inserted: 2,
+        updated: 2,
+        unchanged: 0,
+      });
+      expect(
+        results[0]?.changes.map((c) => [c.key, c.line, c.operation]),
+      ).toEqual([
         ['K1', 2, 'inserted'],
         ['K2', 3, 'inserted'],
         ['K1', 4, 'updated'],
         ['K1', 5, 'updated'],
       ]);
-      expect((await db.store.getCustomer('K1'))?.customer.data).toEqual({ name: 'Two' });
-      expect((await db.store.getCustomer('K1'))?.history.map((h) => h.line)).toEqual([5, 4, 2]);
+      expect((await db.store.getCustomer('K1'))?.customer.data).toEqual({
+        name: 'Two',
+      });
+      expect(
+        (await db.store.getCustomer('K1'))?.history.map((h) => h.line),
+      ).toEqual([5, 4, 2]);
     }
   });
 });

@@ -16,7 +16,10 @@ import type {
 export const INSTANCE = 'test-host';
 
 /** A run's metadata; `content` stands for the file's bytes and decides its sha256. */
-export function runMeta(content = 'file-a', overrides: Partial<RunMeta> = {}): RunMeta {
+export function runMeta(
+  content = 'file-a',
+  overrides: Partial<RunMeta> = {},
+): RunMeta {
   return {
     file: 'customers.txt',
     sha256: createHash('sha256').update(content).digest('hex'),
@@ -31,11 +34,19 @@ export function runMeta(content = 'file-a', overrides: Partial<RunMeta> = {}): R
   };
 }
 
-export function record(key: string, fields: Record<string, FieldValue>, line = 2): StagedRecord {
+export function record(
+  key: string,
+  fields: Record<string, FieldValue>,
+  line = 2,
+): StagedRecord {
   return { key, fields, line };
 }
 
-export function summary(counts: Partial<ImportCounts> = {}, issues: RowIssue[] = [], error: RunSummary['error'] = null): RunSummary {
+export function summary(
+  counts: Partial<ImportCounts> = {},
+  issues: RowIssue[] = [],
+  error: RunSummary['error'] = null,
+): RunSummary {
   return {
     counts: { ...emptyCounts(), ...counts },
     issues,
@@ -46,7 +57,10 @@ export function summary(counts: Partial<ImportCounts> = {}, issues: RowIssue[] =
 }
 
 /** Sums batch results into run counts, as the pipeline does. */
-export function countsOf(results: readonly BatchResult[], read: number): ImportCounts {
+export function countsOf(
+  results: readonly BatchResult[],
+  read: number,
+): ImportCounts {
   const counts = { ...emptyCounts(), read };
   for (const r of results) {
     counts.inserted += r.inserted;
@@ -62,10 +76,13 @@ export async function importRun(
   batches: readonly (readonly StagedRecord[])[],
   options: { content?: string; dryRun?: boolean; force?: boolean } = {},
 ): Promise<{ runId: number | null; results: BatchResult[] }> {
-  const session = await store.beginImport(runMeta(options.content ?? 'file-a'), {
-    dryRun: options.dryRun ?? false,
-    force: options.force ?? false,
-  });
+  const session = await store.beginImport(
+    runMeta(options.content ?? 'file-a'),
+    {
+      dryRun: options.dryRun ?? false,
+      force: options.force ?? false,
+    },
+  );
   const results: BatchResult[] = [];
   for (const batch of batches) {
     results.push(await session.applyBatch(batch));
@@ -75,7 +92,11 @@ export async function importRun(
   return { runId: session.runId, results };
 }
 
-export function issue(line: number, code: RowIssue['code'], overrides: Partial<RowIssue> = {}): RowIssue {
+export function issue(
+  line: number,
+  code: RowIssue['code'],
+  overrides: Partial<RowIssue> = {},
+): RowIssue {
   return {
     line,
     column: 'EMAIL',
@@ -88,7 +109,15 @@ export function issue(line: number, code: RowIssue['code'], overrides: Partial<R
 }
 
 /** Every customer with its data, for "nothing changed" comparisons. */
-export async function snapshotCustomers(store: CustomerStore): Promise<unknown[]> {
+export async function snapshotCustomers(
+  store: CustomerStore,
+): Promise<unknown[]> {
   const customers = await store.listCustomers({ limit: 100_000 });
-  return customers.map((c) => ({ key: c.key, data: c.data, status: c.status, updatedAt: c.updatedAt, updatedRunId: c.updatedRunId }));
+  return customers.map((c) => ({
+    key: c.key,
+    data: c.data,
+    status: c.status,
+    updatedAt: c.updatedAt,
+    updatedRunId: c.updatedRunId,
+  }));
 }

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NODE_FS_PORT, type FsPort } from '../../../src/util/fs-port.js';
 import { sleep, waitFor } from '../../helpers/wait-for.js';
-import { createHarness, STABILITY_MS, WATCH_MODES, type WatcherHarness } from './watcher-harness.js';
+import {
+  createHarness,
+  STABILITY_MS,
+  WATCH_MODES,
+  type WatcherHarness,
+} from './watcher-harness.js';
 
 for (const mode of WATCH_MODES) {
   describe(`exchange watcher (${mode.label}): what is left alone`, () => {
@@ -17,14 +22,23 @@ for (const mode of WATCH_MODES) {
     it('ignores temporary and lock files, even with a catch-all pattern', async () => {
       h = await createHarness(mode.polling, { patterns: ['*'] });
       await h.watcher.start();
-      for (const name of ['customers.txt.tmp', 'customers.txt.part', '~$customers.xlsx', '.~lock.customers.xlsx#']) {
+      for (const name of [
+        'customers.txt.tmp',
+        'customers.txt.part',
+        '~$customers.xlsx',
+        '.~lock.customers.xlsx#',
+      ]) {
         await writeFile(join(h.folder, name), 'partial');
       }
       await writeFile(join(h.folder, 'customers.txt'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the real file' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the real file',
+      });
       await sleep(STABILITY_MS * 2);
       expect(h.emitted.map((f) => f.name)).toEqual(['customers.txt']);
-      expect(h.logger.events('file.detected').map((l) => l.meta.file)).toEqual(['customers.txt']);
+      expect(h.logger.events('file.detected').map((l) => l.meta.file)).toEqual([
+        'customers.txt',
+      ]);
     });
 
     it('does not emit names that do not match the pattern', async () => {
@@ -32,7 +46,9 @@ for (const mode of WATCH_MODES) {
       await h.watcher.start();
       await writeFile(join(h.folder, 'orders.txt'), 'x');
       await writeFile(join(h.folder, 'CUSTOMERS.TXT'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the matching file' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the matching file',
+      });
       await sleep(STABILITY_MS);
       expect(h.emitted.map((f) => f.name)).toEqual(['CUSTOMERS.TXT']);
     });
@@ -40,12 +56,18 @@ for (const mode of WATCH_MODES) {
     it.each(['found at start-up', 'dropped while watching'])(
       'never follows, emits or moves a symlink, FIFO or directory under the watched name (%s)',
       async (when) => {
-        h = await createHarness(mode.polling, { patterns: ['*.txt'], rescanIntervalMs: 200 });
+        h = await createHarness(mode.polling, {
+          patterns: ['*.txt'],
+          rescanIntervalMs: 200,
+        });
         const outside = join(h.folder, 'outside');
         await mkdir(outside);
         await writeFile(join(outside, 'secret.csv'), 'not for import');
         const create = async (): Promise<void> => {
-          await symlink(join(outside, 'secret.csv'), join(h!.folder, 'link.txt'));
+          await symlink(
+            join(outside, 'secret.csv'),
+            join(h!.folder, 'link.txt'),
+          );
           execFileSync('mkfifo', [join(h!.folder, 'pipe.txt')]);
           await mkdir(join(h!.folder, 'dir.txt'));
         };
@@ -56,10 +78,15 @@ for (const mode of WATCH_MODES) {
           await h.watcher.start();
           await create();
         }
-        await waitFor(() => (h?.logger.events('file.ignored').length ?? 0) >= 3, { message: 'three file.ignored warnings' });
+        await waitFor(
+          () => (h?.logger.events('file.ignored').length ?? 0) >= 3,
+          { message: 'three file.ignored warnings' },
+        );
         const ignored = h.logger.events('file.ignored');
         expect(ignored.every((l) => l.level === 'warn')).toBe(true);
-        expect(Object.fromEntries(ignored.map((l) => [l.meta.file, l.meta.kind]))).toEqual({
+        expect(
+          Object.fromEntries(ignored.map((l) => [l.meta.file, l.meta.kind])),
+        ).toEqual({
           'link.txt': 'symlink',
           'pipe.txt': 'fifo',
           'dir.txt': 'directory',
@@ -68,10 +95,19 @@ for (const mode of WATCH_MODES) {
         expect(h.emitted).toHaveLength(0);
         // Warned once each, not at every poll or rescan.
         expect(h.logger.events('file.ignored')).toHaveLength(3);
-        expect((await lstat(join(h.folder, 'link.txt'))).isSymbolicLink()).toBe(true);
+        expect((await lstat(join(h.folder, 'link.txt'))).isSymbolicLink()).toBe(
+          true,
+        );
         expect((await lstat(join(h.folder, 'pipe.txt'))).isFIFO()).toBe(true);
-        expect((await lstat(join(h.folder, 'dir.txt'))).isDirectory()).toBe(true);
-        expect((await readdir(h.folder)).sort()).toEqual(['dir.txt', 'link.txt', 'outside', 'pipe.txt']);
+        expect((await lstat(join(h.folder, 'dir.txt'))).isDirectory()).toBe(
+          true,
+        );
+        expect((await readdir(h.folder)).sort()).toEqual([
+          'dir.txt',
+          'link.txt',
+          'outside',
+          'pipe.txt',
+        ]);
       },
     );
 
@@ -94,7 +130,10 @@ for (const mode of WATCH_MODES) {
         lstat: async (path: string) => {
           if (path.endsWith('customers.txt') && denials > 0) {
             denials -= 1;
-            throw Object.assign(new Error(`EACCES: simulated, lstat '${path}'`), { code: 'EACCES' });
+            throw Object.assign(
+              new Error(`EACCES: simulated, lstat '${path}'`),
+              { code: 'EACCES' },
+            );
           }
           return NODE_FS_PORT.lstat(path);
         },
@@ -102,10 +141,14 @@ for (const mode of WATCH_MODES) {
       h = await createHarness(mode.polling, {}, fs);
       await h.watcher.start();
       await writeFile(join(h.folder, 'customers.txt'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the file after the denials' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the file after the denials',
+      });
       const notReady = h.logger.events('file.not-ready');
       expect(notReady.map((l) => l.meta.attempt)).toEqual([1, 2, 3]);
-      expect(notReady.every((l) => l.level === 'warn' && l.meta.code === 'EACCES')).toBe(true);
+      expect(
+        notReady.every((l) => l.level === 'warn' && l.meta.code === 'EACCES'),
+      ).toBe(true);
       const delays = notReady.map((l) => l.meta.retryInMs as number);
       expect(delays[1]).toBeGreaterThan(delays[0] ?? Infinity);
       expect(delays[2]).toBeGreaterThan(delays[1] ?? Infinity);
@@ -117,23 +160,42 @@ for (const mode of WATCH_MODES) {
       const fsWatcher = h.watcher.fsWatcher;
       expect(fsWatcher).not.toBeNull();
       // Without our listener this emit would throw (an unhandled 'error' event).
-      expect(() => fsWatcher?.emit('error', Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }))).not.toThrow();
+      expect(() =>
+        fsWatcher?.emit(
+          'error',
+          Object.assign(new Error('EMFILE: too many open files'), {
+            code: 'EMFILE',
+          }),
+        ),
+      ).not.toThrow();
       const logged = h.logger.events('watcher.error');
       expect(logged).toHaveLength(1);
       expect(logged[0]?.level).toBe('error');
       expect(logged[0]?.meta.code).toBe('EMFILE');
       await writeFile(join(h.folder, 'customers.txt'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'a file after the error' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'a file after the error',
+      });
     });
 
     it('refuses to start on a missing folder with a clear error', async () => {
       h = await createHarness(mode.polling);
-      const { createExchangeWatcher } = await import('../../../src/watcher/exchange-watcher.js');
+      const { createExchangeWatcher } =
+        await import('../../../src/watcher/exchange-watcher.js');
       const watcher = createExchangeWatcher(
-        { folder: join(h.folder, 'nope'), patterns: '*', stabilityMs: 100, polling: mode.polling, pollIntervalMs: 50, onStable: () => undefined },
+        {
+          folder: join(h.folder, 'nope'),
+          patterns: '*',
+          stabilityMs: 100,
+          polling: mode.polling,
+          pollIntervalMs: 50,
+          onStable: () => undefined,
+        },
         { logger: h.logger },
       );
-      await expect(watcher.start()).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+      await expect(watcher.start()).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+      });
       await watcher.stop();
     });
   });

@@ -1,9 +1,18 @@
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { customerLines, writeInChunks, writeThenRename } from '../../helpers/erp-writer.js';
+import {
+  customerLines,
+  writeInChunks,
+  writeThenRename,
+} from '../../helpers/erp-writer.js';
 import { sleep, waitFor } from '../../helpers/wait-for.js';
-import { createHarness, STABILITY_MS, WATCH_MODES, type WatcherHarness } from './watcher-harness.js';
+import {
+  createHarness,
+  STABILITY_MS,
+  WATCH_MODES,
+  type WatcherHarness,
+} from './watcher-harness.js';
 
 for (const mode of WATCH_MODES) {
   describe(`exchange watcher (${mode.label}): stability gate`, () => {
@@ -28,13 +37,17 @@ for (const mode of WATCH_MODES) {
       });
       const finishedAt = Date.now();
       expect(emittedDuringWrite.every((n) => n === 0)).toBe(true);
-      await waitFor(() => h?.emitted.length === 1, { message: 'the file to be emitted' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the file to be emitted',
+      });
       const [file] = h.emitted;
       expect(file?.size).toBe(total);
       expect(file?.path).toBe(path);
       expect(file?.name).toBe('customers.txt');
       expect(file?.markerPath).toBeNull();
-      expect((file?.at ?? 0) - finishedAt).toBeGreaterThanOrEqual(STABILITY_MS - 20);
+      expect((file?.at ?? 0) - finishedAt).toBeGreaterThanOrEqual(
+        STABILITY_MS - 20,
+      );
       // In flight: not emitted again while nobody released it.
       await sleep(STABILITY_MS * 2);
       expect(h.emitted).toHaveLength(1);
@@ -45,8 +58,14 @@ for (const mode of WATCH_MODES) {
     it('emits a file that was renamed into place, ignoring its temp name', async () => {
       h = await createHarness(mode.polling, { patterns: ['*'] });
       await h.watcher.start();
-      await writeThenRename(join(h.folder, 'customers.txt.tmp'), join(h.folder, 'customers.txt'), 'K1;A\n');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the renamed file' });
+      await writeThenRename(
+        join(h.folder, 'customers.txt.tmp'),
+        join(h.folder, 'customers.txt'),
+        'K1;A\n',
+      );
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the renamed file',
+      });
       expect(h.emitted[0]?.name).toBe('customers.txt');
       expect(h.emitted[0]?.size).toBe(5);
       await sleep(STABILITY_MS);
@@ -59,8 +78,12 @@ for (const mode of WATCH_MODES) {
       const startedAt = Date.now();
       await h.watcher.start();
       expect(h.logger.events('file.detected')).toHaveLength(1);
-      await waitFor(() => h?.emitted.length === 1, { message: 'the start-up file' });
-      expect((h.emitted[0]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(STABILITY_MS - 20);
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the start-up file',
+      });
+      expect((h.emitted[0]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(
+        STABILITY_MS - 20,
+      );
     });
 
     it('forgets a file deleted mid-write with a debug line', async () => {
@@ -70,7 +93,10 @@ for (const mode of WATCH_MODES) {
       await writeInChunks(path, customerLines(3), { pauseMs: 50 });
       await h.logger.waitFor((l) => l.meta.event === 'file.detected', 5000);
       await unlink(path);
-      const vanished = await h.logger.waitFor((l) => l.meta.event === 'file.vanished', 5000);
+      const vanished = await h.logger.waitFor(
+        (l) => l.meta.event === 'file.vanished',
+        5000,
+      );
       expect(vanished.level).toBe('debug');
       await sleep(STABILITY_MS * 2);
       expect(h.emitted).toHaveLength(0);
@@ -86,15 +112,21 @@ for (const mode of WATCH_MODES) {
       const replacedAt = Date.now();
       await writeFile(join(h.folder, 'next.part'), 'version-2\n');
       await rename(join(h.folder, 'next.part'), path);
-      await waitFor(() => h?.emitted.length === 1, { message: 'the replaced file' });
-      expect((h.emitted[0]?.at ?? 0) - replacedAt).toBeGreaterThanOrEqual(STABILITY_MS - 20);
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the replaced file',
+      });
+      expect((h.emitted[0]?.at ?? 0) - replacedAt).toBeGreaterThanOrEqual(
+        STABILITY_MS - 20,
+      );
     });
 
     it('emits an empty file after the window, with size 0 (the consumer sends it to failed/)', async () => {
       h = await createHarness(mode.polling);
       await h.watcher.start();
       await writeFile(join(h.folder, 'customers.txt'), '');
-      await waitFor(() => h?.emitted.length === 1, { message: 'the empty file' });
+      await waitFor(() => h?.emitted.length === 1, {
+        message: 'the empty file',
+      });
       expect(h.emitted[0]?.size).toBe(0);
     });
 

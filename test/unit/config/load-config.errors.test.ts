@@ -1,7 +1,10 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, type LoadConfigOptions } from '../../../src/config/load-config.js';
+import {
+  loadConfig,
+  type LoadConfigOptions,
+} from '../../../src/config/load-config.js';
 import { AppError, isAppError } from '../../../src/errors.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -13,11 +16,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function writeConfig(text: string, name = 'customer-import.config.yaml'): Promise<void> {
+async function writeConfig(
+  text: string,
+  name = 'customer-import.config.yaml',
+): Promise<void> {
   await writeFile(join(dir, name), text, 'utf8');
 }
 
-async function configError(options: Partial<LoadConfigOptions> = {}): Promise<AppError> {
+async function configError(
+  options: Partial<LoadConfigOptions> = {},
+): Promise<AppError> {
   const error = await loadConfig({ cwd: dir, env: {}, ...options }).then(
     () => undefined,
     (e: unknown) => e,
@@ -46,7 +54,9 @@ describe('loadConfig errors', () => {
         '',
       ].join('\n'),
     );
-    const error = await configError({ env: { CUSTOMER_IMPORT_LOG_LEVEL: 'loud' } });
+    const error = await configError({
+      env: { CUSTOMER_IMPORT_LOG_LEVEL: 'loud' },
+    });
     expect(error.message).toMatchInlineSnapshot(`
       "Invalid configuration (2 problems):
         CUSTOMER_IMPORT_LOG_LEVEL (logging.level): expected one of "error"|"warn"|"info"|"debug"
@@ -79,7 +89,9 @@ describe('loadConfig errors', () => {
   });
 
   it('rejects an unknown key, at the line of the key', async () => {
-    await writeConfig('jobs:\n  - name: erp\n    format: f\n    stabilitySecs: 5\n');
+    await writeConfig(
+      'jobs:\n  - name: erp\n    format: f\n    stabilitySecs: 5\n',
+    );
     const error = await configError();
     expect(error.message).toMatchInlineSnapshot(
       `"Invalid configuration: customer-import.config.yaml line 4 (jobs[0].stabilitySecs): unknown key "stabilitySecs""`,
@@ -95,25 +107,39 @@ describe('loadConfig errors', () => {
   });
 
   it('gives lines for JSON files too', async () => {
-    await writeConfig('{\n  "batchSize": 10,\n  "retry": {\n    "maxRetries": -1\n  }\n}\n', 'customer-import.config.json');
+    await writeConfig(
+      '{\n  "batchSize": 10,\n  "retry": {\n    "maxRetries": -1\n  }\n}\n',
+      'customer-import.config.json',
+    );
     const error = await configError();
-    expect(error.message).toMatch(/^Invalid configuration: customer-import\.config\.json line 4 \(retry\.maxRetries\): /);
+    expect(error.message).toMatch(
+      /^Invalid configuration: customer-import\.config\.json line 4 \(retry\.maxRetries\): /,
+    );
   });
 
   it('names flags as the source of a bad flag value', async () => {
     const error = await configError({ flags: { batchSize: 0 } });
-    expect(error.message).toBe('Invalid configuration: command-line option (batchSize): Too small: expected number to be >=1');
+    expect(error.message).toBe(
+      'Invalid configuration: command-line option (batchSize): Too small: expected number to be >=1',
+    );
   });
 
   it('reports YAML syntax errors with their line', async () => {
-    await writeConfig('formatsDir: ./formats\nstore:\n  type: sqlite\n  path: [a,\nlogging: x\n');
+    await writeConfig(
+      'formatsDir: ./formats\nstore:\n  type: sqlite\n  path: [a,\nlogging: x\n',
+    );
     const error = await configError();
-    expect(error.message).toMatch(/^Invalid configuration: customer-import\.config\.yaml line \d+: invalid YAML: /);
+    expect(error.message).toMatch(
+      /^Invalid configuration: customer-import\.config\.yaml line \d+: invalid YAML: /,
+    );
     expect(error.details?.issues).toHaveLength(1);
   });
 
   it('reports JSON syntax errors with their line', async () => {
-    await writeConfig('{\n  "batchSize": 10,\n  "formatsDir": "x",\n}\n', 'customer-import.config.json');
+    await writeConfig(
+      '{\n  "batchSize": 10,\n  "formatsDir": "x",\n}\n',
+      'customer-import.config.json',
+    );
     const error = await configError();
     expect(error.message).toMatchInlineSnapshot(
       `"Invalid configuration: customer-import.config.json line 4: invalid JSON: Expected double-quoted property name"`,
@@ -129,7 +155,10 @@ describe('loadConfig errors', () => {
   });
 
   it('rejects a __proto__ key instead of letting it change the prototype', async () => {
-    await writeConfig('{ "__proto__": { "batchSize": 5 } }', 'customer-import.config.json');
+    await writeConfig(
+      '{ "__proto__": { "batchSize": 5 } }',
+      'customer-import.config.json',
+    );
     const error = await configError();
     expect(error.message).toContain('unknown key "__proto__"');
   });
@@ -145,19 +174,33 @@ describe('loadConfig keeps secrets out of error messages', () => {
     );
     const error = await configError();
     expect(error.message).toMatch(/invalid JSON/);
-    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(password);
+    expect(
+      JSON.stringify({ message: error.message, details: error.details }),
+    ).not.toContain(password);
   });
 
   it('does not repeat a non-postgres CUSTOMER_IMPORT_DATABASE_URL', async () => {
-    const error = await configError({ env: { CUSTOMER_IMPORT_DATABASE_URL: `mysql://app:${password}@db/customers` } });
-    expect(error.message).toContain('CUSTOMER_IMPORT_DATABASE_URL must be a postgres://');
-    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain(password);
+    const error = await configError({
+      env: {
+        CUSTOMER_IMPORT_DATABASE_URL: `mysql://app:${password}@db/customers`,
+      },
+    });
+    expect(error.message).toContain(
+      'CUSTOMER_IMPORT_DATABASE_URL must be a postgres://',
+    );
+    expect(
+      JSON.stringify({ message: error.message, details: error.details }),
+    ).not.toContain(password);
   });
 
   it('masks a password that a validation message would otherwise show', async () => {
     // A password that is also used as a key name: the unknown-key message quotes the key.
-    await writeConfig(`store:\n  type: postgres\n  url: postgres://app:${password}@db/customers\n${password}: 1\n`);
+    await writeConfig(
+      `store:\n  type: postgres\n  url: postgres://app:${password}@db/customers\n${password}: 1\n`,
+    );
     const error = await configError();
-    expect(error.message).toBe('Invalid configuration: customer-import.config.yaml line 4 (***): unknown key "***"');
+    expect(error.message).toBe(
+      'Invalid configuration: customer-import.config.yaml line 4 (***): unknown key "***"',
+    );
   });
 });

@@ -36,10 +36,17 @@ jobs:
 describe('loadConfig path resolution', () => {
   it('resolves every relative path in the file against the file’s folder', async () => {
     await writeFile(join(confDir, 'app.yaml'), CONFIG);
-    const { config, baseDir } = await loadConfig({ cwd: dir, configPath: 'conf/app.yaml', env: {} });
+    const { config, baseDir } = await loadConfig({
+      cwd: dir,
+      configPath: 'conf/app.yaml',
+      env: {},
+    });
     expect(baseDir).toBe(confDir);
     expect(config.formatsDir).toBe(join(confDir, 'formats'));
-    expect(config.store).toMatchObject({ type: 'sqlite', path: join(confDir, 'data/c.db') });
+    expect(config.store).toMatchObject({
+      type: 'sqlite',
+      path: join(confDir, 'data/c.db'),
+    });
     expect(config.logging.dir).toBe(join(dir, 'logs'));
     const [erp, shop] = config.jobs;
     expect(erp).toMatchObject({
@@ -58,10 +65,16 @@ describe('loadConfig path resolution', () => {
   });
 
   it('resolves defaults against the working directory when there is no file', async () => {
-    const { config } = await loadConfig({ cwd: dir, env: {}, flags: { jobs: [{ name: 'erp', format: 'f' }] } });
+    const { config } = await loadConfig({
+      cwd: dir,
+      env: {},
+      flags: { jobs: [{ name: 'erp', format: 'f' }] },
+    });
     expect(config.formatsDir).toBe(join(dir, 'formats'));
     expect(config.logging.dir).toBe(join(dir, 'logs'));
-    expect(config.store).toMatchObject({ path: join(dir, 'data/customers.db') });
+    expect(config.store).toMatchObject({
+      path: join(dir, 'data/customers.db'),
+    });
     expect(config.jobs[0]?.folder).toBe(join(dir, 'exchange'));
   });
 
@@ -70,7 +83,10 @@ describe('loadConfig path resolution', () => {
     const { config } = await loadConfig({
       cwd: dir,
       configPath: 'conf/app.yaml',
-      env: { CUSTOMER_IMPORT_SQLITE_PATH: 'env.db', CUSTOMER_IMPORT_LOG_DIR: 'env-logs' },
+      env: {
+        CUSTOMER_IMPORT_SQLITE_PATH: 'env.db',
+        CUSTOMER_IMPORT_LOG_DIR: 'env-logs',
+      },
       flags: { formatsDir: 'flag-formats' },
     });
     expect(config.store).toMatchObject({ path: join(dir, 'env.db') });
@@ -79,7 +95,10 @@ describe('loadConfig path resolution', () => {
   });
 
   it('leaves an in-memory SQLite database alone', async () => {
-    const { config } = await loadConfig({ cwd: dir, env: { CUSTOMER_IMPORT_SQLITE_PATH: ':memory:' } });
+    const { config } = await loadConfig({
+      cwd: dir,
+      env: { CUSTOMER_IMPORT_SQLITE_PATH: ':memory:' },
+    });
     expect(config.store).toMatchObject({ type: 'sqlite', path: ':memory:' });
   });
 });

@@ -10,7 +10,10 @@ describe('the shipped customer-import.config.yaml', () => {
   it('loads, and its job names a shipped format that matches the watched file name', async () => {
     const { config, configPath } = await loadConfig({ cwd: REPO, env: {} });
     expect(configPath).toBe(join(REPO, 'customer-import.config.yaml'));
-    expect(config.store).toMatchObject({ type: 'sqlite', path: join(REPO, 'data/customers.db') });
+    expect(config.store).toMatchObject({
+      type: 'sqlite',
+      path: join(REPO, 'data/customers.db'),
+    });
     expect(config.jobs).toHaveLength(1);
     const job = config.jobs[0];
     expect(job).toMatchObject({

@@ -1,7 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createFormatSet, loadFormats } from '../../../src/formats/load-formats.js';
+import {
+  createFormatSet,
+  loadFormats,
+} from '../../../src/formats/load-formats.js';
 import { isAppError } from '../../../src/errors.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -23,13 +26,17 @@ describe('FormatSet.require', () => {
       error = e;
     }
     expect(isAppError(error) && error.code).toBe('FORMAT_NOT_FOUND');
-    expect((error as Error).message.replace(dir, '<formats>')).toMatchInlineSnapshot(
+    expect(
+      (error as Error).message.replace(dir, '<formats>'),
+    ).toMatchInlineSnapshot(
       `"Unknown format 'sap-debitors'. Known formats: as400-fixed-width, customers-xlsx, nav-contacts, nav-debitors, nav-salespeople, plain-csv (in <formats>)"`,
     );
   });
 
   it('says "(none)" for an empty set', () => {
     const set = createFormatSet('/srv/formats', []);
-    expect(() => set.require('x')).toThrow("Unknown format 'x'. Known formats: (none) (in /srv/formats)");
+    expect(() => set.require('x')).toThrow(
+      "Unknown format 'x'. Known formats: (none) (in /srv/formats)",
+    );
   });
 });

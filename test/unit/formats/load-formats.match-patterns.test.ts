@@ -21,7 +21,12 @@ describe('loadFormats match patterns', () => {
     const { formats, problems } = await validateFormats(dir);
     expect(formats).toEqual([]);
     expect(problems).toEqual([
-      { file: 'bad-glob.yaml', line: 5, path: 'match[1]', message: '"kd[z-a].txt" is not a usable file name pattern' },
+      {
+        file: 'bad-glob.yaml',
+        line: 5,
+        path: 'match[1]',
+        message: '"kd[z-a].txt" is not a usable file name pattern',
+      },
     ]);
   });
 });

@@ -1,10 +1,16 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadFormats, validateFormats } from '../../../src/formats/load-formats.js';
+import {
+  loadFormats,
+  validateFormats,
+} from '../../../src/formats/load-formats.js';
 import { isAppError, type AppError } from '../../../src/errors.js';
 
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/formats');
+const FIXTURES = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../fixtures/formats',
+);
 const BROKEN = resolve(FIXTURES, 'broken');
 
 async function loadError(dir: string): Promise<AppError> {
@@ -67,7 +73,9 @@ describe('loadFormats on a broken set', () => {
   it('validateFormats with an id reports only that format (by id or by file name)', async () => {
     const byId = await validateFormats(BROKEN, 'fields');
     expect(byId.formats).toEqual([]);
-    expect(byId.problems.map((p) => p.file)).toEqual(Array(4).fill('c-fields.json'));
+    expect(byId.problems.map((p) => p.file)).toEqual(
+      Array(4).fill('c-fields.json'),
+    );
 
     const byFileName = await validateFormats(BROKEN, 'e-valid');
     expect(byFileName.formats.map((f) => f.id)).toEqual(['valid-one']);
@@ -78,7 +86,10 @@ describe('loadFormats on a broken set', () => {
   });
 
   it('validateFormats with an unknown id says which ids exist', async () => {
-    const { problems } = await validateFormats(resolve(FIXTURES, 'valid'), 'nope');
+    const { problems } = await validateFormats(
+      resolve(FIXTURES, 'valid'),
+      'nope',
+    );
     expect(problems).toHaveLength(1);
     expect(problems[0]?.message.replace(FIXTURES, '<fixtures>')).toBe(
       "Unknown format 'nope'. Known formats: csv-by-position, fixed-legacy, sheet (in <fixtures>/valid)",

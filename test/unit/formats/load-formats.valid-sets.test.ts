@@ -51,7 +51,9 @@ describe('loadFormats on valid sets', () => {
       ['fixed-legacy', 'fixed-width'],
       ['sheet', 'xlsx'],
     ]);
-    expect(set.require('fixed-legacy').definition).not.toHaveProperty('$schema');
+    expect(set.require('fixed-legacy').definition).not.toHaveProperty(
+      '$schema',
+    );
   });
 
   // Nothing parses here (that is the parser's job): the point is that the examples and the
@@ -71,7 +73,10 @@ describe('loadFormats on valid sets', () => {
       expect(text).not.toContain('\uFFFD');
       const header = (text.split(/\r?\n/)[0] ?? '').split(definition.delimiter);
       for (const column of definition.columns) {
-        expect(header, `${file} lacks column ${String(column.source)}`).toContain(column.source);
+        expect(
+          header,
+          `${file} lacks column ${String(column.source)}`,
+        ).toContain(column.source);
       }
     }
   });

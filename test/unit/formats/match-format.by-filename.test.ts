@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createFormatSet, type LoadedFormat } from '../../../src/formats/load-formats.js';
+import {
+  createFormatSet,
+  type LoadedFormat,
+} from '../../../src/formats/load-formats.js';
 import { matchFormat } from '../../../src/formats/match-format.js';
 import { FormatDefinitionSchema } from '../../../src/formats/format-definition.js';
 import { deepFreeze } from '../../../src/util/deep-freeze.js';
@@ -11,7 +14,11 @@ function format(id: string, match?: string | string[]): LoadedFormat {
     ...(match === undefined ? {} : { match }),
     columns: [{ source: 'No', field: 'customerNo', required: true }],
   });
-  return { id, file: `/formats/${id}.yaml`, definition: deepFreeze(definition) };
+  return {
+    id,
+    file: `/formats/${id}.yaml`,
+    definition: deepFreeze(definition),
+  };
 }
 
 const set = createFormatSet('/formats', [
@@ -64,8 +71,15 @@ describe('matchFormat', () => {
   });
 
   it('returns every matching format, in set order, and never a format without match', () => {
-    const overlapping = createFormatSet('/formats', [format('a', '*.txt'), format('b', 'customers.*'), format('c')]);
-    expect(matchFormat(overlapping, 'customers.txt').map((f) => f.id)).toEqual(['a', 'b']);
+    const overlapping = createFormatSet('/formats', [
+      format('a', '*.txt'),
+      format('b', 'customers.*'),
+      format('c'),
+    ]);
+    expect(matchFormat(overlapping, 'customers.txt').map((f) => f.id)).toEqual([
+      'a',
+      'b',
+    ]);
     expect(matchFormat(overlapping, 'c')).toEqual([]);
   });
 });

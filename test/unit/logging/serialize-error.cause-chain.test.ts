@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
-import { describeErrorChain, serializeError, serializeErrorsIn } from '../../../src/logging/serialize-error.js';
+import {
+  describeErrorChain,
+  serializeError,
+  serializeErrorsIn,
+} from '../../../src/logging/serialize-error.js';
 
 function systemError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -8,12 +12,21 @@ function systemError(message: string, code: string): Error {
 
 describe('serializeError', () => {
   it('keeps code, retryable, details and the whole cause chain of an AppError', () => {
-    const socket = systemError('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED');
-    const driver = new Error('Connection terminated unexpectedly', { cause: socket });
-    const error = new AppError('STORE_UNAVAILABLE', 'The database is not reachable', {
-      cause: driver,
-      details: { attempt: 3 },
+    const socket = systemError(
+      'connect ECONNREFUSED 10.0.0.5:5432',
+      'ECONNREFUSED',
+    );
+    const driver = new Error('Connection terminated unexpectedly', {
+      cause: socket,
     });
+    const error = new AppError(
+      'STORE_UNAVAILABLE',
+      'The database is not reachable',
+      {
+        cause: driver,
+        details: { attempt: 3 },
+      },
+    );
 
     const out = serializeError(error);
 
@@ -26,7 +39,10 @@ describe('serializeError', () => {
       cause: {
         name: 'Error',
         message: 'Connection terminated unexpectedly',
-        cause: { message: 'connect ECONNREFUSED 10.0.0.5:5432', code: 'ECONNREFUSED' },
+        cause: {
+          message: 'connect ECONNREFUSED 10.0.0.5:5432',
+          code: 'ECONNREFUSED',
+        },
       },
     });
     expect(out.stack).toContain('AppError: The database is not reachable');
@@ -34,12 +50,22 @@ describe('serializeError', () => {
   });
 
   it('leaves stacks out when asked', () => {
-    const out = serializeError(new Error('a', { cause: new Error('b') }), { stack: false });
-    expect(out).toEqual({ name: 'Error', message: 'a', cause: { name: 'Error', message: 'b' } });
+    const out = serializeError(new Error('a', { cause: new Error('b') }), {
+      stack: false,
+    });
+    expect(out).toEqual({
+      name: 'Error',
+      message: 'a',
+      cause: { name: 'Error', message: 'b' },
+    });
   });
 
   it('writes a non-error cause as text', () => {
-    expect(serializeError(new Error('a', { cause: { reason: 'x' } }), { stack: false }).cause).toBe('{"reason":"x"}');
+    expect(
+      serializeError(new Error('a', { cause: { reason: 'x' } }), {
+        stack: false,
+      }).cause,
+    ).toBe('{"reason":"x"}');
   });
 
   it('stops at a circular cause', () => {
@@ -54,17 +80,28 @@ describe('serializeError', () => {
   });
 
   it('keeps the errors of an AggregateError (every address a connect tried)', () => {
-    const error = new AggregateError([systemError('connect ECONNREFUSED ::1:25', 'ECONNREFUSED'), 'plain'], 'connect failed');
+    const error = new AggregateError(
+      [systemError('connect ECONNREFUSED ::1:25', 'ECONNREFUSED'), 'plain'],
+      'connect failed',
+    );
     expect(serializeError(error, { stack: false }).errors).toEqual([
-      { name: 'Error', message: 'connect ECONNREFUSED ::1:25', code: 'ECONNREFUSED' },
+      {
+        name: 'Error',
+        message: 'connect ECONNREFUSED ::1:25',
+        code: 'ECONNREFUSED',
+      },
       'plain',
     ]);
   });
 
   it('masks credentials in messages, stacks and details', () => {
-    const error = new AppError('STORE_UNAVAILABLE', 'Cannot reach postgres://app:pw@db/x', {
-      details: { url: 'postgres://app:pw@db/x' },
-    });
+    const error = new AppError(
+      'STORE_UNAVAILABLE',
+      'Cannot reach postgres://app:pw@db/x',
+      {
+        details: { url: 'postgres://app:pw@db/x' },
+      },
+    );
     const text = JSON.stringify(serializeError(error));
     expect(text).not.toContain(':pw@');
     expect(text).toContain('postgres://app:***@db/x');
@@ -73,7 +110,11 @@ describe('serializeError', () => {
 
 describe('serializeErrorsIn', () => {
   it('replaces errors inside meta objects and arrays', () => {
-    const out = serializeErrorsIn({ a: new Error('x'), list: [new Error('y')], n: 1 }) as Record<string, unknown>;
+    const out = serializeErrorsIn({
+      a: new Error('x'),
+      list: [new Error('y')],
+      n: 1,
+    }) as Record<string, unknown>;
     expect(out['a']).toMatchObject({ name: 'Error', message: 'x' });
     expect(out['list']).toMatchObject([{ message: 'y' }]);
     expect(out['n']).toBe(1);

@@ -9,9 +9,16 @@ async function* chunksOf(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-async function decodeAll(bytes: Buffer, encoding: Encoding, chunkSize = 64 * 1024): Promise<string> {
+async function decodeAll(
+  bytes: Buffer,
+  encoding: Encoding,
+  chunkSize = 64 * 1024,
+): Promise<string> {
   let text = '';
-  for await (const piece of decodeText(chunksOf(bytes, chunkSize), { encoding, displayName: 'x.csv' })) {
+  for await (const piece of decodeText(chunksOf(bytes, chunkSize), {
+    encoding,
+    displayName: 'x.csv',
+  })) {
     expect(piece.length).toBeGreaterThan(0);
     text += piece;
   }
@@ -27,9 +34,15 @@ describe('decodeText round trips', () => {
   });
 
   it('decodes € from iso-8859-15 (0xA4) and ä ö ü ß from iso-8859-1', async () => {
-    expect(await decodeAll(Buffer.from([0xa4, 0x20, 0xbe]), 'iso-8859-15')).toBe('€ Ÿ');
-    expect(await decodeAll(iconv.encode('Größe: 5 €', 'iso-8859-15'), 'iso-8859-15')).toBe('Größe: 5 €');
-    expect(await decodeAll(iconv.encode('äöüß', 'iso-8859-1'), 'iso-8859-1')).toBe('äöüß');
+    expect(
+      await decodeAll(Buffer.from([0xa4, 0x20, 0xbe]), 'iso-8859-15'),
+    ).toBe('€ Ÿ');
+    expect(
+      await decodeAll(iconv.encode('Größe: 5 €', 'iso-8859-15'), 'iso-8859-15'),
+    ).toBe('Größe: 5 €');
+    expect(
+      await decodeAll(iconv.encode('äöüß', 'iso-8859-1'), 'iso-8859-1'),
+    ).toBe('äöüß');
   });
 
   it('reads iso-8859-1 bytes 0x80-0x9F as windows-1252, as browsers do', async () => {
@@ -38,14 +51,25 @@ describe('decodeText round trips', () => {
 
   it('strips a UTF-8 BOM and keeps text without one as it is', async () => {
     const text = 'Kundennr;Name\n1;Müller 😀\n';
-    expect(await decodeAll(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 'utf-8')).toBe(text);
+    expect(
+      await decodeAll(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+        'utf-8',
+      ),
+    ).toBe(text);
     expect(await decodeAll(Buffer.from(text), 'utf-8')).toBe(text);
   });
 
   it('decodes UTF-16LE and UTF-16BE with their BOMs', async () => {
     const text = 'a;b\r\n€;😀\r\n';
-    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
-    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(text, 'utf-16be')]);
+    const le = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      iconv.encode(text, 'utf-16le'),
+    ]);
+    const be = Buffer.concat([
+      Buffer.from([0xfe, 0xff]),
+      iconv.encode(text, 'utf-16be'),
+    ]);
     expect(await decodeAll(le, 'utf-16le')).toBe(text);
     expect(await decodeAll(be, 'utf-16be')).toBe(text);
   });
@@ -54,22 +78,44 @@ describe('decodeText round trips', () => {
     expect(await decodeAll(Buffer.from('a'), 'utf-8')).toBe('a');
     expect(await decodeAll(Buffer.alloc(0), 'utf-8')).toBe('');
     expect(await decodeAll(Buffer.from([0xef, 0xbb, 0xbf]), 'utf-8')).toBe('');
-    expect(decodeBuffer(Buffer.from([0xe4]), { encoding: 'windows-1252', displayName: 'x' })).toBe('ä');
+    expect(
+      decodeBuffer(Buffer.from([0xe4]), {
+        encoding: 'windows-1252',
+        displayName: 'x',
+      }),
+    ).toBe('ä');
   });
 });
 
 describe('decodeText at chunk boundaries', () => {
   const cases: [Encoding, string, Buffer][] = [
     ['utf-8', 'Zürich;€;😀;東京\n', Buffer.from('\uFEFFZürich;€;😀;東京\n')],
-    ['utf-16le', 'Zürich;€;😀\n', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('Zürich;€;😀\n', 'utf-16le')])],
-    ['utf-16be', 'Zürich;€;😀\n', Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode('Zürich;€;😀\n', 'utf-16be')])],
+    [
+      'utf-16le',
+      'Zürich;€;😀\n',
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        iconv.encode('Zürich;€;😀\n', 'utf-16le'),
+      ]),
+    ],
+    [
+      'utf-16be',
+      'Zürich;€;😀\n',
+      Buffer.concat([
+        Buffer.from([0xfe, 0xff]),
+        iconv.encode('Zürich;€;😀\n', 'utf-16be'),
+      ]),
+    ],
     ['windows-1252', '€„ä\n', iconv.encode('€„ä\n', 'windows-1252')],
   ];
 
   for (const [encoding, text, bytes] of cases) {
     it(`${encoding}: gives the same text for every chunk size, cutting characters in the middle`, async () => {
       for (let size = 1; size <= bytes.length; size++) {
-        expect(await decodeAll(bytes, encoding, size), `chunk size ${size}`).toBe(text);
+        expect(
+          await decodeAll(bytes, encoding, size),
+          `chunk size ${size}`,
+        ).toBe(text);
       }
     });
   }

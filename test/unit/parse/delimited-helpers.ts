@@ -6,7 +6,10 @@ import {
   type DelimitedFormat,
   type FormatDefinitionInput,
 } from '../../../src/formats/format-definition.js';
-import { DelimitedParser, type DelimitedParserOptions } from '../../../src/parse/delimited-parser.js';
+import {
+  DelimitedParser,
+  type DelimitedParserOptions,
+} from '../../../src/parse/delimited-parser.js';
 import type { RawRow } from '../../../src/parse/parser.js';
 
 /** Helpers shared by the delimited parser tests (not a test file itself). */
@@ -14,7 +17,9 @@ import type { RawRow } from '../../../src/parse/parser.js';
 type DelimitedInput = Extract<FormatDefinitionInput, { type: 'delimited' }>;
 
 /** A delimited format with two positional columns unless the test says otherwise. */
-export function delimitedFormat(overrides: Partial<Omit<DelimitedInput, 'type'>> = {}): DelimitedFormat {
+export function delimitedFormat(
+  overrides: Partial<Omit<DelimitedInput, 'type'>> = {},
+): DelimitedFormat {
   const parsed = FormatDefinitionSchema.parse({
     type: 'delimited',
     id: 'test-format',
@@ -75,7 +80,11 @@ export async function parseAll(
 }
 
 /** Writes `content` to `dir/name` and returns the path. */
-export async function writeExport(dir: string, name: string, content: string | Uint8Array): Promise<string> {
+export async function writeExport(
+  dir: string,
+  name: string,
+  content: string | Uint8Array,
+): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, content);
   return path;
@@ -88,5 +97,7 @@ export function cellsOf(rows: RawRow[]): string[][] {
 
 /** A file in test/fixtures/exports. */
 export function fixturePath(name: string): string {
-  return fileURLToPath(new URL(`../../fixtures/exports/${name}`, import.meta.url));
+  return fileURLToPath(
+    new URL(`../../fixtures/exports/${name}`, import.meta.url),
+  );
 }

@@ -2,7 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { corpusPath } from '../../helpers/corpus.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { cellsOf, delimitedFormat, fixturePath, parseAll, writeExport } from './delimited-helpers.js';
+import {
+  cellsOf,
+  delimitedFormat,
+  fixturePath,
+  parseAll,
+  writeExport,
+} from './delimited-helpers.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -16,9 +22,21 @@ afterEach(async () => {
 const ESSENTIAL_ROWS: [number, string[]][] = [
   [5, ['1997', 'Ford', 'E350', 'ac, abs, moon', '3000.00']],
   [6, ['1999', 'Chevy', 'Venture "Extended Edition"', '', '4900.00']],
-  [8, ['1996', 'Jeep', 'Grand Cherokee', 'MUST SELL!\nair, moon roof, loaded', '4799.00']],
+  [
+    8,
+    [
+      '1996',
+      'Jeep',
+      'Grand Cherokee',
+      'MUST SELL!\nair, moon roof, loaded',
+      '4799.00',
+    ],
+  ],
   [10, ['-->skipping this line (10) as well']],
-  [11, ['1999', 'Chevy', 'Venture "Extended Edition, Very Large"', '', '5000.00']],
+  [
+    11,
+    ['1999', 'Chevy', 'Venture "Extended Edition, Very Large"', '', '5000.00'],
+  ],
   [12, ['', '', 'Venture "Extended Edition"', '', '4900.00']],
   [13, ['', '', '', '', '']],
   [14, [' ', ' ', ' ', ' ', ' ']],
@@ -40,12 +58,27 @@ describe('DelimitedParser line numbers', () => {
   ] as const) {
     it(`gives the same rows and physical lines for ${file} (${JSON.stringify(lineBreak)} line endings)`, async () => {
       const path = corpusPath('csv-suites', 'univocity-parsers', 'csv', file);
-      const result = await parseAll(path, delimitedFormat({ skipLines: 1, comment: '#' }), { highWaterMark: 37 });
-      expect(result.header).toEqual(['Year', 'Make', 'Model', 'Description', 'Price']);
-      const rows = result.rows.map((r) => [r.line, r.cells.map((c) => String(c).replaceAll(lineBreak, '\n'))]);
+      const result = await parseAll(
+        path,
+        delimitedFormat({ skipLines: 1, comment: '#' }),
+        { highWaterMark: 37 },
+      );
+      expect(result.header).toEqual([
+        'Year',
+        'Make',
+        'Model',
+        'Description',
+        'Price',
+      ]);
+      const rows = result.rows.map((r) => [
+        r.line,
+        r.cells.map((c) => String(c).replaceAll(lineBreak, '\n')),
+      ]);
       expect(rows).toEqual(ESSENTIAL_ROWS);
       // The stray preamble line on line 10 is the only short row.
-      expect(result.rows.filter((r) => r.issue).map((r) => [r.line, r.issue?.code])).toEqual([[10, 'TOO_FEW_FIELDS']]);
+      expect(
+        result.rows.filter((r) => r.issue).map((r) => [r.line, r.issue?.code]),
+      ).toEqual([[10, 'TOO_FEW_FIELDS']]);
     });
   }
 
@@ -53,8 +86,13 @@ describe('DelimitedParser line numbers', () => {
     const text = 'h1,h2\n#c1\n#c2 "x\n1,"a\nb"\n#c3\n\n2,z\n\n3,"\n\n"\n4,w';
     const path = await writeExport(dir, 'mixed.csv', text);
     for (const highWaterMark of [1, 2, 3, 5, 64 * 1024]) {
-      const result = await parseAll(path, delimitedFormat({ comment: '#' }), { highWaterMark });
-      expect(result.rows.map((r) => r.line), `highWaterMark ${highWaterMark}`).toEqual([4, 8, 10, 13]);
+      const result = await parseAll(path, delimitedFormat({ comment: '#' }), {
+        highWaterMark,
+      });
+      expect(
+        result.rows.map((r) => r.line),
+        `highWaterMark ${highWaterMark}`,
+      ).toEqual([4, 8, 10, 13]);
       expect(cellsOf(result.rows)).toEqual([
         ['1', 'a\nb'],
         ['2', 'z'],
@@ -88,7 +126,11 @@ describe('DelimitedParser line numbers', () => {
   });
 
   it('numbers rows of a file without header from line 1 (after skipped lines)', async () => {
-    const path = await writeExport(dir, 'noheader.csv', 'skip me\r\n1;A\r\n\r\n2;B\r\n');
+    const path = await writeExport(
+      dir,
+      'noheader.csv',
+      'skip me\r\n1;A\r\n\r\n2;B\r\n',
+    );
     const format = delimitedFormat({ header: false, skipLines: 1 });
     const result = await parseAll(path, format);
     expect(result.header).toBeNull();

@@ -19,7 +19,11 @@ afterEach(async () => {
  * A generated export: every 7th row has a quoted value with a line break in it, every 50th a
  * blank line after it. Returns the text and the line each row starts on.
  */
-function generate(rows: number): { text: string; lines: number[]; names: string[] } {
+function generate(rows: number): {
+  text: string;
+  lines: number[];
+  names: string[];
+} {
   let text = 'Kundennr;Name;Straße;Ort\r\n';
   let line = 2;
   const lines: number[] = [];
@@ -55,28 +59,42 @@ describe('DelimitedParser streaming', () => {
     const { text, lines, names } = generate(10_000);
     const path = await writeExport(dir, 'many.csv', text);
     const result = await parseAll(path, delimitedFormat(), { batchSize: 1000 });
-    expect(result.batches.map((b) => b.length)).toEqual(Array.from({ length: 10 }, () => 1000));
+    expect(result.batches.map((b) => b.length)).toEqual(
+      Array.from({ length: 10 }, () => 1000),
+    );
     expect(result.rows.map((r) => r.line)).toEqual(lines);
     expect(result.rows.map((r) => r.cells[1])).toEqual(names);
-    expect(result.rows.every((r) => r.issue === undefined && r.cells.length === 4)).toBe(true);
+    expect(
+      result.rows.every((r) => r.issue === undefined && r.cells.length === 4),
+    ).toBe(true);
   });
 
   it('gives the same rows and lines whatever the read size, cutting characters and CRLFs', async () => {
     const { text } = generate(300);
     const path = await writeExport(dir, 'cuts.csv', text);
-    const reference = await parseAll(path, delimitedFormat(), { batchSize: 64 });
+    const reference = await parseAll(path, delimitedFormat(), {
+      batchSize: 64,
+    });
     expect(reference.rows).toHaveLength(300);
     for (const highWaterMark of [1, 2, 3, 7, 13, 1000]) {
-      const result = await parseAll(path, delimitedFormat(), { batchSize: 64, highWaterMark });
+      const result = await parseAll(path, delimitedFormat(), {
+        batchSize: 64,
+        highWaterMark,
+      });
       expect(result.header).toEqual(reference.header);
-      expect(result.rows, `highWaterMark ${highWaterMark}`).toEqual(reference.rows);
+      expect(result.rows, `highWaterMark ${highWaterMark}`).toEqual(
+        reference.rows,
+      );
     }
   });
 
   it('reports bytes read as it goes, ending at the file size', async () => {
     const { text } = generate(2000);
     const path = await writeExport(dir, 'progress.csv', text);
-    const result = await parseAll(path, delimitedFormat(), { highWaterMark: 4096, batchSize: 100 });
+    const result = await parseAll(path, delimitedFormat(), {
+      highWaterMark: 4096,
+      batchSize: 100,
+    });
     const size = (await stat(path)).size;
     expect(result.bytes.length).toBeGreaterThan(10);
     expect(result.bytes).toEqual([...result.bytes].sort((a, b) => a - b));
@@ -88,16 +106,18 @@ describe('DelimitedParser streaming', () => {
     const path = await writeExport(dir, 'large.csv', text);
     const size = (await stat(path)).size;
     let bytesRead = 0;
-    const parsed = await new DelimitedParser({ highWaterMark: 16 * 1024 }).open({
-      path,
-      displayName: 'large.csv',
-      sizeBytes: size,
-      format: delimitedFormat(),
-      batchSize: 100,
-      onBytes: (n) => {
-        bytesRead = n;
+    const parsed = await new DelimitedParser({ highWaterMark: 16 * 1024 }).open(
+      {
+        path,
+        displayName: 'large.csv',
+        sizeBytes: size,
+        format: delimitedFormat(),
+        batchSize: 100,
+        onBytes: (n) => {
+          bytesRead = n;
+        },
       },
-    });
+    );
     const iterator = parsed.rows[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.value).toHaveLength(100);
@@ -110,68 +130,85 @@ describe('DelimitedParser streaming', () => {
     await parsed.close();
   });
 
-  it.runIf(existsSync('/proc/self/fd'))('close() mid-file closes the file descriptor and ends the rows', async () => {
-    const { text } = generate(20_000);
-    const path = await writeExport(dir, 'close.csv', text);
-    const parsed = await new DelimitedParser({ highWaterMark: 8192 }).open({
-      path,
-      displayName: 'close.csv',
-      sizeBytes: 0,
-      format: delimitedFormat(),
-      batchSize: 10,
-    });
-    expect(await openDescriptorsOf(path)).toBe(1);
-    const seen: RawRow[] = [];
-    for await (const batch of parsed.rows) {
-      seen.push(...batch);
-      if (seen.length >= 30) {
-        await parsed.close();
+  it.runIf(existsSync('/proc/self/fd'))(
+    'close() mid-file closes the file descriptor and ends the rows',
+    async () => {
+      const { text } = generate(20_000);
+      const path = await writeExport(dir, 'close.csv', text);
+      const parsed = await new DelimitedParser({ highWaterMark: 8192 }).open({
+        path,
+        displayName: 'close.csv',
+        sizeBytes: 0,
+        format: delimitedFormat(),
+        batchSize: 10,
+      });
+      expect(await openDescriptorsOf(path)).toBe(1);
+      const seen: RawRow[] = [];
+      for await (const batch of parsed.rows) {
+        seen.push(...batch);
+        if (seen.length >= 30) {
+          await parsed.close();
+        }
       }
-    }
-    expect(seen).toHaveLength(30);
-    expect(await openDescriptorsOf(path)).toBe(0);
-    await parsed.close();
-  });
+      expect(seen).toHaveLength(30);
+      expect(await openDescriptorsOf(path)).toBe(0);
+      await parsed.close();
+    },
+  );
 
-  it.runIf(existsSync('/proc/self/fd'))('releases the file when the consumer stops early or a row batch throws', async () => {
-    const { text } = generate(20_000);
-    const path = await writeExport(dir, 'stop.csv', text);
-    const parsed = await new DelimitedParser().open({
-      path,
-      displayName: 'stop.csv',
-      sizeBytes: 0,
-      format: delimitedFormat(),
-      batchSize: 10,
-    });
-    for await (const _batch of parsed.rows) {
-      break;
-    }
-    expect(await openDescriptorsOf(path)).toBe(0);
-
-    const failing = await writeExport(dir, 'fails.csv', Buffer.concat([Buffer.from(text), Buffer.from([0xff])]));
-    const open = await new DelimitedParser().open({
-      path: failing,
-      displayName: 'fails.csv',
-      sizeBytes: 0,
-      format: delimitedFormat(),
-      batchSize: 10_000,
-    });
-    await expect(async () => {
-      for await (const _batch of open.rows) {
-        // read on until the bad byte
+  it.runIf(existsSync('/proc/self/fd'))(
+    'releases the file when the consumer stops early or a row batch throws',
+    async () => {
+      const { text } = generate(20_000);
+      const path = await writeExport(dir, 'stop.csv', text);
+      const parsed = await new DelimitedParser().open({
+        path,
+        displayName: 'stop.csv',
+        sizeBytes: 0,
+        format: delimitedFormat(),
+        batchSize: 10,
+      });
+      for await (const _batch of parsed.rows) {
+        break;
       }
-    }).rejects.toThrow(/not valid UTF-8/);
-    expect(await openDescriptorsOf(failing)).toBe(0);
-  });
+      expect(await openDescriptorsOf(path)).toBe(0);
 
-  it.runIf(existsSync('/proc/self/fd'))('releases the file when open() fails', async () => {
-    const path = await writeExport(dir, 'header-only.csv', 'Nr;Name\n');
-    await expect(parseAll(path, delimitedFormat())).rejects.toThrow(/no data rows/);
-    expect(await openDescriptorsOf(path)).toBe(0);
-  });
+      const failing = await writeExport(
+        dir,
+        'fails.csv',
+        Buffer.concat([Buffer.from(text), Buffer.from([0xff])]),
+      );
+      const open = await new DelimitedParser().open({
+        path: failing,
+        displayName: 'fails.csv',
+        sizeBytes: 0,
+        format: delimitedFormat(),
+        batchSize: 10_000,
+      });
+      await expect(async () => {
+        for await (const _batch of open.rows) {
+          // read on until the bad byte
+        }
+      }).rejects.toThrow(/not valid UTF-8/);
+      expect(await openDescriptorsOf(failing)).toBe(0);
+    },
+  );
+
+  it.runIf(existsSync('/proc/self/fd'))(
+    'releases the file when open() fails',
+    async () => {
+      const path = await writeExport(dir, 'header-only.csv', 'Nr;Name\n');
+      await expect(parseAll(path, delimitedFormat())).rejects.toThrow(
+        /no data rows/,
+      );
+      expect(await openDescriptorsOf(path)).toBe(0);
+    },
+  );
 
   it('fails with FILE_UNREADABLE for a missing file', async () => {
-    await expect(parseAll(join(dir, 'missing.csv'), delimitedFormat())).rejects.toMatchObject({
+    await expect(
+      parseAll(join(dir, 'missing.csv'), delimitedFormat()),
+    ).rejects.toMatchObject({
       code: 'FILE_UNREADABLE',
     });
   });

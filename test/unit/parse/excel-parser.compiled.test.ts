@@ -20,13 +20,32 @@ let dir: string;
 beforeAll(async () => {
   dir = await makeTempDir('excel-compiled-');
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ type: 'module' }),
+  );
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = [
     tsc,
     ...['--outDir', join(dir, 'dist'), '--rootDir', join(ROOT, 'src')],
-    ...['--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--lib', 'ES2023'],
-    ...['--types', 'node', '--skipLibCheck', '--strict', '--verbatimModuleSyntax', '--esModuleInterop'],
+    ...[
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--target',
+      'ES2022',
+      '--lib',
+      'ES2023',
+    ],
+    ...[
+      '--types',
+      'node',
+      '--skipLibCheck',
+      '--strict',
+      '--verbatimModuleSyntax',
+      '--esModuleInterop',
+    ],
     join(ROOT, 'src/parse/excel-parser.ts'),
     join(ROOT, 'src/parse/excel-worker.ts'),
   ];
@@ -56,9 +75,16 @@ await parsed.close();
 console.log(JSON.stringify({ header: parsed.header, rows }));
 `,
     );
-    const { stdout } = await run(process.execPath, [script, corpusPath('xlsx', 'laravel-excel', 'import-users-with-headings.xlsx')], {
-      cwd: dir,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        script,
+        corpusPath('xlsx', 'laravel-excel', 'import-users-with-headings.xlsx'),
+      ],
+      {
+        cwd: dir,
+      },
+    );
     expect(JSON.parse(stdout)).toEqual({
       header: ['name', 'email'],
       rows: [

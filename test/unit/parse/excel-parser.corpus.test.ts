@@ -1,13 +1,20 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatDefinitionSchema, type FormatDefinitionInput } from '../../../src/formats/format-definition.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinitionInput,
+} from '../../../src/formats/format-definition.js';
 import { ExcelParser } from '../../../src/parse/excel-parser.js';
 import type { ParsedFile, RawRow } from '../../../src/parse/parser.js';
 import { corpusPath } from '../../helpers/corpus.js';
 
 // Real workbooks from Laravel-Excel and calamine (see ../shared/corpus/SOURCES.md).
 
-const parser = new ExcelParser({ maxHeapMb: 256, timeoutSeconds: 60, maxFileBytes: 10 * 1024 * 1024 });
+const parser = new ExcelParser({
+  maxHeapMb: 256,
+  timeoutSeconds: 60,
+  maxFileBytes: 10 * 1024 * 1024,
+});
 
 type XlsxInput = Extract<FormatDefinitionInput, { type: 'xlsx' }>;
 
@@ -15,7 +22,10 @@ function withHeader(overrides: Partial<XlsxInput> = {}) {
   return FormatDefinitionSchema.parse({
     type: 'xlsx',
     id: 'corpus',
-    columns: [{ field: 'email', source: 'email' }, { field: 'customerNo', source: 'name', required: true }],
+    columns: [
+      { field: 'email', source: 'email' },
+      { field: 'customerNo', source: 'name', required: true },
+    ],
     key: 'customerNo',
     ...overrides,
   });
@@ -31,8 +41,17 @@ function noHeader(overrides: Partial<XlsxInput> = {}) {
   });
 }
 
-async function open(path: string, format: ReturnType<typeof withHeader>): Promise<ParsedFile> {
-  return parser.open({ path, displayName: basename(path), sizeBytes: 0, format, batchSize: 100 });
+async function open(
+  path: string,
+  format: ReturnType<typeof withHeader>,
+): Promise<ParsedFile> {
+  return parser.open({
+    path,
+    displayName: basename(path),
+    sizeBytes: 0,
+    format,
+    batchSize: 100,
+  });
 }
 
 async function readRows(parsed: ParsedFile): Promise<RawRow[]> {
@@ -47,12 +66,16 @@ async function readRows(parsed: ParsedFile): Promise<RawRow[]> {
   return rows;
 }
 
-const laravel = (name: string): string => corpusPath('xlsx', 'laravel-excel', name);
+const laravel = (name: string): string =>
+  corpusPath('xlsx', 'laravel-excel', name);
 const calamine = (name: string): string => corpusPath('xlsx', 'calamine', name);
 
 describe('ExcelParser on laravel-excel workbooks', () => {
   it('reads a header row and its data rows (import-users-with-headings)', async () => {
-    const parsed = await open(laravel('import-users-with-headings.xlsx'), withHeader());
+    const parsed = await open(
+      laravel('import-users-with-headings.xlsx'),
+      withHeader(),
+    );
     expect(parsed.header).toEqual(['name', 'email']);
     expect(await readRows(parsed)).toEqual([
       { line: 2, cells: ['Patrick Brouwers', 'patrick@maatwebsite.nl'] },
@@ -61,7 +84,10 @@ describe('ExcelParser on laravel-excel workbooks', () => {
   });
 
   it('reads a header on row 4 (import-users-with-different-heading-row)', async () => {
-    const parsed = await open(laravel('import-users-with-different-heading-row.xlsx'), withHeader({ headerRow: 4 }));
+    const parsed = await open(
+      laravel('import-users-with-different-heading-row.xlsx'),
+      withHeader({ headerRow: 4 }),
+    );
     expect(parsed.header).toEqual(['name', 'email']);
     const rows = await readRows(parsed);
     expect(rows.map((r) => [r.line, r.cells[0]])).toEqual([
@@ -71,7 +97,9 @@ describe('ExcelParser on laravel-excel workbooks', () => {
   });
 
   it('skips blank rows and keeps sheet row numbers (import-empty-rows)', async () => {
-    const rows = await readRows(await open(laravel('import-empty-rows.xlsx'), noHeader()));
+    const rows = await readRows(
+      await open(laravel('import-empty-rows.xlsx'), noHeader()),
+    );
     expect(rows).toEqual([
       { line: 1, cells: ['Test1', 'Test2'] },
       { line: 3, cells: ['Test3', 'Test4'] },
@@ -80,8 +108,18 @@ describe('ExcelParser on laravel-excel workbooks', () => {
   });
 
   it('reads the second sheet by name and by index (import-multiple-sheets)', async () => {
-    const byName = await readRows(await open(laravel('import-multiple-sheets.xlsx'), noHeader({ sheet: 'Sheet2' })));
-    const byIndex = await readRows(await open(laravel('import-multiple-sheets.xlsx'), noHeader({ sheet: 2 })));
+    const byName = await readRows(
+      await open(
+        laravel('import-multiple-sheets.xlsx'),
+        noHeader({ sheet: 'Sheet2' }),
+      ),
+    );
+    const byIndex = await readRows(
+      await open(
+        laravel('import-multiple-sheets.xlsx'),
+        noHeader({ sheet: 2 }),
+      ),
+    );
     expect(byName).toEqual([
       { line: 1, cells: ['2.A1', '2.B1'] },
       { line: 2, cells: ['2.A2', '2.B2'] },
@@ -90,20 +128,31 @@ describe('ExcelParser on laravel-excel workbooks', () => {
   });
 
   it('gives date cells as Dates at UTC midnight (import-batches-with-date)', async () => {
-    const rows = await readRows(await open(laravel('import-batches-with-date.xlsx'), noHeader()));
-    expect(rows.map((r) => r.cells[0])).toEqual([new Date('2022-12-01T00:00:00Z'), new Date('2023-02-20T00:00:00Z')]);
+    const rows = await readRows(
+      await open(laravel('import-batches-with-date.xlsx'), noHeader()),
+    );
+    expect(rows.map((r) => r.cells[0])).toEqual([
+      new Date('2022-12-01T00:00:00Z'),
+      new Date('2023-02-20T00:00:00Z'),
+    ]);
   });
 
   it('gives a formula by its cached value (import-formulas)', async () => {
-    const rows = await readRows(await open(laravel('import-formulas.xlsx'), noHeader()));
+    const rows = await readRows(
+      await open(laravel('import-formulas.xlsx'), noHeader()),
+    );
     expect(rows).toEqual([{ line: 1, cells: [2] }]);
   });
 });
 
 describe('ExcelParser on calamine workbooks', () => {
   it('gives the same dates for the 1900 and the 1904 date system', async () => {
-    const dates1900 = await readRows(await open(calamine('date.xlsx'), noHeader()));
-    const dates1904 = await readRows(await open(calamine('date_1904.xlsx'), noHeader()));
+    const dates1900 = await readRows(
+      await open(calamine('date.xlsx'), noHeader()),
+    );
+    const dates1904 = await readRows(
+      await open(calamine('date_1904.xlsx'), noHeader()),
+    );
     const expected = [
       [new Date('2021-01-01T00:00:00Z'), 15],
       [new Date('2021-01-02T00:00:00Z'), 16],
@@ -113,8 +162,19 @@ describe('ExcelParser on calamine workbooks', () => {
   });
 
   it('reports each error cell as INVALID_VALUE with its address and error text (errors)', async () => {
-    const rows = await readRows(await open(calamine('errors.xlsx'), noHeader()));
-    expect(rows.map((r) => [r.line, r.cells, r.issue?.cell, r.issue?.value, r.issue?.code, r.issue?.severity])).toEqual([
+    const rows = await readRows(
+      await open(calamine('errors.xlsx'), noHeader()),
+    );
+    expect(
+      rows.map((r) => [
+        r.line,
+        r.cells,
+        r.issue?.cell,
+        r.issue?.value,
+        r.issue?.code,
+        r.issue?.severity,
+      ]),
+    ).toEqual([
       [1, [null], 'A1', '#DIV/0!', 'INVALID_VALUE', 'error'],
       [2, [null], 'A2', '#NAME?', 'INVALID_VALUE', 'error'],
       [3, [null], 'A3', '#VALUE!', 'INVALID_VALUE', 'error'],
@@ -126,21 +186,29 @@ describe('ExcelParser on calamine workbooks', () => {
   });
 
   it('fails with a clear PARSE_FAILED for a password-protected workbook', async () => {
-    await expect(open(calamine('pass_protected.xlsx'), noHeader())).rejects.toMatchObject({
+    await expect(
+      open(calamine('pass_protected.xlsx'), noHeader()),
+    ).rejects.toMatchObject({
       code: 'PARSE_FAILED',
-      message: expect.stringContaining("'pass_protected.xlsx' is password-protected") as unknown,
+      message: expect.stringContaining(
+        "'pass_protected.xlsx' is password-protected",
+      ) as unknown,
     });
   });
 
   it('fails with FILE_EMPTY for an empty sheet', async () => {
-    await expect(open(calamine('empty_sheet.xlsx'), noHeader())).rejects.toMatchObject({
+    await expect(
+      open(calamine('empty_sheet.xlsx'), noHeader()),
+    ).rejects.toMatchObject({
       code: 'FILE_EMPTY',
       message: "Sheet 'Sheet1' of 'empty_sheet.xlsx' is empty",
     });
   });
 
   it('decodes the _x000D_ escape (has_x000D_)', async () => {
-    const rows = await readRows(await open(calamine('has_x000D_.xlsx'), noHeader()));
+    const rows = await readRows(
+      await open(calamine('has_x000D_.xlsx'), noHeader()),
+    );
     expect(rows).toEqual([{ line: 1, cells: ['ABC\r\nDEF'] }]);
   });
 

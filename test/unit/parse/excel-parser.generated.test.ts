@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import * as XLSX from 'xlsx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
-import { FormatDefinitionSchema, type FormatDefinitionInput } from '../../../src/formats/format-definition.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinitionInput,
+} from '../../../src/formats/format-definition.js';
 import { ExcelParser, cellRef } from '../../../src/parse/excel-parser.js';
 import type { ParsedFile, RawRow } from '../../../src/parse/parser.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -26,23 +29,39 @@ function sheetFromRows(rows: SheetCell[][]): XLSX.WorkSheet {
       }
     });
   });
-  sheet['!ref'] = XLSX.utils.encode_range({ s: { r: 0, c: 0 }, e: { r: Math.max(0, rows.length - 1), c: maxCol } });
+  sheet['!ref'] = XLSX.utils.encode_range({
+    s: { r: 0, c: 0 },
+    e: { r: Math.max(0, rows.length - 1), c: maxCol },
+  });
   return sheet;
 }
 
 const s = (v: string): XLSX.CellObject => ({ t: 's', v });
-const n = (v: number, z?: string): XLSX.CellObject => (z === undefined ? { t: 'n', v } : { t: 'n', v, z });
+const n = (v: number, z?: string): XLSX.CellObject =>
+  z === undefined ? { t: 'n', v } : { t: 'n', v, z };
 const b = (v: boolean): XLSX.CellObject => ({ t: 'b', v });
 
-async function writeWorkbook(path: string, sheets: Record<string, SheetCell[][]>): Promise<void> {
+async function writeWorkbook(
+  path: string,
+  sheets: Record<string, SheetCell[][]>,
+): Promise<void> {
   const book = XLSX.utils.book_new();
   for (const [name, rows] of Object.entries(sheets)) {
     XLSX.utils.book_append_sheet(book, sheetFromRows(rows), name);
   }
-  await writeFile(path, XLSX.write(book, { type: 'buffer', bookType: 'xlsx', compression: true }) as Buffer);
+  await writeFile(
+    path,
+    XLSX.write(book, {
+      type: 'buffer',
+      bookType: 'xlsx',
+      compression: true,
+    }) as Buffer,
+  );
 }
 
-function xlsxFormat(overrides: Partial<Extract<FormatDefinitionInput, { type: 'xlsx' }>> = {}) {
+function xlsxFormat(
+  overrides: Partial<Extract<FormatDefinitionInput, { type: 'xlsx' }>> = {},
+) {
   return FormatDefinitionSchema.parse({
     type: 'xlsx',
     id: 'test-xlsx',
@@ -51,9 +70,15 @@ function xlsxFormat(overrides: Partial<Extract<FormatDefinitionInput, { type: 'x
   });
 }
 
-const parser = new ExcelParser({ maxHeapMb: 256, timeoutSeconds: 60, maxFileBytes: 50 * 1024 * 1024 });
+const parser = new ExcelParser({
+  maxHeapMb: 256,
+  timeoutSeconds: 60,
+  maxFileBytes: 50 * 1024 * 1024,
+});
 
-async function readAll(parsed: ParsedFile): Promise<{ batches: RawRow[][]; rows: RawRow[] }> {
+async function readAll(
+  parsed: ParsedFile,
+): Promise<{ batches: RawRow[][]; rows: RawRow[] }> {
   const batches: RawRow[][] = [];
   try {
     for await (const batch of parsed.rows) {
@@ -73,12 +98,48 @@ const customerSheet: SheetCell[][] = [
   [s('Kundenexport'), null, null],
   [s('erstellt von ERP'), null, null],
   [],
-  [s('KdNr'), s('Name'), s('PLZ'), s('Seit'), s('Geändert'), s('Saldo'), s('Gesperrt'), s('Doppelt')],
-  [s('00123'), s('Müller GmbH'), s('01067'), n(44197, 'yyyy-mm-dd'), n(44197.5, 'yyyy-mm-dd hh:mm'), n(0.1 + 0.2), b(false), { t: 'n', v: 0.6, f: 'F5*2' }],
+  [
+    s('KdNr'),
+    s('Name'),
+    s('PLZ'),
+    s('Seit'),
+    s('Geändert'),
+    s('Saldo'),
+    s('Gesperrt'),
+    s('Doppelt'),
+  ],
+  [
+    s('00123'),
+    s('Müller GmbH'),
+    s('01067'),
+    n(44197, 'yyyy-mm-dd'),
+    n(44197.5, 'yyyy-mm-dd hh:mm'),
+    n(0.1 + 0.2),
+    b(false),
+    { t: 'n', v: 0.6, f: 'F5*2' },
+  ],
   [],
-  [s('00124'), s('Schmidt & Söhne'), null, n(36526, 'dd.mm.yyyy'), null, n(1234.5), b(true), { t: 'n', v: 2469, f: 'F7*2' }],
+  [
+    s('00124'),
+    s('Schmidt & Söhne'),
+    null,
+    n(36526, 'dd.mm.yyyy'),
+    null,
+    n(1234.5),
+    b(true),
+    { t: 'n', v: 2469, f: 'F7*2' },
+  ],
   [null, s(''), null],
-  [s('00125'), s('Dritte AG'), s('80331'), null, null, n(-17.125), null, { t: 'e', v: 0x2a, f: 'VLOOKUP(A9,X:Y,2,0)' }],
+  [
+    s('00125'),
+    s('Dritte AG'),
+    s('80331'),
+    null,
+    null,
+    n(-17.125),
+    null,
+    { t: 'e', v: 0x2a, f: 'VLOOKUP(A9,X:Y,2,0)' },
+  ],
 ];
 
 beforeAll(async () => {
@@ -94,14 +155,33 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function open(path: string, format = xlsxFormat({ sheet: 'Kunden', headerRow: 4 }), batchSize = 100) {
-  return parser.open({ path, displayName: 'kunden.xlsx', sizeBytes: 0, format, batchSize });
+function open(
+  path: string,
+  format = xlsxFormat({ sheet: 'Kunden', headerRow: 4 }),
+  batchSize = 100,
+) {
+  return parser.open({
+    path,
+    displayName: 'kunden.xlsx',
+    sizeBytes: 0,
+    format,
+    batchSize,
+  });
 }
 
 describe('ExcelParser on a generated workbook', () => {
   it('reads the header on row 4 and skips the rows above it and blank rows', async () => {
     const parsed = await open(customersPath);
-    expect(parsed.header).toEqual(['KdNr', 'Name', 'PLZ', 'Seit', 'Geändert', 'Saldo', 'Gesperrt', 'Doppelt']);
+    expect(parsed.header).toEqual([
+      'KdNr',
+      'Name',
+      'PLZ',
+      'Seit',
+      'Geändert',
+      'Saldo',
+      'Gesperrt',
+      'Doppelt',
+    ]);
     const { rows } = await readAll(parsed);
     expect(rows.map((r) => r.line)).toEqual([5, 7, 9]);
   });
@@ -132,7 +212,13 @@ describe('ExcelParser on a generated workbook', () => {
     ]);
     // The validator reads the calendar date from the UTC components.
     const since = second?.cells[3];
-    expect(since instanceof Date && [since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()]).toEqual([2000, 0, 1]);
+    expect(
+      since instanceof Date && [
+        since.getUTCFullYear(),
+        since.getUTCMonth(),
+        since.getUTCDate(),
+      ],
+    ).toEqual([2000, 0, 1]);
   });
 
   it('turns an error cell into null with an INVALID_VALUE issue naming the cell and the error', async () => {
@@ -154,10 +240,16 @@ describe('ExcelParser on a generated workbook', () => {
   });
 
   it('picks the sheet by 1-based index and by name regardless of case', async () => {
-    const byIndex = await open(customersPath, xlsxFormat({ sheet: 2, headerRow: 4 }));
+    const byIndex = await open(
+      customersPath,
+      xlsxFormat({ sheet: 2, headerRow: 4 }),
+    );
     expect(byIndex.header?.[0]).toBe('KdNr');
     await byIndex.close();
-    const byName = await open(customersPath, xlsxFormat({ sheet: 'kunden', headerRow: 4 }));
+    const byName = await open(
+      customersPath,
+      xlsxFormat({ sheet: 'kunden', headerRow: 4 }),
+    );
     expect(byName.header?.[1]).toBe('Name');
     await byName.close();
     const first = await open(customersPath, xlsxFormat({ headerRow: 2 }));
@@ -170,21 +262,30 @@ describe('ExcelParser on a generated workbook', () => {
     const byName = open(customersPath, xlsxFormat({ sheet: 'Debitoren' }));
     await expect(byName).rejects.toBeInstanceOf(AppError);
     await expect(byName).rejects.toMatchObject({ code: 'PARSE_FAILED' });
-    await expect(byName).rejects.toThrow("'kunden.xlsx' has no sheet 'Debitoren'; its sheets are: 'Hinweise', 'Kunden'");
+    await expect(byName).rejects.toThrow(
+      "'kunden.xlsx' has no sheet 'Debitoren'; its sheets are: 'Hinweise', 'Kunden'",
+    );
     await expect(open(customersPath, xlsxFormat({ sheet: 3 }))).rejects.toThrow(
       "'kunden.xlsx' has no sheet 3; it has 2 sheet(s): 'Hinweise', 'Kunden'",
     );
   });
 
   it('fails with PARSE_FAILED when the header row is empty', async () => {
-    await expect(open(customersPath, xlsxFormat({ sheet: 'Kunden', headerRow: 3 }))).rejects.toMatchObject({
+    await expect(
+      open(customersPath, xlsxFormat({ sheet: 'Kunden', headerRow: 3 })),
+    ).rejects.toMatchObject({
       code: 'PARSE_FAILED',
       message: expect.stringContaining('Header row 3') as unknown,
     });
   });
 
   it('returns rows without a header when the format has none, starting at headerRow', async () => {
-    const format = xlsxFormat({ sheet: 'Kunden', header: false, headerRow: 5, columns: [{ field: 'customerNo', source: 1, required: true }] });
+    const format = xlsxFormat({
+      sheet: 'Kunden',
+      header: false,
+      headerRow: 5,
+      columns: [{ field: 'customerNo', source: 1, required: true }],
+    });
     const parsed = await open(customersPath, format);
     expect(parsed.header).toBeNull();
     const { rows } = await readAll(parsed);
@@ -210,19 +311,38 @@ describe('ExcelParser on a generated workbook', () => {
     await writeWorkbook(path, {
       Sheet1: [
         [s('KdNr'), s('__proto__'), s('constructor'), s('prototype')],
-        [s('__proto__'), s('{"polluted":true}'), s('constructor'), s('toString')],
+        [
+          s('__proto__'),
+          s('{"polluted":true}'),
+          s('constructor'),
+          s('toString'),
+        ],
       ],
     });
     const parsed = await open(path, xlsxFormat());
-    expect(parsed.header).toEqual(['KdNr', '__proto__', 'constructor', 'prototype']);
+    expect(parsed.header).toEqual([
+      'KdNr',
+      '__proto__',
+      'constructor',
+      'prototype',
+    ]);
     const { rows } = await readAll(parsed);
-    expect(rows[0]?.cells).toEqual(['__proto__', '{"polluted":true}', 'constructor', 'toString']);
+    expect(rows[0]?.cells).toEqual([
+      '__proto__',
+      '{"polluted":true}',
+      'constructor',
+      'toString',
+    ]);
     expect(Object.keys(Object.prototype)).toEqual([]);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
   it('stops the worker when the consumer stops early, and close() is safe to repeat', async () => {
-    const parsed = await open(customersPath, xlsxFormat({ sheet: 'Kunden', headerRow: 4 }), 1);
+    const parsed = await open(
+      customersPath,
+      xlsxFormat({ sheet: 'Kunden', headerRow: 4 }),
+      1,
+    );
     const seen: number[] = [];
     for await (const batch of parsed.rows) {
       seen.push(...batch.map((r) => r.line));
@@ -236,13 +356,13 @@ describe('ExcelParser on a generated workbook', () => {
 
 describe('cellRef', () => {
   it('names columns like Excel', () => {
-    expect([cellRef(0, 1), cellRef(25, 2), cellRef(26, 3), cellRef(701, 4), cellRef(702, 5)]).toEqual([
-      'A1',
-      'Z2',
-      'AA3',
-      'ZZ4',
-      'AAA5',
-    ]);
+    expect([
+      cellRef(0, 1),
+      cellRef(25, 2),
+      cellRef(26, 3),
+      cellRef(701, 4),
+      cellRef(702, 5),
+    ]).toEqual(['A1', 'Z2', 'AA3', 'ZZ4', 'AAA5']);
   });
 });
 

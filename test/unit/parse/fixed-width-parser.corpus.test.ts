@@ -1,6 +1,9 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatDefinitionSchema, type FormatDefinitionInput } from '../../../src/formats/format-definition.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinitionInput,
+} from '../../../src/formats/format-definition.js';
 import { FixedWidthParser } from '../../../src/parse/fixed-width-parser.js';
 import type { RawRow } from '../../../src/parse/parser.js';
 import { corpusPath } from '../../helpers/corpus.js';
@@ -28,8 +31,18 @@ function fixedFormat(overrides: Partial<FixedInput> = {}) {
 
 const parser = new FixedWidthParser();
 
-async function readRows(path: string, format: ReturnType<typeof fixedFormat>, batchSize = 100): Promise<RawRow[]> {
-  const parsed = await parser.open({ path, displayName: basename(path), sizeBytes: 0, format, batchSize });
+async function readRows(
+  path: string,
+  format: ReturnType<typeof fixedFormat>,
+  batchSize = 100,
+): Promise<RawRow[]> {
+  const parsed = await parser.open({
+    path,
+    displayName: basename(path),
+    sizeBytes: 0,
+    format,
+    batchSize,
+  });
   expect(parsed.header).toBeNull();
   const rows: RawRow[] = [];
   try {
@@ -42,11 +55,15 @@ async function readRows(path: string, format: ReturnType<typeof fixedFormat>, ba
   return rows;
 }
 
-const fixed = (name: string): string => corpusPath('csv-suites', 'univocity-parsers', 'fixed', name);
+const fixed = (name: string): string =>
+  corpusPath('csv-suites', 'univocity-parsers', 'fixed', name);
 
 /** [line, trimmed cells...], the way the validator's default trim transform will see them. */
 const trimmed = (rows: RawRow[]): unknown[][] =>
-  rows.map((r) => [r.line, ...r.cells.map((c) => (typeof c === 'string' ? c.trim() : c))]);
+  rows.map((r) => [
+    r.line,
+    ...r.cells.map((c) => (typeof c === 'string' ? c.trim() : c)),
+  ]);
 
 const ESSENTIAL = [
   [4, '2013-FEB-28', 'Harry Dong', '15000.99', '8.786'],
@@ -73,15 +90,23 @@ describe('FixedWidthParser on univocity essential*.txt', () => {
     ]);
   });
 
-  it.each(['essential-dos.txt', 'essential-mac.txt'])('gives the same rows and line numbers for %s', async (name) => {
-    const rows = await readRows(fixed(name), fixedFormat());
-    expect(trimmed(rows)).toEqual(ESSENTIAL);
-    expect(rows).toEqual(await readRows(fixed('essential.txt'), fixedFormat()));
-  });
+  it.each(['essential-dos.txt', 'essential-mac.txt'])(
+    'gives the same rows and line numbers for %s',
+    async (name) => {
+      const rows = await readRows(fixed(name), fixedFormat());
+      expect(trimmed(rows)).toEqual(ESSENTIAL);
+      expect(rows).toEqual(
+        await readRows(fixed('essential.txt'), fixedFormat()),
+      );
+    },
+  );
 
   it('gives an empty cell for an optional column past the end of a short line', async () => {
     // essential_1.txt: line 7 stops after the name; line 8 has junk past column 77.
-    const rows = await readRows(fixed('essential_1.txt'), fixedFormat({ skipLines: 1 }));
+    const rows = await readRows(
+      fixed('essential_1.txt'),
+      fixedFormat({ skipLines: 1 }),
+    );
     expect(trimmed(rows)).toEqual([
       [2, '2013-FEB-28', 'Harry Dong', '15000.99', '8.786'],
       [3, '2013-JAN-1', 'Billy Rubin', '15100.99', '5'],
@@ -105,7 +130,9 @@ describe('FixedWidthParser on univocity essential*.txt', () => {
     const short = rows.filter((r) => r.issue !== undefined);
     expect(short).toHaveLength(1);
     expect(short[0]?.line).toBe(7);
-    expect(short[0]?.cells.map((c) => (typeof c === 'string' ? c.trim() : c))).toEqual(['2012-SEP-1', 'Willie Stroker', '']);
+    expect(
+      short[0]?.cells.map((c) => (typeof c === 'string' ? c.trim() : c)),
+    ).toEqual(['2012-SEP-1', 'Willie Stroker', '']);
     expect(short[0]?.issue).toEqual({
       line: 7,
       column: '50-69',
@@ -119,7 +146,12 @@ describe('FixedWidthParser on univocity essential*.txt', () => {
 });
 
 describe('FixedWidthParser on univocity multi_schema.txt', () => {
-  const path = corpusPath('csv-suites', 'univocity-parsers', 'examples', 'multi_schema.txt');
+  const path = corpusPath(
+    'csv-suites',
+    'univocity-parsers',
+    'examples',
+    'multi_schema.txt',
+  );
 
   it('reads only the customer records (C#) and silently skips the account records (A#)', async () => {
     const format = fixedFormat({

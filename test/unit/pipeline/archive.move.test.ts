@@ -1,4 +1,12 @@
-import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
@@ -9,14 +17,23 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const AT = Date.UTC(2026, 10, 21, 13, 45, 1);
 const clock = { now: () => AT };
 
-function failingWith(code: string, method: 'rename' | 'unlink', onlyFor?: (path: string) => boolean): FsPort {
+function failingWith(
+  code: string,
+  method: 'rename' | 'unlink',
+  onlyFor?: (path: string) => boolean,
+): FsPort {
   return {
     ...NODE_FS_PORT,
     [method]: async (path: string, ...rest: [string]) => {
       if (onlyFor === undefined || onlyFor(path)) {
-        throw Object.assign(new Error(`${code}: simulated, ${method} '${path}'`), { code });
+        throw Object.assign(
+          new Error(`${code}: simulated, ${method} '${path}'`),
+          { code },
+        );
       }
-      return method === 'rename' ? NODE_FS_PORT.rename(path, rest[0]) : NODE_FS_PORT.unlink(path);
+      return method === 'rename'
+        ? NODE_FS_PORT.rename(path, rest[0])
+        : NODE_FS_PORT.unlink(path);
     },
   };
 }
@@ -38,7 +55,11 @@ describe('moveToArchive / moveToFailed', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  async function claimed(name: string, content: string, originalName = 'customers.txt') {
+  async function claimed(
+    name: string,
+    content: string,
+    originalName = 'customers.txt',
+  ) {
     const path = join(processing, name);
     await writeFile(path, content);
     return { path, originalName };
@@ -57,21 +78,38 @@ describe('moveToArchive / moveToFailed', () => {
   it('never overwrites: taken names get -2, -3 and old files keep their content', async () => {
     await mkdir(archive);
     await writeFile(join(archive, 'customers.20261121T134501Z.txt'), 'old one');
-    await writeFile(join(archive, 'customers.20261121T134501Z-2.txt'), 'old two');
-    const result = await moveToArchive(await claimed('c1', 'new'), archive, { clock });
+    await writeFile(
+      join(archive, 'customers.20261121T134501Z-2.txt'),
+      'old two',
+    );
+    const result = await moveToArchive(await claimed('c1', 'new'), archive, {
+      clock,
+    });
     expect(result.name).toBe('customers.20261121T134501Z-3.txt');
-    expect(await readFile(join(archive, 'customers.20261121T134501Z.txt'), 'utf8')).toBe('old one');
-    expect(await readFile(join(archive, 'customers.20261121T134501Z-2.txt'), 'utf8')).toBe('old two');
+    expect(
+      await readFile(join(archive, 'customers.20261121T134501Z.txt'), 'utf8'),
+    ).toBe('old one');
+    expect(
+      await readFile(join(archive, 'customers.20261121T134501Z-2.txt'), 'utf8'),
+    ).toBe('old two');
     expect(await readFile(result.path, 'utf8')).toBe('new');
   });
 
   it('gives concurrent moves of same-named files distinct names (exclusive create)', async () => {
-    const files = await Promise.all(Array.from({ length: 8 }, (_, i) => claimed(`c${i}`, `content ${i}`)));
-    const results = await Promise.all(files.map((f) => moveToArchive(f, archive, { clock })));
+    const files = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => claimed(`c${i}`, `content ${i}`)),
+    );
+    const results = await Promise.all(
+      files.map((f) => moveToArchive(f, archive, { clock })),
+    );
     const names = new Set(results.map((r) => r.name));
     expect(names.size).toBe(8);
-    const contents = await Promise.all(results.map((r) => readFile(r.path, 'utf8')));
-    expect(contents.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `content ${i}`).sort());
+    const contents = await Promise.all(
+      results.map((r) => readFile(r.path, 'utf8')),
+    );
+    expect(contents.sort()).toEqual(
+      Array.from({ length: 8 }, (_, i) => `content ${i}`).sort(),
+    );
     expect((await readdir(archive)).length).toBe(8);
   });
 
@@ -79,7 +117,10 @@ describe('moveToArchive / moveToFailed', () => {
     const file = await claimed('c1', 'x'.repeat(3 * 1024 * 1024 + 17));
     const mtime = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
     await utimes(file.path, mtime, mtime);
-    const result = await moveToArchive(file, archive, { clock, fs: failingWith('EXDEV', 'rename') });
+    const result = await moveToArchive(file, archive, {
+      clock,
+      fs: failingWith('EXDEV', 'rename'),
+    });
     expect(result.crossDevice).toBe(true);
     expect((await stat(result.path)).size).toBe(3 * 1024 * 1024 + 17);
     expect((await stat(result.path)).mtimeMs).toBe(mtime.getTime());
@@ -89,8 +130,13 @@ describe('moveToArchive / moveToFailed', () => {
 
   it('on EXDEV, a source that cannot be removed leaves exactly one copy: the source', async () => {
     const file = await claimed('c1', 'data');
-    const fs = { ...failingWith('EXDEV', 'rename'), unlink: failingWith('EBUSY', 'unlink', (p) => p === file.path).unlink };
-    const error = await moveToArchive(file, archive, { clock, fs }).catch((e: unknown) => e);
+    const fs = {
+      ...failingWith('EXDEV', 'rename'),
+      unlink: failingWith('EBUSY', 'unlink', (p) => p === file.path).unlink,
+    };
+    const error = await moveToArchive(file, archive, { clock, fs }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('ARCHIVE_FAILED');
     expect((error as AppError).retryable).toBe(true);
@@ -100,7 +146,10 @@ describe('moveToArchive / moveToFailed', () => {
 
   it('EBUSY leaves the file in processing/, no placeholder behind, retryable ARCHIVE_FAILED', async () => {
     const file = await claimed('c1', 'data');
-    const error = await moveToArchive(file, archive, { clock, fs: failingWith('EBUSY', 'rename') }).catch((e: unknown) => e);
+    const error = await moveToArchive(file, archive, {
+      clock,
+      fs: failingWith('EBUSY', 'rename'),
+    }).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('ARCHIVE_FAILED');
     expect((error as AppError).retryable).toBe(true);
     expect((error as AppError).message).toMatch(/EBUSY/);
@@ -109,38 +158,65 @@ describe('moveToArchive / moveToFailed', () => {
   });
 
   it('a vanished claimed file is a non-retryable ARCHIVE_FAILED', async () => {
-    const error = await moveToArchive({ path: join(processing, 'gone'), originalName: 'customers.txt' }, archive, { clock }).catch(
-      (e: unknown) => e,
-    );
+    const error = await moveToArchive(
+      { path: join(processing, 'gone'), originalName: 'customers.txt' },
+      archive,
+      { clock },
+    ).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('ARCHIVE_FAILED');
     expect((error as AppError).retryable).toBe(false);
     expect(await readdir(archive)).toEqual([]);
   });
 
   it('moves to failed/ with .error.txt and .errors.csv next to the file', async () => {
-    const result = await moveToFailed(await claimed('c1', 'bad data'), failed, {
-      errorText: 'Header row 1 lacks KUNNR',
-      errorsCsv: 'line;column;code\n2;email;INVALID_EMAIL\n',
-    }, { clock });
+    const result = await moveToFailed(
+      await claimed('c1', 'bad data'),
+      failed,
+      {
+        errorText: 'Header row 1 lacks KUNNR',
+        errorsCsv: 'line;column;code\n2;email;INVALID_EMAIL\n',
+      },
+      { clock },
+    );
     expect(result.name).toBe('customers.20261121T134501Z.txt');
-    expect(result.errorTextPath).toBe(join(failed, 'customers.20261121T134501Z.txt.error.txt'));
-    expect(result.errorsCsvPath).toBe(join(failed, 'customers.20261121T134501Z.txt.errors.csv'));
+    expect(result.errorTextPath).toBe(
+      join(failed, 'customers.20261121T134501Z.txt.error.txt'),
+    );
+    expect(result.errorsCsvPath).toBe(
+      join(failed, 'customers.20261121T134501Z.txt.errors.csv'),
+    );
     expect(await readFile(result.path, 'utf8')).toBe('bad data');
-    expect(await readFile(result.errorTextPath, 'utf8')).toBe('Header row 1 lacks KUNNR');
-    expect(await readFile(result.errorsCsvPath ?? '', 'utf8')).toContain('INVALID_EMAIL');
+    expect(await readFile(result.errorTextPath, 'utf8')).toBe(
+      'Header row 1 lacks KUNNR',
+    );
+    expect(await readFile(result.errorsCsvPath ?? '', 'utf8')).toContain(
+      'INVALID_EMAIL',
+    );
   });
 
   it('writes no .errors.csv when there are no row issues', async () => {
-    const result = await moveToFailed(await claimed('c1', ''), failed, { errorText: 'empty file', errorsCsv: null }, { clock });
+    const result = await moveToFailed(
+      await claimed('c1', ''),
+      failed,
+      { errorText: 'empty file', errorsCsv: null },
+      { clock },
+    );
     expect(result.errorsCsvPath).toBeNull();
-    expect((await readdir(failed)).sort()).toEqual([result.name, `${result.name}.error.txt`].sort());
+    expect((await readdir(failed)).sort()).toEqual(
+      [result.name, `${result.name}.error.txt`].sort(),
+    );
   });
 
   it('skips a name whose report name is taken, and never overwrites that report', async () => {
     await mkdir(failed);
     const foreign = join(failed, 'customers.20261121T134501Z.txt.error.txt');
     await writeFile(foreign, 'someone else');
-    const result = await moveToFailed(await claimed('c1', 'x'), failed, { errorText: 'why', errorsCsv: 'a\n' }, { clock });
+    const result = await moveToFailed(
+      await claimed('c1', 'x'),
+      failed,
+      { errorText: 'why', errorsCsv: 'a\n' },
+      { clock },
+    );
     expect(result.name).toBe('customers.20261121T134501Z-2.txt');
     expect(await readFile(foreign, 'utf8')).toBe('someone else');
     expect(await readFile(result.errorTextPath, 'utf8')).toBe('why');
@@ -148,13 +224,21 @@ describe('moveToArchive / moveToFailed', () => {
 
   it('removes its reports again when the move fails, so a retry starts clean', async () => {
     const file = await claimed('c1', 'x');
-    const error = await moveToFailed(file, failed, { errorText: 'why', errorsCsv: 'a\n' }, { clock, fs: failingWith('EPERM', 'rename') }).catch(
-      (e: unknown) => e,
-    );
+    const error = await moveToFailed(
+      file,
+      failed,
+      { errorText: 'why', errorsCsv: 'a\n' },
+      { clock, fs: failingWith('EPERM', 'rename') },
+    ).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('ARCHIVE_FAILED');
     expect(await readdir(failed)).toEqual([]);
     expect(await readFile(file.path, 'utf8')).toBe('x');
-    const retried = await moveToFailed(file, failed, { errorText: 'why', errorsCsv: 'a\n' }, { clock });
+    const retried = await moveToFailed(
+      file,
+      failed,
+      { errorText: 'why', errorsCsv: 'a\n' },
+      { clock },
+    );
     expect(retried.name).toBe('customers.20261121T134501Z.txt');
   });
 
@@ -169,8 +253,17 @@ describe('moveToArchive / moveToFailed', () => {
     `${'z'.repeat(400)}.csv`,
   ])('keeps hostile original name %j inside failed/', async (originalName) => {
     const file = await claimed('c1', 'x', originalName);
-    const result = await moveToFailed(file, failed, { errorText: 'why', errorsCsv: 'a\n' }, { clock });
-    for (const p of [result.path, result.errorTextPath, result.errorsCsvPath ?? '']) {
+    const result = await moveToFailed(
+      file,
+      failed,
+      { errorText: 'why', errorsCsv: 'a\n' },
+      { clock },
+    );
+    for (const p of [
+      result.path,
+      result.errorTextPath,
+      result.errorsCsvPath ?? '',
+    ]) {
       expect(join(failed, p.slice(failed.length + 1))).toBe(p);
       expect(p.startsWith(`${failed}/`)).toBe(true);
       expect(p.slice(failed.length + 1)).not.toContain('/');

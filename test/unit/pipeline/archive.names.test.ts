@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { archiveName } from '../../../src/pipeline/archive.js';
-import { childPath, fileTimestamp, safeBaseName } from '../../../src/util/safe-file-name.js';
+import {
+  childPath,
+  fileTimestamp,
+  safeBaseName,
+} from '../../../src/util/safe-file-name.js';
 
 const AT = Date.UTC(2026, 10, 21, 13, 45, 1, 789);
 
 describe('archive names', () => {
   it('puts a UTC timestamp before the extension and a counter after it', () => {
     expect(fileTimestamp(AT)).toBe('20261121T134501Z');
-    expect(archiveName('customers.txt', AT)).toBe('customers.20261121T134501Z.txt');
-    expect(archiveName('customers.txt', AT, 2)).toBe('customers.20261121T134501Z-2.txt');
+    expect(archiveName('customers.txt', AT)).toBe(
+      'customers.20261121T134501Z.txt',
+    );
+    expect(archiveName('customers.txt', AT, 2)).toBe(
+      'customers.20261121T134501Z-2.txt',
+    );
     expect(archiveName('README', AT, 3)).toBe('README.20261121T134501Z-3');
-    expect(archiveName('export.2026.csv', AT)).toBe('export.2026.20261121T134501Z.csv');
+    expect(archiveName('export.2026.csv', AT)).toBe(
+      'export.2026.20261121T134501Z.csv',
+    );
   });
 
   it.each([

@@ -7,10 +7,24 @@ describe('KeyLines', () => {
     const expected = new Map<string, number>();
     // Prefixes of each other, non-ASCII and empty keys: packed side by side in one block text,
     // they must still only match exactly.
-    const samples = ['K1', 'K10', 'K100', 'Müller', 'Mül', 'ler', '', ' ', '€„“', 'k1'];
+    const samples = [
+      'K1',
+      'K10',
+      'K100',
+      'Müller',
+      'Mül',
+      'ler',
+      '',
+      ' ',
+      '€„“',
+      'k1',
+    ];
     let line = 2;
     for (let i = 0; i < 20_000; i++) {
-      const key = i < samples.length ? (samples[i] as string) : `K${(i * 7919) % 100_003}`;
+      const key =
+        i < samples.length
+          ? (samples[i] as string)
+          : `K${(i * 7919) % 100_003}`;
       if (keys.get(key) === undefined) {
         keys.add(key, line);
       }
@@ -32,7 +46,14 @@ describe('KeyLines', () => {
     }
     expect(keys.get('K0000000')).toBe(2);
     expect(keys.get('K0009999')).toBe(10_001);
-    for (const absent of ['K0010000', 'K000000', 'K00000000', 'k0000001', 'K0000001 ', '']) {
+    for (const absent of [
+      'K0010000',
+      'K000000',
+      'K00000000',
+      'k0000001',
+      'K0000001 ',
+      '',
+    ]) {
       expect(keys.get(absent)).toBeUndefined();
     }
   });

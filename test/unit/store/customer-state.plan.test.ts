@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planStatus, planType, statusChange } from '../../../src/store/customer-state.js';
+import {
+  planStatus,
+  planType,
+  statusChange,
+} from '../../../src/store/customer-state.js';
 
 describe('status and type plans of an upsert', () => {
   it('status: new customers, the blocked flag, reactivation', () => {
@@ -14,10 +18,16 @@ describe('status and type plans of an upsert', () => {
   });
 
   it('type: the first one is kept, a different one is a conflict', () => {
-    expect(planType(undefined, 'B2B')).toEqual({ type: 'B2B', conflict: false });
+    expect(planType(undefined, 'B2B')).toEqual({
+      type: 'B2B',
+      conflict: false,
+    });
     expect(planType(null, 'B2C')).toEqual({ type: 'B2C', conflict: false });
     expect(planType('B2C', 'B2B')).toEqual({ type: 'B2C', conflict: true });
-    expect(planType('B2C', undefined)).toEqual({ type: 'B2C', conflict: false });
+    expect(planType('B2C', undefined)).toEqual({
+      type: 'B2C',
+      conflict: false,
+    });
     expect(statusChange('active', 'active')).toEqual([]);
   });
 });

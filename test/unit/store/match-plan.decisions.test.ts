@@ -1,15 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeMatchValue } from '../../../src/domain/customer-match.js';
-import { matchValues, planMatches, type MatchCandidate } from '../../../src/store/match-plan.js';
+import {
+  matchValues,
+  planMatches,
+  type MatchCandidate,
+} from '../../../src/store/match-plan.js';
 
-const rec = (key: string, fields: Record<string, string>, line = 2) => ({ key, fields, line });
+const rec = (key: string, fields: Record<string, string>, line = 2) => ({
+  key,
+  fields,
+  line,
+});
 
 describe('normalizeMatchValue', () => {
   it('drops spaces, dots and dashes from VAT numbers and upper-cases them', () => {
-    expect(normalizeMatchValue('vatId', ' de 123.456-789 ')).toBe('DE123456789');
+    expect(normalizeMatchValue('vatId', ' de 123.456-789 ')).toBe(
+      'DE123456789',
+    );
   });
   it('trims and lower-cases e-mail addresses', () => {
-    expect(normalizeMatchValue('email', '  Info@Example.COM ')).toBe('info@example.com');
+    expect(normalizeMatchValue('email', '  Info@Example.COM ')).toBe(
+      'info@example.com',
+    );
   });
   it('has nothing to compare for empty, missing and boolean values', () => {
     expect(normalizeMatchValue('vatId', ' - ')).toBeNull();
@@ -27,7 +39,13 @@ describe('planMatches', () => {
   ];
 
   it('collects the normalised values of a batch per field, once each', () => {
-    const values = matchValues([rec('1', { vatId: 'de 1', email: 'A@x.example' }), rec('2', { vatId: 'DE1' })], ['vatId', 'email']);
+    const values = matchValues(
+      [
+        rec('1', { vatId: 'de 1', email: 'A@x.example' }),
+        rec('2', { vatId: 'DE1' }),
+      ],
+      ['vatId', 'email'],
+    );
     expect(values).toEqual({ vatId: ['DE1'], email: ['a@x.example'] });
   });
 
@@ -53,10 +71,12 @@ describe('planMatches', () => {
   });
 
   it('reports several candidates as ambiguous, sorted by id, and pairs none of them', () => {
-    const decisions = planMatches([rec('K1', { email: 'a@x.example' }), rec('K2', { vatId: 'DE1' })], new Set(), candidates, [
-      'email',
-      'vatId',
-    ]);
+    const decisions = planMatches(
+      [rec('K1', { email: 'a@x.example' }), rec('K2', { vatId: 'DE1' })],
+      new Set(),
+      candidates,
+      ['email', 'vatId'],
+    );
     expect(decisions).toEqual([
       { kind: 'ambiguous', candidateIds: [3, 7], field: 'email' },
       { kind: 'matched', customerId: 7, field: 'vatId' },
@@ -65,11 +85,19 @@ describe('planMatches', () => {
 
   it('matches nothing for keys the store has, or that came earlier in the batch', () => {
     const decisions = planMatches(
-      [rec('K1', { vatId: 'DE1' }), rec('K2', { vatId: 'DE2' }), rec('K2', { vatId: 'DE2' })],
+      [
+        rec('K1', { vatId: 'DE1' }),
+        rec('K2', { vatId: 'DE2' }),
+        rec('K2', { vatId: 'DE2' }),
+      ],
       new Set(['K1']),
       candidates,
       ['vatId'],
     );
-    expect(decisions).toEqual([{ kind: 'none' }, { kind: 'matched', customerId: 9, field: 'vatId' }, { kind: 'none' }]);
+    expect(decisions).toEqual([
+      { kind: 'none' },
+      { kind: 'matched', customerId: 9, field: 'vatId' },
+      { kind: 'none' },
+    ]);
   });
 });

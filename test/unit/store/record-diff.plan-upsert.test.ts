@@ -8,23 +8,34 @@ import {
   recordRowHash,
   serializeData,
 } from '../../../src/store/record-diff.js';
-import type { StoredState, UpsertPlan } from '../../../src/store/record-diff.js';
+import type {
+  StoredState,
+  UpsertPlan,
+} from '../../../src/store/record-diff.js';
 
 /** What a store would hold after applying a plan (insert/update) for these fields. */
 function storedAfter(plan: UpsertPlan): StoredState {
   if (plan.action === 'unchanged') {
     throw new Error('no write planned');
   }
-  return { rowHash: plan.rowHash, contentHash: plan.contentHash, dataJson: plan.dataJson };
+  return {
+    rowHash: plan.rowHash,
+    contentHash: plan.contentHash,
+    dataJson: plan.dataJson,
+  };
 }
 
 describe('record-diff', () => {
   it('merges: values replace, null clears, absent keeps', () => {
-    expect(mergeFields({ a: 1, b: 'x', c: true }, { a: 2, b: null, d: 'new' })).toEqual({ a: 2, c: true, d: 'new' });
+    expect(
+      mergeFields({ a: 1, b: 'x', c: true }, { a: 2, b: null, d: 'new' }),
+    ).toEqual({ a: 2, c: true, d: 'new' });
   });
 
   it('diffs field by field, sorted, with undefined for a missing side', () => {
-    expect(diffFields({ b: 1, a: 'x', z: false }, { a: 'x', b: 2, c: 'n' })).toEqual([
+    expect(
+      diffFields({ b: 1, a: 'x', z: false }, { a: 'x', b: 2, c: 'n' }),
+    ).toEqual([
       { field: 'b', old: 1, new: 2 },
       { field: 'c', old: undefined, new: 'n' },
       { field: 'z', old: false, new: undefined },
@@ -46,23 +57,44 @@ describe('record-diff', () => {
       changes: [{ field: 'name', old: undefined, new: 'Alpha' }],
     });
     // The content hash is that of the data, not of the row with its null.
-    expect(storedAfter(plan).contentHash).toBe(storedAfter(planUpsert(undefined, { name: 'Alpha' })).contentHash);
+    expect(storedAfter(plan).contentHash).toBe(
+      storedAfter(planUpsert(undefined, { name: 'Alpha' })).contentHash,
+    );
   });
 
   it('settles the same row again by its row hash, without reading the stored data', () => {
     const stored = storedAfter(planUpsert(undefined, { name: 'Alpha' }));
-    const plan = planUpsert({ ...stored, dataJson: 'not json: must not be parsed' }, { name: 'Alpha' });
-    expect(plan).toEqual({ action: 'unchanged', rowHash: stored.rowHash, refreshRowHash: false });
+    const plan = planUpsert(
+      { ...stored, dataJson: 'not json: must not be parsed' },
+      { name: 'Alpha' },
+    );
+    expect(plan).toEqual({
+      action: 'unchanged',
+      rowHash: stored.rowHash,
+      refreshRowHash: false,
+    });
   });
 
   it('plans unchanged with a row-hash refresh when the row differs but the content does not', () => {
-    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha', city: 'Berlin' }));
+    const stored = storedAfter(
+      planUpsert(undefined, { name: 'Alpha', city: 'Berlin' }),
+    );
     const plan = planUpsert(stored, { name: 'Alpha', fax: null });
-    expect(plan).toEqual({ action: 'unchanged', rowHash: recordRowHash({ name: 'Alpha', fax: null }), refreshRowHash: true });
+    expect(plan).toEqual({
+      action: 'unchanged',
+      rowHash: recordRowHash({ name: 'Alpha', fax: null }),
+      refreshRowHash: true,
+    });
   });
 
   it('plans an update with the merged data and its changes', () => {
-    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha', city: 'Berlin', email: 'a@example.com' }));
+    const stored = storedAfter(
+      planUpsert(undefined, {
+        name: 'Alpha',
+        city: 'Berlin',
+        email: 'a@example.com',
+      }),
+    );
     const plan = planUpsert(stored, { city: 'Hamburg', email: null });
     expect(plan).toMatchObject({
       action: 'update',
@@ -76,9 +108,14 @@ describe('record-diff', () => {
   });
 
   it('builds lower-cased search text and LIKE patterns with %, _ and \\ escaped', () => {
-    expect(customerSearchText('K-1', { name: 'MÜLLER', email: 'A@B.example', city: 'Köln', phone: 'X' })).toBe(
-      'k-1\nmüller\na@b.example\nköln',
-    );
+    expect(
+      customerSearchText('K-1', {
+        name: 'MÜLLER',
+        email: 'A@B.example',
+        city: 'Köln',
+        phone: 'X',
+      }),
+    ).toBe('k-1\nmüller\na@b.example\nköln');
     expect(likePattern('100%_A\\b')).toBe('%100\\%\\_a\\\\b%');
   });
 });

@@ -23,8 +23,35 @@ function* randomRecords(count: number): Generator<Record<string, unknown>> {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
-  const names = ['name', 'city', 'attributes.Größe', 'attributes.a b', 'Z', 'a', 'ä', 'é', '\u2028', '__proto__', 'x"y', 'attributes.10'];
-  const values = [null, undefined, '', 'Müller', '"quoted"\n', '\u2028\u2029', 0, -1.5, 1e21, Number.NaN, true, false, '€ „x“'];
+  const names = [
+    'name',
+    'city',
+    'attributes.Größe',
+    'attributes.a b',
+    'Z',
+    'a',
+    'ä',
+    'é',
+    '\u2028',
+    '__proto__',
+    'x"y',
+    'attributes.10',
+  ];
+  const values = [
+    null,
+    undefined,
+    '',
+    'Müller',
+    '"quoted"\n',
+    '\u2028\u2029',
+    0,
+    -1.5,
+    1e21,
+    Number.NaN,
+    true,
+    false,
+    '€ „x“',
+  ];
   for (let i = 0; i < count; i++) {
     const record = Object.create(null) as Record<string, unknown>;
     for (const name of names) {
@@ -44,8 +71,12 @@ describe('stableStringify', () => {
   });
 
   it('sorts keys whatever the insertion order, and leaves undefined values out', () => {
-    expect(stableStringify({ b: 1, a: 'x', c: undefined })).toBe('{"a":"x","b":1}');
-    expect(stableStringify({ a: 'x', b: 1 })).toBe(stableStringify({ b: 1, a: 'x' }));
+    expect(stableStringify({ b: 1, a: 'x', c: undefined })).toBe(
+      '{"a":"x","b":1}',
+    );
+    expect(stableStringify({ a: 'x', b: 1 })).toBe(
+      stableStringify({ b: 1, a: 'x' }),
+    );
   });
 
   it('keeps the general order for integer-like keys, which objects would list first', () => {

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { FormatDefinitionSchema, type FormatDefinitionInput } from '../../../src/formats/format-definition.js';
-import { coerceCell, createCellCoercer, type CoerceResult } from '../../../src/validate/coerce-values.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinitionInput,
+} from '../../../src/formats/format-definition.js';
+import {
+  coerceCell,
+  createCellCoercer,
+  type CoerceResult,
+} from '../../../src/validate/coerce-values.js';
 import type { Cell } from '../../../src/parse/parser.js';
 
-function setup(column: Record<string, unknown> = {}, formatOptions: Partial<FormatDefinitionInput> = {}) {
+function setup(
+  column: Record<string, unknown> = {},
+  formatOptions: Partial<FormatDefinitionInput> = {},
+) {
   const format = FormatDefinitionSchema.parse({
     type: 'delimited',
     id: 'flags',
@@ -20,19 +30,38 @@ function setup(column: Record<string, unknown> = {}, formatOptions: Partial<Form
   return { format, column: target };
 }
 
-function coerce(cell: Cell, column: Record<string, unknown> = {}, formatOptions: Partial<FormatDefinitionInput> = {}): CoerceResult {
+function coerce(
+  cell: Cell,
+  column: Record<string, unknown> = {},
+  formatOptions: Partial<FormatDefinitionInput> = {},
+): CoerceResult {
   const { format, column: target } = setup(column, formatOptions);
   return coerceCell(cell, target, format);
 }
 
 describe('boolean columns with the default words', () => {
-  it.each(['1', 'true', 'TRUE', 'yes', 'Y', 'Ja', 'j', 'X', 'x', 'wahr', ' Wahr '])('reads %j as true', (text) => {
+  it.each([
+    '1',
+    'true',
+    'TRUE',
+    'yes',
+    'Y',
+    'Ja',
+    'j',
+    'X',
+    'x',
+    'wahr',
+    ' Wahr ',
+  ])('reads %j as true', (text) => {
     expect(coerce(text)).toEqual({ ok: true, value: true });
   });
 
-  it.each(['0', 'false', 'No', 'n', 'Nein', 'FALSCH'])('reads %j as false', (text) => {
-    expect(coerce(text)).toEqual({ ok: true, value: false });
-  });
+  it.each(['0', 'false', 'No', 'n', 'Nein', 'FALSCH'])(
+    'reads %j as false',
+    (text) => {
+      expect(coerce(text)).toEqual({ ok: true, value: false });
+    },
+  );
 
   it("reads an empty cell as false (the X/'' convention), not as empty", () => {
     const { format, column } = setup();
@@ -66,11 +95,17 @@ describe('boolean columns with configured words', () => {
     const words = { trueValues: ['Ja'], falseValues: ['Nein'] };
     expect(coerce('JA', words)).toEqual({ ok: true, value: true });
     expect(coerce('nein', words)).toEqual({ ok: true, value: false });
-    expect(coerce('1', words)).toMatchObject({ ok: false, code: 'INVALID_BOOLEAN' });
+    expect(coerce('1', words)).toMatchObject({
+      ok: false,
+      code: 'INVALID_BOOLEAN',
+    });
   });
 
   it('treats an empty cell as empty (for the empty policy) when no false word is empty', () => {
-    const { format, column } = setup({ trueValues: ['Ja'], falseValues: ['Nein'] });
+    const { format, column } = setup({
+      trueValues: ['Ja'],
+      falseValues: ['Nein'],
+    });
     expect(createCellCoercer(column, format)('')).toBeNull();
   });
 
@@ -82,7 +117,9 @@ describe('boolean columns with configured words', () => {
   });
 
   it('refuses a definition that lists a word as both true and false', () => {
-    expect(() => coerce('x', { trueValues: ['x'], falseValues: ['X'] })).toThrowError(
+    expect(() =>
+      coerce('x', { trueValues: ['x'], falseValues: ['X'] }),
+    ).toThrowError(
       "Format 'flags', column 'Gesperrt' (blocked): 'X' is listed as both true and false. Fix the format definition.",
     );
   });

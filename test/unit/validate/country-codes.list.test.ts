@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COUNTRY_ALPHA2_CODES, toCountryAlpha2 } from '../../../src/validate/country-codes.js';
+import {
+  COUNTRY_ALPHA2_CODES,
+  toCountryAlpha2,
+} from '../../../src/validate/country-codes.js';
 
 describe('the embedded ISO 3166-1 list', () => {
   it('holds the 249 officially assigned alpha-2 codes, each once', () => {
@@ -12,7 +15,9 @@ describe('the embedded ISO 3166-1 list', () => {
 
   it('has a name in ICU for every code (no typos in the list)', () => {
     const names = new Intl.DisplayNames(['en'], { type: 'region' });
-    const unknown = COUNTRY_ALPHA2_CODES.filter((code) => names.of(code) === code);
+    const unknown = COUNTRY_ALPHA2_CODES.filter(
+      (code) => names.of(code) === code,
+    );
     expect(unknown).toEqual([]);
   });
 

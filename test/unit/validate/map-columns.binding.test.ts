@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.js';
-import { FormatDefinitionSchema, type FormatDefinition } from '../../../src/formats/format-definition.js';
-import { bindColumns, normalizeHeaderName } from '../../../src/validate/map-columns.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinition,
+} from '../../../src/formats/format-definition.js';
+import {
+  bindColumns,
+  normalizeHeaderName,
+} from '../../../src/validate/map-columns.js';
 
 function format(input: Record<string, unknown>): FormatDefinition {
-  return FormatDefinitionSchema.parse({ type: 'delimited', id: 'nav-debitors', ...input });
+  return FormatDefinitionSchema.parse({
+    type: 'delimited',
+    id: 'nav-debitors',
+    ...input,
+  });
 }
 
 const NAV = format({
@@ -17,7 +27,11 @@ const NAV = format({
 });
 
 /** Runs bindColumns and returns the AppError it throws. */
-function mismatch(fmt: FormatDefinition, header: string[] | null, file: string) {
+function mismatch(
+  fmt: FormatDefinition,
+  header: string[] | null,
+  file: string,
+) {
   try {
     bindColumns(fmt, header, file);
   } catch (e) {
@@ -38,17 +52,29 @@ describe('binding columns by header name', () => {
       ],
     });
     const binding = bindColumns(fmt, ['\uFEFF NR. ', 'NAME \t 2'], 'x.txt');
-    expect(binding.columns.map((c) => [c.column.field, c.index, c.label])).toEqual([
+    expect(
+      binding.columns.map((c) => [c.column.field, c.index, c.label]),
+    ).toEqual([
       ['customerNo', 0, 'NR.'],
       ['name', 1, 'NAME 2'],
     ]);
   });
 
   it('matches composed and decomposed umlauts alike', () => {
-    const fmt = format({ columns: [{ field: 'customerNo', source: 'Kundennr. Müller', required: true }] });
-    const binding = bindColumns(fmt, ['Kundennr. Muller', 'Kundennr. Mu\u0308ller'], 'x.txt');
+    const fmt = format({
+      columns: [
+        { field: 'customerNo', source: 'Kundennr. Müller', required: true },
+      ],
+    });
+    const binding = bindColumns(
+      fmt,
+      ['Kundennr. Muller', 'Kundennr. Mu\u0308ller'],
+      'x.txt',
+    );
     expect(binding.columns[0]?.index).toBe(1);
-    expect(normalizeHeaderName('  M\u00dcLLER  ')).toBe(normalizeHeaderName('mu\u0308ller'));
+    expect(normalizeHeaderName('  M\u00dcLLER  ')).toBe(
+      normalizeHeaderName('mu\u0308ller'),
+    );
   });
 
   it('binds columns in any order of the header, and leaves missing optional columns out with a warning', () => {
@@ -65,9 +91,17 @@ describe('binding columns by header name', () => {
   });
 
   it('uses the first of duplicate header names and says so', () => {
-    const binding = bindColumns(NAV, ['Nr.', 'Name', 'name', 'Ort', 'NAME '], 'x.txt');
-    expect(binding.columns.find((c) => c.column.field === 'name')?.index).toBe(1);
-    expect(binding.warnings).toContain("Header 'Name' appears 3 times in 'x.txt' (columns 2, 3, 5); column 2 is used");
+    const binding = bindColumns(
+      NAV,
+      ['Nr.', 'Name', 'name', 'Ort', 'NAME '],
+      'x.txt',
+    );
+    expect(binding.columns.find((c) => c.column.field === 'name')?.index).toBe(
+      1,
+    );
+    expect(binding.warnings).toContain(
+      "Header 'Name' appears 3 times in 'x.txt' (columns 2, 3, 5); column 2 is used",
+    );
   });
 });
 
@@ -88,9 +122,16 @@ describe('binding columns by position', () => {
   });
 
   it('reports a required position beyond the header as missing', () => {
-    const fmt = format({ columns: [{ field: 'customerNo', source: 5, required: true }] });
+    const fmt = format({
+      columns: [{ field: 'customerNo', source: 5, required: true }],
+    });
     const error = mismatch(fmt, ['a', 'b'], 'short.csv');
-    expect(error.details).toEqual({ format: 'nav-debitors', file: 'short.csv', missing: ['#5'], found: ['a', 'b'] });
+    expect(error.details).toEqual({
+      format: 'nav-debitors',
+      file: 'short.csv',
+      missing: ['#5'],
+      found: ['a', 'b'],
+    });
   });
 
   it('binds fixed-width columns to their position in the column list', () => {
@@ -112,7 +153,11 @@ describe('binding columns by position', () => {
 
 describe('HEADER_MISMATCH', () => {
   it('names the format, the file, every missing required column and the header found', () => {
-    const error = mismatch(NAV, ['No', 'Name 2', 'Ort', '', 'Telefon'], 'x.txt');
+    const error = mismatch(
+      NAV,
+      ['No', 'Name 2', 'Ort', '', 'Telefon'],
+      'x.txt',
+    );
     expect(error.code).toBe('HEADER_MISMATCH');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatchInlineSnapshot(
@@ -127,9 +172,14 @@ describe('HEADER_MISMATCH', () => {
   });
 
   it('uses the singular for one column and shortens a long header', () => {
-    const header = ['Nr.', ...Array.from({ length: 50 }, (_, i) => `F${i + 1}`)];
+    const header = [
+      'Nr.',
+      ...Array.from({ length: 50 }, (_, i) => `F${i + 1}`),
+    ];
     const error = mismatch(NAV, header, 'wide.csv');
-    expect(error.message).toMatch(/^Format 'nav-debitors' expects column 'Name' but the header of 'wide.csv' has: 'Nr.', 'F1', /);
+    expect(error.message).toMatch(
+      /^Format 'nav-debitors' expects column 'Name' but the header of 'wide.csv' has: 'Nr.', 'F1', /,
+    );
     expect(error.message).toContain("'F39', … (11 more). Check");
     expect(error.details?.['found']).toHaveLength(51);
   });
@@ -151,7 +201,11 @@ describe('unmapped columns as attributes', () => {
   });
 
   it('keeps every unmapped header column as attributes.<header>', () => {
-    const binding = bindColumns(ATTR, ['Nr.', ' Sales  Rep ', 'Bezirk', 'Umsatz 2025'], 'x.csv');
+    const binding = bindColumns(
+      ATTR,
+      ['Nr.', ' Sales  Rep ', 'Bezirk', 'Umsatz 2025'],
+      'x.csv',
+    );
     expect(binding.attributes).toEqual([
       { index: 1, field: 'attributes.Sales Rep', label: 'Sales Rep' },
       { index: 3, field: 'attributes.Umsatz 2025', label: 'Umsatz 2025' },
@@ -159,7 +213,11 @@ describe('unmapped columns as attributes', () => {
   });
 
   it('keeps hostile header names as plain names', () => {
-    const binding = bindColumns(ATTR, ['Nr.', '__proto__', 'constructor', 'hasOwnProperty'], 'x.csv');
+    const binding = bindColumns(
+      ATTR,
+      ['Nr.', '__proto__', 'constructor', 'hasOwnProperty'],
+      'x.csv',
+    );
     expect(binding.attributes.map((a) => a.field)).toEqual([
       'attributes.__proto__',
       'attributes.constructor',
@@ -168,8 +226,14 @@ describe('unmapped columns as attributes', () => {
   });
 
   it('skips nameless, duplicate and colliding columns with warnings', () => {
-    const binding = bindColumns(ATTR, ['Nr.', '', 'Extra', 'extra', 'Region', 'Bezirk'], 'x.csv');
-    expect(binding.attributes.map((a) => [a.index, a.field])).toEqual([[2, 'attributes.Extra']]);
+    const binding = bindColumns(
+      ATTR,
+      ['Nr.', '', 'Extra', 'extra', 'Region', 'Bezirk'],
+      'x.csv',
+    );
+    expect(binding.attributes.map((a) => [a.index, a.field])).toEqual([
+      [2, 'attributes.Extra'],
+    ]);
     expect(binding.warnings).toEqual([
       "Header 'Extra' appears 2 times in 'x.csv' (columns 3, 4); column 3 is used",
       "Column 2 of 'x.csv' has no header name; its values are not imported",
@@ -178,6 +242,8 @@ describe('unmapped columns as attributes', () => {
   });
 
   it('drops unmapped columns by default', () => {
-    expect(bindColumns(NAV, ['Nr.', 'Name', 'Extra'], 'x.csv').attributes).toEqual([]);
+    expect(
+      bindColumns(NAV, ['Nr.', 'Name', 'Extra'], 'x.csv').attributes,
+    ).toEqual([]);
   });
 });

@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { createZoneConverter, isValidTimeZone, wallTimeToUtcMs, type WallTime } from '../../../src/validate/time-zone.js';
+import {
+  createZoneConverter,
+  isValidTimeZone,
+  wallTimeToUtcMs,
+  type WallTime,
+} from '../../../src/validate/time-zone.js';
 
 function wall(text: string): WallTime {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(text);
   if (m === null) {
     throw new Error(`bad test wall time ${text}`);
   }
-  return { year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: +m[4]!, minute: +m[5]!, second: 0, millisecond: 0 };
+  return {
+    year: +m[1]!,
+    month: +m[2]!,
+    day: +m[3]!,
+    hour: +m[4]!,
+    minute: +m[5]!,
+    second: 0,
+    millisecond: 0,
+  };
 }
 
 function instant(zone: string, text: string): string {
-  return new Date(createZoneConverter(zone).toEpochMs(wall(text))).toISOString();
+  return new Date(
+    createZoneConverter(zone).toEpochMs(wall(text)),
+  ).toISOString();
 }
 
 describe('wall time → instant with Intl', () => {
@@ -35,7 +50,9 @@ describe('wall time → instant with Intl', () => {
     for (let i = 0; i < 3; i++) {
       expect(converter.toEpochMs(wall('2026-10-25 02:30'))).toBe(first);
     }
-    expect(converter.offsetAt(Date.UTC(2026, 9, 25, 0, 59))).toBe(2 * 3_600_000);
+    expect(converter.offsetAt(Date.UTC(2026, 9, 25, 0, 59))).toBe(
+      2 * 3_600_000,
+    );
     expect(converter.offsetAt(Date.UTC(2026, 9, 25, 1, 0))).toBe(3_600_000);
   });
 
@@ -45,8 +62,10 @@ describe('wall time → instant with Intl', () => {
   });
 
   it('reads years below 100 as themselves, not as 19xx', () => {
-    expect(new Date(wallTimeToUtcMs({ ...wall('2026-01-01 00:00'), year: 33 })).toISOString()).toBe(
-      '0033-01-01T00:00:00.000Z',
-    );
+    expect(
+      new Date(
+        wallTimeToUtcMs({ ...wall('2026-01-01 00:00'), year: 33 }),
+      ).toISOString(),
+    ).toBe('0033-01-01T00:00:00.000Z');
   });
 });

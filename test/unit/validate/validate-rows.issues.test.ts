@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CustomerRecordSchema } from '../../../src/domain/customer.js';
 import type { RowIssue } from '../../../src/domain/row-issue.js';
-import { FormatDefinitionSchema, type FormatDefinition } from '../../../src/formats/format-definition.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinition,
+} from '../../../src/formats/format-definition.js';
 import { bindColumns } from '../../../src/validate/map-columns.js';
-import { createRowValidator, type RowValidator } from '../../../src/validate/validate-rows.js';
+import {
+  createRowValidator,
+  type RowValidator,
+} from '../../../src/validate/validate-rows.js';
 
 const CUSTOMERS = FormatDefinitionSchema.parse({
   type: 'delimited',
@@ -20,12 +26,30 @@ const CUSTOMERS = FormatDefinitionSchema.parse({
     { field: 'creditLimit', source: 'Kreditlimit', type: 'decimal' },
     { field: 'blocked', source: 'Gesperrt', type: 'boolean' },
     { field: 'customerSince', source: 'Kunde seit', type: 'date' },
-    { field: 'lastModified', source: 'Geändert', type: 'datetime', dateTimeFormat: 'dd.MM.yyyy HH:mm' },
+    {
+      field: 'lastModified',
+      source: 'Geändert',
+      type: 'datetime',
+      dateTimeFormat: 'dd.MM.yyyy HH:mm',
+    },
   ],
 });
-const HEADER = ['Nr.', 'Name', 'E-Mail', 'Land', 'Kreditlimit', 'Gesperrt', 'Kunde seit', 'Geändert'];
+const HEADER = [
+  'Nr.',
+  'Name',
+  'E-Mail',
+  'Land',
+  'Kreditlimit',
+  'Gesperrt',
+  'Kunde seit',
+  'Geändert',
+];
 
-function validatorFor(fmt: FormatDefinition, header: string[] = HEADER, cellRef?: (i: number, line: number) => string): RowValidator {
+function validatorFor(
+  fmt: FormatDefinition,
+  header: string[] = HEADER,
+  cellRef?: (i: number, line: number) => string,
+): RowValidator {
   return createRowValidator(fmt, bindColumns(fmt, header, 'kunden.csv'), {
     defaultTimeZone: 'UTC',
     ...(cellRef === undefined ? {} : { cellRef }),
@@ -36,7 +60,16 @@ describe('valid rows', () => {
   it('become a staged record with typed fields, the trimmed key and the line', () => {
     const result = validatorFor(CUSTOMERS).validate({
       line: 3,
-      cells: [' 10000 ', 'Müller GmbH', 'Info@Mueller.DE', 'de', '1.234,50', 'X', '29.02.2024', '29.03.2026 03:30'],
+      cells: [
+        ' 10000 ',
+        'Müller GmbH',
+        'Info@Mueller.DE',
+        'de',
+        '1.234,50',
+        'X',
+        '29.02.2024',
+        '29.03.2026 03:30',
+      ],
     });
     expect(result).toEqual({
       record: {
@@ -56,7 +89,12 @@ describe('valid rows', () => {
       issues: [],
       blank: false,
     });
-    expect(CustomerRecordSchema.safeParse({ key: result.record?.key, fields: result.record?.fields }).success).toBe(true);
+    expect(
+      CustomerRecordSchema.safeParse({
+        key: result.record?.key,
+        fields: result.record?.fields,
+      }).success,
+    ).toBe(true);
   });
 
   it('keep a parser warning and still import the row', () => {
@@ -68,7 +106,11 @@ describe('valid rows', () => {
       message: 'The row has 9 fields, the header 8; the last one is ignored',
       severity: 'warning',
     };
-    const result = validatorFor(CUSTOMERS).validate({ line: 4, cells: ['1', 'A', '', '', '', '', '', '', 'extra'], issue: warning });
+    const result = validatorFor(CUSTOMERS).validate({
+      line: 4,
+      cells: ['1', 'A', '', '', '', '', '', '', 'extra'],
+      issue: warning,
+    });
     expect(result.record?.key).toBe('1');
     expect(result.issues).toEqual([warning]);
   });
@@ -78,9 +120,18 @@ describe('valid rows', () => {
       type: 'xlsx',
       id: 'sheet',
       key: 'attributes.id',
-      columns: [{ field: 'attributes.id', source: 'ID', type: 'integer', required: true }],
+      columns: [
+        {
+          field: 'attributes.id',
+          source: 'ID',
+          type: 'integer',
+          required: true,
+        },
+      ],
     });
-    expect(validatorFor(fmt, ['ID']).validate({ line: 2, cells: [4711] }).record).toEqual({
+    expect(
+      validatorFor(fmt, ['ID']).validate({ line: 2, cells: [4711] }).record,
+    ).toEqual({
       key: '4711',
       line: 2,
       fields: { 'attributes.id': 4711 },
@@ -92,7 +143,16 @@ describe('invalid rows', () => {
   it('report every bad cell of the row, with line, column, raw value, code and message', () => {
     const result = validatorFor(CUSTOMERS).validate({
       line: 12,
-      cells: ['10001', '', 'kein-mail', 'XX', '1,2,3', 'vielleicht', '31.02.2024', '32.01.2026 10:00'],
+      cells: [
+        '10001',
+        '',
+        'kein-mail',
+        'XX',
+        '1,2,3',
+        'vielleicht',
+        '31.02.2024',
+        '32.01.2026 10:00',
+      ],
     });
     expect(result.record).toBeNull();
     expect(result.blank).toBe(false);
@@ -105,19 +165,39 @@ describe('invalid rows', () => {
       ['Kunde seit', '31.02.2024', 'INVALID_DATE'],
       ['Geändert', '32.01.2026 10:00', 'INVALID_DATETIME'],
     ]);
-    expect(result.issues.every((i) => i.line === 12 && i.severity === 'error')).toBe(true);
-    expect(result.issues[5]?.message).toBe("'31.02.2024' is not a valid date (expected dd.MM.yyyy)");
+    expect(
+      result.issues.every((i) => i.line === 12 && i.severity === 'error'),
+    ).toBe(true);
+    expect(result.issues[5]?.message).toBe(
+      "'31.02.2024' is not a valid date (expected dd.MM.yyyy)",
+    );
   });
 
   it('carry the raw cell text, not the transformed one', () => {
-    const result = validatorFor(CUSTOMERS).validate({ line: 2, cells: ['1', 'A', '  Kein Mail  ', '', '', '', '', ''] });
-    expect(result.issues[0]).toMatchObject({ value: '  Kein Mail  ', message: "'Kein Mail' is not a valid e-mail address" });
+    const result = validatorFor(CUSTOMERS).validate({
+      line: 2,
+      cells: ['1', 'A', '  Kein Mail  ', '', '', '', '', ''],
+    });
+    expect(result.issues[0]).toMatchObject({
+      value: '  Kein Mail  ',
+      message: "'Kein Mail' is not a valid e-mail address",
+    });
   });
 
   it('add the cell address when the parser knows it', () => {
-    const cellRef = (index: number, line: number): string => `${String.fromCharCode(65 + index)}${line}`;
-    const result = validatorFor(CUSTOMERS, HEADER, cellRef).validate({ line: 17, cells: ['1', 'A', '', 'XX', '', '', '', ''] });
-    expect(result.issues).toEqual([expect.objectContaining({ column: 'Land', cell: 'D17', code: 'INVALID_COUNTRY' })]);
+    const cellRef = (index: number, line: number): string =>
+      `${String.fromCharCode(65 + index)}${line}`;
+    const result = validatorFor(CUSTOMERS, HEADER, cellRef).validate({
+      line: 17,
+      cells: ['1', 'A', '', 'XX', '', '', '', ''],
+    });
+    expect(result.issues).toEqual([
+      expect.objectContaining({
+        column: 'Land',
+        cell: 'D17',
+        code: 'INVALID_COUNTRY',
+      }),
+    ]);
   });
 
   it('pass a parser error through and skip the row', () => {
@@ -129,7 +209,9 @@ describe('invalid rows', () => {
       message: 'A quoted field is not closed',
       severity: 'error',
     };
-    expect(validatorFor(CUSTOMERS).validate({ line: 9, cells: ['1', 'A'], issue })).toEqual({
+    expect(
+      validatorFor(CUSTOMERS).validate({ line: 9, cells: ['1', 'A'], issue }),
+    ).toEqual({
       record: null,
       issues: [issue],
       blank: false,
@@ -137,7 +219,10 @@ describe('invalid rows', () => {
   });
 
   it('report spreadsheet cells of the wrong kind by their value', () => {
-    const result = validatorFor(CUSTOMERS).validate({ line: 5, cells: ['1', 'A', '', '', true, '', 45_000, ''] });
+    const result = validatorFor(CUSTOMERS).validate({
+      line: 5,
+      cells: ['1', 'A', '', '', true, '', 45_000, ''],
+    });
     expect(result.issues.map((i) => [i.column, i.value, i.code])).toEqual([
       ['Kreditlimit', 'true', 'INVALID_NUMBER'],
       ['Kunde seit', '45000', 'INVALID_DATE'],
@@ -155,13 +240,21 @@ describe('attributes from hostile header names', () => {
   const HOSTILE = ['Nr.', '__proto__', 'constructor', 'toString', 'Umsatz'];
 
   it('end up as plain data in a record without a prototype', () => {
-    const result = validatorFor(ATTR, HOSTILE).validate({ line: 2, cells: ['1', '{"polluted":true}', 'x', 'y', ''] });
+    const result = validatorFor(ATTR, HOSTILE).validate({
+      line: 2,
+      cells: ['1', '{"polluted":true}', 'x', 'y', ''],
+    });
     const fields = result.record?.fields;
     if (fields === undefined) {
       throw new Error('expected a record');
     }
     expect(Object.getPrototypeOf(fields)).toBeNull();
-    expect(Object.keys(fields)).toEqual(['customerNo', 'attributes.__proto__', 'attributes.constructor', 'attributes.toString']);
+    expect(Object.keys(fields)).toEqual([
+      'customerNo',
+      'attributes.__proto__',
+      'attributes.constructor',
+      'attributes.toString',
+    ]);
     expect(fields['attributes.__proto__']).toBe('{"polluted":true}');
     expect(JSON.parse(JSON.stringify(fields))).toEqual({
       customerNo: '1',
@@ -170,13 +263,27 @@ describe('attributes from hostile header names', () => {
       'attributes.toString': 'y',
     });
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(CustomerRecordSchema.safeParse({ key: '1', fields }).success).toBe(true);
+    expect(CustomerRecordSchema.safeParse({ key: '1', fields }).success).toBe(
+      true,
+    );
   });
 
   it('keep spreadsheet numbers and booleans, and Date cells as calendar dates', () => {
-    const result = validatorFor(ATTR, ['Nr.', 'Umsatz', 'Aktiv', 'Seit', 'Zeit']).validate({
+    const result = validatorFor(ATTR, [
+      'Nr.',
+      'Umsatz',
+      'Aktiv',
+      'Seit',
+      'Zeit',
+    ]).validate({
       line: 2,
-      cells: ['1', 1234.5, false, new Date(Date.UTC(2024, 1, 29)), new Date(Date.UTC(2024, 1, 29, 13, 5))],
+      cells: [
+        '1',
+        1234.5,
+        false,
+        new Date(Date.UTC(2024, 1, 29)),
+        new Date(Date.UTC(2024, 1, 29, 13, 5)),
+      ],
     });
     expect(result.record?.fields).toEqual({
       customerNo: '1',
@@ -188,10 +295,18 @@ describe('attributes from hostile header names', () => {
   });
 
   it('are cleared for empty cells only when the format clears empty cells', () => {
-    const clearing = FormatDefinitionSchema.parse({ ...ATTR, emptyCells: 'clear' });
+    const clearing = FormatDefinitionSchema.parse({
+      ...ATTR,
+      emptyCells: 'clear',
+    });
     const row = { line: 2, cells: ['1', '', ' ', null, 'v'] };
-    expect(validatorFor(ATTR, HOSTILE).validate(row).record?.fields).toEqual({ customerNo: '1', 'attributes.Umsatz': 'v' });
-    expect(validatorFor(clearing, HOSTILE).validate(row).record?.fields).toEqual({
+    expect(validatorFor(ATTR, HOSTILE).validate(row).record?.fields).toEqual({
+      customerNo: '1',
+      'attributes.Umsatz': 'v',
+    });
+    expect(
+      validatorFor(clearing, HOSTILE).validate(row).record?.fields,
+    ).toEqual({
       customerNo: '1',
       'attributes.__proto__': null,
       'attributes.constructor': null,

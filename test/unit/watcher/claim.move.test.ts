@@ -1,8 +1,24 @@
-import { appendFile, link, lstat, readdir, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  link,
+  lstat,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NODE_FS_PORT, type FsPort } from '../../../src/util/fs-port.js';
-import { ClaimError, claimFile, claimedName, parseClaimedName } from '../../../src/watcher/claim.js';
+import {
+  ClaimError,
+  claimFile,
+  claimedName,
+  parseClaimedName,
+} from '../../../src/watcher/claim.js';
 import type { StableFile } from '../../../src/watcher/exchange-watcher.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -13,7 +29,9 @@ function renameFailsWith(code: string): FsPort {
   return {
     ...NODE_FS_PORT,
     rename: async (from: string) => {
-      throw Object.assign(new Error(`${code}: simulated rename of '${from}'`), { code });
+      throw Object.assign(new Error(`${code}: simulated rename of '${from}'`), {
+        code,
+      });
     },
   };
 }
@@ -21,7 +39,15 @@ function renameFailsWith(code: string): FsPort {
 /** What the watcher would emit for the file as it is now. */
 async function stableFile(path: string, name: string): Promise<StableFile> {
   const s = await lstat(path);
-  return { path, name, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, dev: s.dev, markerPath: null };
+  return {
+    path,
+    name,
+    size: s.size,
+    mtimeMs: s.mtimeMs,
+    ino: s.ino,
+    dev: s.dev,
+    markerPath: null,
+  };
 }
 
 describe('claimFile', () => {
@@ -45,7 +71,9 @@ describe('claimFile', () => {
   it('renames the file into processing/ under <timestamp>-<random>-<name> and keeps the original name', async () => {
     const file = await drop('customers.txt', 'K1;A\n');
     const claimed = await claimFile(file, processing, NODE_FS_PORT, clock);
-    expect(claimed.name).toMatch(/^20261121T134501Z-[0-9a-f]{8}-customers\.txt$/);
+    expect(claimed.name).toMatch(
+      /^20261121T134501Z-[0-9a-f]{8}-customers\.txt$/,
+    );
     expect(claimed.path).toBe(join(processing, claimed.name));
     expect(claimed.originalName).toBe('customers.txt');
     expect(claimed.originalPath).toBe(file.path);
@@ -60,18 +88,33 @@ describe('claimFile', () => {
   it('gives every claim of the same name a distinct processing name, never overwriting', async () => {
     const names: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const claimed = await claimFile(await drop('customers.txt', `drop ${i}`), processing, NODE_FS_PORT, clock);
+      const claimed = await claimFile(
+        await drop('customers.txt', `drop ${i}`),
+        processing,
+        NODE_FS_PORT,
+        clock,
+      );
       names.push(claimed.name);
     }
     expect(new Set(names).size).toBe(5);
-    const contents = await Promise.all(names.map((n) => readFile(join(processing, n), 'utf8')));
-    expect(contents).toEqual(['drop 0', 'drop 1', 'drop 2', 'drop 3', 'drop 4']);
+    const contents = await Promise.all(
+      names.map((n) => readFile(join(processing, n), 'utf8')),
+    );
+    expect(contents).toEqual([
+      'drop 0',
+      'drop 1',
+      'drop 2',
+      'drop 3',
+      'drop 4',
+    ]);
   });
 
   it('does not claim a file that changed after it was seen stable', async () => {
     const file = await drop('customers.txt', 'part one');
     await appendFile(file.path, ', part two');
-    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch((e: unknown) => e);
+    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ClaimError);
     expect((error as ClaimError).reason).toBe('changed');
     expect((error as ClaimError).code).toBe('FILE_BUSY');
@@ -90,7 +133,9 @@ describe('claimFile', () => {
     await utimes(file.path, mtime, mtime);
     const now = await lstat(file.path);
     expect([now.size, now.mtimeMs]).toEqual([file.size, file.mtimeMs]);
-    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch((e: unknown) => e);
+    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch(
+      (e: unknown) => e,
+    );
     expect((error as ClaimError).reason).toBe('changed');
     expect(await readFile(file.path, 'utf8')).toBe('same size');
   });
@@ -98,7 +143,9 @@ describe('claimFile', () => {
   it('reports a file that is gone as vanished (someone else claimed it)', async () => {
     const file = await drop('customers.txt', 'x');
     await unlink(file.path);
-    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch((e: unknown) => e);
+    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch(
+      (e: unknown) => e,
+    );
     expect((error as ClaimError).reason).toBe('vanished');
     expect((error as ClaimError).retryable).toBe(false);
   });
@@ -110,28 +157,46 @@ describe('claimFile', () => {
       claimFile(file, join(exchange, 'processing-b'), NODE_FS_PORT, clock),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
-    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const lost = results.filter(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect((lost[0]?.reason as ClaimError).reason).toBe('vanished');
-    const leftovers = [...(await readdir(processing)), ...(await readdir(join(exchange, 'processing-b')))];
+    const leftovers = [
+      ...(await readdir(processing)),
+      ...(await readdir(join(exchange, 'processing-b'))),
+    ];
     expect(leftovers).toHaveLength(1);
   });
 
-  it.each(['EBUSY', 'EPERM', 'EACCES'])('%s on rename is a retryable FILE_BUSY and leaves the file in place', async (code) => {
-    const file = await drop('customers.txt', 'x');
-    const error = await claimFile(file, processing, renameFailsWith(code), clock).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ClaimError);
-    expect((error as ClaimError).reason).toBe('busy');
-    expect((error as ClaimError).code).toBe('FILE_BUSY');
-    expect((error as ClaimError).retryable).toBe(true);
-    expect(await readFile(file.path, 'utf8')).toBe('x');
-    expect(await readdir(processing)).toEqual([]);
-  });
+  it.each(['EBUSY', 'EPERM', 'EACCES'])(
+    '%s on rename is a retryable FILE_BUSY and leaves the file in place',
+    async (code) => {
+      const file = await drop('customers.txt', 'x');
+      const error = await claimFile(
+        file,
+        processing,
+        renameFailsWith(code),
+        clock,
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClaimError);
+      expect((error as ClaimError).reason).toBe('busy');
+      expect((error as ClaimError).code).toBe('FILE_BUSY');
+      expect((error as ClaimError).retryable).toBe(true);
+      expect(await readFile(file.path, 'utf8')).toBe('x');
+      expect(await readdir(processing)).toEqual([]);
+    },
+  );
 
   it('copies into processing/ across file systems (EXDEV) and removes the drop', async () => {
     const file = await drop('customers.txt', 'K1;A\nK2;B\n');
-    const claimed = await claimFile(file, processing, renameFailsWith('EXDEV'), clock);
+    const claimed = await claimFile(
+      file,
+      processing,
+      renameFailsWith('EXDEV'),
+      clock,
+    );
     expect(claimed.crossDevice).toBe(true);
     expect(await readFile(claimed.path, 'utf8')).toBe('K1;A\nK2;B\n');
     expect(await readdir(exchange)).toEqual(['processing']);
@@ -143,8 +208,18 @@ describe('claimFile', () => {
     const link = join(exchange, 'customers.txt');
     await symlink(target, link);
     const s = await lstat(link);
-    const file: StableFile = { path: link, name: 'customers.txt', size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, dev: s.dev, markerPath: null };
-    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch((e: unknown) => e);
+    const file: StableFile = {
+      path: link,
+      name: 'customers.txt',
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      ino: s.ino,
+      dev: s.dev,
+      markerPath: null,
+    };
+    const error = await claimFile(file, processing, NODE_FS_PORT, clock).catch(
+      (e: unknown) => e,
+    );
     expect((error as ClaimError).reason).toBe('changed');
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
   });
@@ -157,25 +232,38 @@ describe('claimFile', () => {
     'with  spaces .txt',
     `${'y'.repeat(240)}.csv`,
     'ctrl\u0001char.txt',
-  ])('claims hostile name %j into processing/ and nowhere else', async (name) => {
-    const file = await drop(name, 'x');
-    const claimed = await claimFile(file, processing, NODE_FS_PORT, clock);
-    expect(claimed.path.startsWith(`${processing}/`)).toBe(true);
-    expect(claimed.name).not.toContain('/');
-    expect(claimed.originalName).toBe(name);
-    expect(await readdir(processing)).toEqual([claimed.name]);
-    expect(await readdir(exchange)).toEqual(['processing']);
-  });
+  ])(
+    'claims hostile name %j into processing/ and nowhere else',
+    async (name) => {
+      const file = await drop(name, 'x');
+      const claimed = await claimFile(file, processing, NODE_FS_PORT, clock);
+      expect(claimed.path.startsWith(`${processing}/`)).toBe(true);
+      expect(claimed.name).not.toContain('/');
+      expect(claimed.originalName).toBe(name);
+      expect(await readdir(processing)).toEqual([claimed.name]);
+      expect(await readdir(exchange)).toEqual(['processing']);
+    },
+  );
 
   it('builds names from a safe base name and parses only its own names', () => {
-    expect(claimedName('../x.txt', AT, 'deadbeef')).toBe('20261121T134501Z-deadbeef-x.txt');
-    expect(parseClaimedName('20261121T134501Z-deadbeef-x.txt')).toEqual({ claimedAt: '2026-11-21T13:45:01Z', originalName: 'x.txt' });
+    expect(claimedName('../x.txt', AT, 'deadbeef')).toBe(
+      '20261121T134501Z-deadbeef-x.txt',
+    );
+    expect(parseClaimedName('20261121T134501Z-deadbeef-x.txt')).toEqual({
+      claimedAt: '2026-11-21T13:45:01Z',
+      originalName: 'x.txt',
+    });
     expect(parseClaimedName('customers.txt')).toBeNull();
   });
 
   it('creates processing/ when missing, including parents', async () => {
     const deep = join(exchange, 'a', 'b', 'processing');
-    const claimed = await claimFile(await drop('customers.txt', 'x'), deep, NODE_FS_PORT, clock);
+    const claimed = await claimFile(
+      await drop('customers.txt', 'x'),
+      deep,
+      NODE_FS_PORT,
+      clock,
+    );
     expect(claimed.path.startsWith(`${deep}/`)).toBe(true);
   });
 });

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createNameFilter, globToRegExp, isTemporaryName } from '../../../src/watcher/name-filter.js';
+import {
+  createNameFilter,
+  globToRegExp,
+  isTemporaryName,
+} from '../../../src/watcher/name-filter.js';
 
 describe('name filter', () => {
   it('matches exact names and globs case-insensitively', () => {
-    const filter = createNameFilter({ patterns: ['customers.txt', 'debitors_*.csv', 'export-??.xlsx'] });
+    const filter = createNameFilter({
+      patterns: ['customers.txt', 'debitors_*.csv', 'export-??.xlsx'],
+    });
     expect(filter.classify('customers.txt')).toBe('data');
     expect(filter.classify('CUSTOMERS.TXT')).toBe('data');
     expect(filter.classify('Debitors_0412.CSV')).toBe('data');
@@ -23,7 +29,13 @@ describe('name filter', () => {
 
   it('ignores temporary and lock files even when the pattern matches them', () => {
     const filter = createNameFilter({ patterns: ['*'] });
-    for (const name of ['customers.txt.tmp', 'customers.TMP', 'customers.txt.part', '~$customers.xlsx', '.~lock.customers.xlsx#']) {
+    for (const name of [
+      'customers.txt.tmp',
+      'customers.TMP',
+      'customers.txt.part',
+      '~$customers.xlsx',
+      '.~lock.customers.xlsx#',
+    ]) {
       expect(isTemporaryName(name)).toBe(true);
       expect(filter.classify(name)).toBe('temporary');
     }
@@ -31,14 +43,20 @@ describe('name filter', () => {
   });
 
   it('knows our own folders as reserved', () => {
-    const filter = createNameFilter({ patterns: ['*'], reservedNames: ['processing', 'Archive', 'failed'] });
+    const filter = createNameFilter({
+      patterns: ['*'],
+      reservedNames: ['processing', 'Archive', 'failed'],
+    });
     expect(filter.classify('processing')).toBe('reserved');
     expect(filter.classify('archive')).toBe('reserved');
     expect(filter.classify('FAILED')).toBe('reserved');
   });
 
   it('classifies marker files before data files (suffix mode)', () => {
-    const filter = createNameFilter({ patterns: ['customers*'], marker: { enabled: true, suffix: '.done' } });
+    const filter = createNameFilter({
+      patterns: ['customers*'],
+      marker: { enabled: true, suffix: '.done' },
+    });
     expect(filter.classify('customers.txt.done')).toBe('marker');
     expect(filter.classify('customers.txt')).toBe('data');
     expect(filter.markerNameFor('customers.txt')).toBe('customers.txt.done');
@@ -47,14 +65,20 @@ describe('name filter', () => {
   });
 
   it('supports a fixed marker name', () => {
-    const filter = createNameFilter({ patterns: ['*.txt'], marker: { enabled: true, suffix: '.done', name: 'export.ready' } });
+    const filter = createNameFilter({
+      patterns: ['*.txt'],
+      marker: { enabled: true, suffix: '.done', name: 'export.ready' },
+    });
     expect(filter.classify('export.ready')).toBe('marker');
     expect(filter.markerNameFor('customers.txt')).toBe('export.ready');
     expect(filter.dataNameFor('export.ready')).toBeNull();
   });
 
   it('has no markers when marker mode is off', () => {
-    const filter = createNameFilter({ patterns: ['*'], marker: { enabled: false, suffix: '.done' } });
+    const filter = createNameFilter({
+      patterns: ['*'],
+      marker: { enabled: false, suffix: '.done' },
+    });
     expect(filter.classify('customers.txt.done')).toBe('data');
     expect(filter.markerNameFor('customers.txt')).toBeNull();
   });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sameSnapshot, StabilityTracker, type StatSnapshot } from '../../../src/watcher/stability.js';
+import {
+  sameSnapshot,
+  StabilityTracker,
+  type StatSnapshot,
+} from '../../../src/watcher/stability.js';
 
 class FakeClock {
   nowMs = 1_000_000;
@@ -11,7 +15,12 @@ class FakeClock {
   }
 }
 
-const base: StatSnapshot = { size: 100, mtimeMs: 1_700_000_000_000, ino: 42, dev: 7 };
+const base: StatSnapshot = {
+  size: 100,
+  mtimeMs: 1_700_000_000_000,
+  ino: 42,
+  dev: 7,
+};
 
 describe('StabilityTracker', () => {
   it('is waiting at first sight and stable once the same snapshot held for the whole window', () => {
