@@ -140,6 +140,10 @@ function planInsert(
   rowHash: string,
   withChanges: boolean,
 ): UpsertPlan {
+  if (!withChanges && !hasNull(fields)) {
+    // Most rows of a first import: the data is the record itself, as it was serialized.
+    return { action: 'insert', rowHash, contentHash: rowHash, dataJson: rowJson, data: fields, changes: [] };
+  }
   const data: CustomerData = {};
   const changes: FieldChange[] = [];
   let nulls = false;
@@ -165,6 +169,15 @@ function planInsert(
     data,
     changes,
   };
+}
+
+function hasNull(fields: Readonly<Record<string, FieldValue>>): boolean {
+  for (const field in fields) {
+    if (fields[field] === null) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /**

@@ -142,17 +142,12 @@ export class SqliteImportSession implements ImportSession {
         if (plan.action === 'unchanged') {
           st.updateCustomerState.run({ ...base, rowHash: plan.rowHash });
         } else {
-          const params = {
-            ...base,
-            data: plan.dataJson,
-            contentHash: plan.contentHash,
-            rowHash: plan.rowHash,
-            searchText: customerSearchText(record.key, plan.data),
-          };
+          const searchText = customerSearchText(record.key, plan.data);
+          const { dataJson: data, contentHash: hash, rowHash } = plan;
           if (plan.action === 'insert') {
-            st.insertCustomer.run(params);
+            st.insertCustomer.run(data, hash, rowHash, searchText, base.source, at, at, runId, runId, status, typePlan.type, record.key);
           } else {
-            st.updateCustomer.run(params);
+            st.updateCustomer.run(data, hash, rowHash, searchText, base.source, at, runId, status, typePlan.type, status, status, record.key);
           }
           dataChanges = plan.changes;
         }

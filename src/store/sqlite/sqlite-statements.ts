@@ -72,19 +72,6 @@ export interface InsertIssueParams {
   cell: string | null;
 }
 
-export interface WriteCustomerParams {
-  key: string;
-  data: string;
-  contentHash: string;
-  rowHash: string;
-  searchText: string;
-  source: string;
-  at: string;
-  runId: number | null;
-  status: string;
-  type: string | null;
-}
-
 /** A status/type change of a customer whose data stays as it is (e.g. reactivated with the same row). */
 export interface WriteCustomerStateParams {
   key: string;
@@ -102,10 +89,48 @@ export interface DeactivateParams {
   runId: number | null;
 }
 
+/**
+ * The values of a customer insert, by position. better-sqlite3 binds positional values several
+ * times faster than named ones: with named parameters the binding alone cost 7–9 µs of a row's
+ * ~30 µs on a first import (measured on 200 000 rows). It has no numbered parameters (`?1`), so
+ * a value used twice is passed twice.
+ */
+export type InsertCustomerArgs = [
+  data: string,
+  contentHash: string,
+  rowHash: string,
+  searchText: string,
+  source: string,
+  createdAt: string,
+  updatedAt: string,
+  createdRunId: number | null,
+  updatedRunId: number | null,
+  status: string,
+  type: string | null,
+  key: string,
+];
+
+/** The values of a customer update, by position (see {@link InsertCustomerArgs}). */
+export type UpdateCustomerArgs = [
+  data: string,
+  contentHash: string,
+  rowHash: string,
+  searchText: string,
+  source: string,
+  updatedAt: string,
+  updatedRunId: number | null,
+  status: string,
+  type: string | null,
+  /** The status twice more: it decides whether the deactivation time and run are kept. */
+  statusForDeactivatedAt: string,
+  statusForDeactivatedRunId: string,
+  key: string,
+];
+
 export interface SqliteStatements {
   selectCustomerState: Statement<[string], CustomerStateRow>;
-  insertCustomer: Statement<[WriteCustomerParams]>;
-  updateCustomer: Statement<[WriteCustomerParams]>;
+  insertCustomer: Statement<InsertCustomerArgs>;
+  updateCustomer: Statement<UpdateCustomerArgs>;
   refreshRowHash: Statement<[string, string]>;
   updateCustomerState: Statement<[WriteCustomerStateParams]>;
   /** rebuild: the keys of the file, in the connection's TEMP table (rolled back with the run). */
@@ -143,20 +168,20 @@ export function prepareStatements(db: Database): SqliteStatements {
     selectCustomerState: db.prepare<[string], CustomerStateRow>(
       'SELECT data, content_hash, row_hash, status, type FROM customers WHERE key = ?',
     ),
-    insertCustomer: db.prepare<[WriteCustomerParams]>(
+    insertCustomer: db.prepare<InsertCustomerArgs>(
       `INSERT INTO customers
-         (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
-          status, type)
-       VALUES (@key, @data, @contentHash, @rowHash, @searchText, @source, @at, @at, @runId, @runId, @status, @type)`,
+         (data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
+          status, type, key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // A customer that is not deactivated (any more) has no deactivation time.
-    updateCustomer: db.prepare<[WriteCustomerParams]>(
+    updateCustomer: db.prepare<UpdateCustomerArgs>(
       `UPDATE customers
-         SET data = @data, content_hash = @contentHash, row_hash = @rowHash, search_text = @searchText,
-             source = @source, updated_at = @at, updated_run_id = @runId, status = @status, type = @type,
-             deactivated_at = CASE WHEN @status = 'deactivated' THEN deactivated_at END,
-             deactivated_run_id = CASE WHEN @status = 'deactivated' THEN deactivated_run_id END
-       WHERE key = @key`,
+         SET data = ?, content_hash = ?, row_hash = ?, search_text = ?,
+             source = ?, updated_at = ?, updated_run_id = ?, status = ?, type = ?,
+             deactivated_at = CASE WHEN ? = 'deactivated' THEN deactivated_at END,
+             deactivated_run_id = CASE WHEN ? = 'deactivated' THEN deactivated_run_id END
+       WHERE key = ?`,
     ),
     updateCustomerState: db.prepare<[WriteCustomerStateParams]>(
       `UPDATE customers
