@@ -3,7 +3,14 @@
 // doubled quotes inside), in UTF-8 or windows-1252. Every row is a pure function of its index
 // (seeded per row), so the "1 % changed" copy differs from the full file in exactly the rows
 // it means to change, and files can be cached between runs.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import iconv from 'iconv-lite';
 
@@ -34,10 +41,53 @@ export const HEADER = [
 ];
 
 // Only characters windows-1252 can hold, so both encodings carry the same text.
-const FIRST = ['Jürgen', 'Björn', 'Zoë', 'Müller', 'Sören', 'Renée', 'Jörg', 'Ümit', 'François', 'Lukas', 'Anna', 'Grégoire', 'Åsa', 'Núria', 'Dörte', 'Max'];
-const LAST = ['Müller', 'Schäfer', 'Großmann', 'Weiß', 'Köhler', 'Bäcker', 'Öztürk', 'Sánchez', 'Lindqvist', 'Dvorak', 'Jäger', 'Kühn', 'Fuß', 'Böhm', 'Schmidt', 'Nußbaum'];
+const FIRST = [
+  'Jürgen',
+  'Björn',
+  'Zoë',
+  'Müller',
+  'Sören',
+  'Renée',
+  'Jörg',
+  'Ümit',
+  'François',
+  'Lukas',
+  'Anna',
+  'Grégoire',
+  'Åsa',
+  'Núria',
+  'Dörte',
+  'Max',
+];
+const LAST = [
+  'Müller',
+  'Schäfer',
+  'Großmann',
+  'Weiß',
+  'Köhler',
+  'Bäcker',
+  'Öztürk',
+  'Sánchez',
+  'Lindqvist',
+  'Dvorak',
+  'Jäger',
+  'Kühn',
+  'Fuß',
+  'Böhm',
+  'Schmidt',
+  'Nußbaum',
+];
 const SUFFIX = ['GmbH', 'AG', 'KG', 'e.K.', 'GmbH & Co. KG', 'OHG', '', ''];
-const STREETS = ['Hauptstraße', 'Königsallee', 'Bahnhofstraße', 'Mühlenweg', 'Schloßplatz', 'Gartenstraße', 'Am Grün', 'Rue de la Paix'];
+const STREETS = [
+  'Hauptstraße',
+  'Königsallee',
+  'Bahnhofstraße',
+  'Mühlenweg',
+  'Schloßplatz',
+  'Gartenstraße',
+  'Am Grün',
+  'Rue de la Paix',
+];
 const CITIES = [
   ['München', 'DE'],
   ['Köln', 'DE'],
@@ -94,13 +144,21 @@ export function rowCells(i, changed = false) {
   } else if (i % 53 === 7) {
     name = `Gasthof "Zum ${last}"`;
   }
-  const name2 = i % 9 === 0 ? `z. Hd. ${first} ${last}` : i % 41 === 3 ? '„Premium“ Kunde – 5 €' : '';
+  const name2 =
+    i % 9 === 0
+      ? `z. Hd. ${first} ${last}`
+      : i % 41 === 3
+        ? '„Premium“ Kunde – 5 €'
+        : '';
   const street = `${pick(r, STREETS)} ${1 + Math.floor(r() * 180)}`;
   const street2 = i % 13 === 0 ? `Gebäude ${1 + Math.floor(r() * 9)}` : '';
   const [city, country] = pick(r, CITIES);
   const postal = pad(1000 + Math.floor(r() * 98999), 5);
   let phone = `+49 ${pad(Math.floor(r() * 1000), 3)} ${pad(Math.floor(r() * 10_000_000), 7)}`;
-  const email = `${first.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}.${i}@example.com`;
+  const email = `${first
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase()}.${i}@example.com`;
   const vat = i % 3 === 0 ? `${country}${pad(Math.floor(r() * 1e9), 9)}` : '';
   let credit = germanAmount(Math.floor(r() * 500_000) / 4);
   const blocked = r() < 0.05 ? 'Ja' : 'Nein';
@@ -111,7 +169,8 @@ export function rowCells(i, changed = false) {
   const month = 1 + Math.floor(r() * 12);
   let modified = `${pad(day, 2)}.${pad(month, 2)}.${2015 + Math.floor(r() * 11)} ${pad(Math.floor(r() * 24), 2)}:${pad(Math.floor(r() * 60), 2)}`;
   const since = `${pad(1 + Math.floor(r() * 28), 2)}.${pad(1 + Math.floor(r() * 12), 2)}.${1990 + Math.floor(r() * 35)}`;
-  const discount = r() < 0.3 ? `${Math.floor(r() * 20)},${Math.floor(r() * 10)}` : '';
+  const discount =
+    r() < 0.3 ? `${Math.floor(r() * 20)},${Math.floor(r() * 10)}` : '';
   const language = pick(r, LANGUAGES);
   if (changed) {
     phone = `+49 ${pad(i % 1000, 3)} 5550${pad(i % 1000, 3)}`;
@@ -156,14 +215,21 @@ export function writeExport(path, { rows, encoding, changedCopy }) {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.part`;
   const fd = openSync(tmp, 'w');
-  const encode = encoding === 'utf-8' ? (s) => Buffer.from(s, 'utf8') : (s) => iconv.encode(s, 'windows-1252');
+  const encode =
+    encoding === 'utf-8'
+      ? (s) => Buffer.from(s, 'utf8')
+      : (s) => iconv.encode(s, 'windows-1252');
   try {
     writeSync(fd, encode(`${HEADER.map(quoteIfNeeded).join(';')}\r\n`));
     const step = 10_000;
     for (let start = 0; start < rows; start += step) {
       const lines = [];
       for (let i = start; i < Math.min(rows, start + step); i++) {
-        lines.push(rowCells(i, changedCopy && isChangedRow(i)).map(quoteIfNeeded).join(';'));
+        lines.push(
+          rowCells(i, changedCopy && isChangedRow(i))
+            .map(quoteIfNeeded)
+            .join(';'),
+        );
       }
       writeSync(fd, encode(`${lines.join('\r\n')}\r\n`));
     }

@@ -18,8 +18,13 @@ const HAS_GNU_TIME = existsSync(GNU_TIME);
  * @returns {Promise<{ code: number | null, wallMs: number, peakRssKb: number | null, cpuMs: number | null, stdout: string, stderr: string }>}
  */
 export async function measure(command, args, options = {}) {
-  const rssFile = join(tmpdir(), `bench-rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const [cmd, argv] = HAS_GNU_TIME ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]] : [command, args];
+  const rssFile = join(
+    tmpdir(),
+    `bench-rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
+  const [cmd, argv] = HAS_GNU_TIME
+    ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]]
+    : [command, args];
   const started = process.hrtime.bigint();
   const child = spawn(cmd, argv, {
     cwd: options.cwd,
@@ -59,7 +64,9 @@ export async function measure(command, args, options = {}) {
     try {
       // GNU time writes "Command exited with non-zero status N" before the figures on failure.
       const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-      const [rss, user, system] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+      const [rss, user, system] = (lines[lines.length - 1] ?? '')
+        .split(' ')
+        .map(Number);
       peakRssKb = rss ?? null;
       cpuMs = Math.round(((user ?? 0) + (system ?? 0)) * 1000);
     } catch {
@@ -77,4 +84,6 @@ export async function measure(command, args, options = {}) {
   };
 }
 
-export const rssSource = HAS_GNU_TIME ? 'GNU time %M (ru_maxrss of the child)' : '/proc/<pid>/status VmHWM, polled every 25 ms';
+export const rssSource = HAS_GNU_TIME
+  ? 'GNU time %M (ru_maxrss of the child)'
+  : '/proc/<pid>/status VmHWM, polled every 25 ms';

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 
 const [path, topArg] = process.argv.slice(2);
 if (path === undefined) {
-  console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [top=30]');
+  console.error(
+    'usage: node bench/profile-summary.mjs <file.cpuprofile> [top=30]',
+  );
   process.exit(2);
 }
 const top = Number(topArg ?? 30);
@@ -22,7 +24,11 @@ const byFunction = new Map();
 const byFile = new Map();
 for (const [id, us] of selfUs) {
   const { callFrame } = byId.get(id);
-  const file = callFrame.url.replace(/^file:\/\//, '').replace(/.*\/(node_modules\/[^/]+|bench\/out\/dist)\//, '$1/') || `(${callFrame.functionName || 'native'})`;
+  const file =
+    callFrame.url
+      .replace(/^file:\/\//, '')
+      .replace(/.*\/(node_modules\/[^/]+|bench\/out\/dist)\//, '$1/') ||
+    `(${callFrame.functionName || 'native'})`;
   const fn = `${callFrame.functionName || '(anonymous)'}  ${file}:${callFrame.lineNumber + 1}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   byFile.set(file, (byFile.get(file) ?? 0) + us);
@@ -30,7 +36,9 @@ for (const [id, us] of selfUs) {
 const print = (title, map) => {
   console.log(`\n${title}`);
   for (const [name, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${name}`);
+    console.log(
+      `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${name}`,
+    );
   }
 };
 console.log(`total ${(total / 1000).toFixed(0)} ms sampled`);

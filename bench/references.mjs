@@ -33,21 +33,33 @@ export async function sqliteImport(file, dbPath, columnCount) {
     `.import --skip 1 '${file.replaceAll("'", "''")}' ref`,
     'SELECT count(*) FROM ref;',
   ].join('\n');
-  const result = await measure(SQLITE3, ['-bail', dbPath], { input: `${script}\n` });
+  const result = await measure(SQLITE3, ['-bail', dbPath], {
+    input: `${script}\n`,
+  });
   const count = Number(result.stdout.trim().split('\n').pop());
   return { ...result, rows: count };
 }
 
 /** psql with a URL; `-X` so a ~/.psqlrc cannot change timing or output. */
 function psql(url, args, input) {
-  return measure('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-t', '-A', url, ...args], { input });
+  return measure(
+    'psql',
+    ['-X', '-v', 'ON_ERROR_STOP=1', '-q', '-t', '-A', url, ...args],
+    { input },
+  );
 }
 
 /** Drops and creates a database next to `url` (same server); returns the new database's URL. */
 export async function recreateDatabase(url, name) {
-  const result = await psql(url, [], `DROP DATABASE IF EXISTS ${name} WITH (FORCE);\nCREATE DATABASE ${name};\n`);
+  const result = await psql(
+    url,
+    [],
+    `DROP DATABASE IF EXISTS ${name} WITH (FORCE);\nCREATE DATABASE ${name};\n`,
+  );
   if (result.code !== 0) {
-    throw new Error(`psql could not create database ${name}: ${result.stderr.trim()}`);
+    throw new Error(
+      `psql could not create database ${name}: ${result.stderr.trim()}`,
+    );
   }
   const target = new URL(url);
   target.pathname = `/${name}`;
@@ -60,9 +72,15 @@ export async function dropDatabase(url, name) {
 
 /** `\copy` of `file` into a fresh table with a primary key; only the copy itself is timed. */
 export async function pgCopy(url, file, columnCount, encoding) {
-  const setup = await psql(url, [], `DROP TABLE IF EXISTS ref;\nCREATE TABLE ref (${columnsDdl(columnCount)});\n`);
+  const setup = await psql(
+    url,
+    [],
+    `DROP TABLE IF EXISTS ref;\nCREATE TABLE ref (${columnsDdl(columnCount)});\n`,
+  );
   if (setup.code !== 0) {
-    throw new Error(`psql could not create the reference table: ${setup.stderr.trim()}`);
+    throw new Error(
+      `psql could not create the reference table: ${setup.stderr.trim()}`,
+    );
   }
   const pgEncoding = encoding === 'windows-1252' ? 'WIN1252' : 'UTF8';
   const copy = `\\copy ref FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING '${pgEncoding}')`;

@@ -18,9 +18,22 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GENERATOR_VERSION, HEADER, ensureExport, formatDefinitionYaml, isChangedRow } from './generate.mjs';
+import {
+  GENERATOR_VERSION,
+  HEADER,
+  ensureExport,
+  formatDefinitionYaml,
+  isChangedRow,
+} from './generate.mjs';
 import { measure, rssSource } from './measure.mjs';
-import { dropDatabase, pgCopy, recreateDatabase, sqliteAvailable, sqliteImport, SQLITE3 } from './references.mjs';
+import {
+  dropDatabase,
+  pgCopy,
+  recreateDatabase,
+  sqliteAvailable,
+  sqliteImport,
+  SQLITE3,
+} from './references.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -45,9 +58,14 @@ const { values: flags } = parseArgs({
   },
 });
 
-const sizes = flags.rows === undefined ? [100_000, 1_000_000] : [Number(flags.rows.replaceAll('_', ''))];
+const sizes =
+  flags.rows === undefined
+    ? [100_000, 1_000_000]
+    : [Number(flags.rows.replaceAll('_', ''))];
 if (sizes.some((n) => !Number.isInteger(n) || n < 100)) {
-  console.error(`--rows must be a whole number of at least 100, got ${flags.rows}`);
+  console.error(
+    `--rows must be a whole number of at least 100, got ${flags.rows}`,
+  );
   process.exit(2);
 }
 
@@ -61,7 +79,9 @@ main().catch((e) => {
 async function main() {
   const startedMs = Date.now();
   mkdirSync(OUT, { recursive: true });
-  console.log(`customer-import benchmark · node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · ${Math.round(totalmem() / 1024 ** 3)} GB RAM`);
+  console.log(
+    `customer-import benchmark · node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model ?? '?'}) · ${Math.round(totalmem() / 1024 ** 3)} GB RAM`,
+  );
   console.log(`peak RSS: ${rssSource}`);
   if (!flags['no-build']) {
     build();
@@ -70,7 +90,9 @@ async function main() {
     throw new Error(`${DIST}/cli/main.js is missing; run without --no-build`);
   }
   const files = prepareFiles();
-  const pg = flags['skip-pg'] ? { skipped: 'skipped: --skip-pg' } : await probePostgres();
+  const pg = flags['skip-pg']
+    ? { skipped: 'skipped: --skip-pg' }
+    : await probePostgres();
 
   const results = [];
   for (const n of sizes) {
@@ -82,8 +104,13 @@ async function main() {
 
   const rssChecks = rssGrowth(results);
   printReport(results, rssChecks, pg);
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, results, rssChecks, pg: pg.skipped ?? 'ran' }, null, 2)}\n`);
-  console.log(`\nbench finished in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; results in bench/out/results.json`);
+  writeFileSync(
+    join(OUT, 'results.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, results, rssChecks, pg: pg.skipped ?? 'ran' }, null, 2)}\n`,
+  );
+  console.log(
+    `\nbench finished in ${((Date.now() - startedMs) / 1000).toFixed(0)} s; results in bench/out/results.json`,
+  );
 }
 
 /**
@@ -99,26 +126,55 @@ function build() {
     const tree = join(OUT, 'src-ref');
     rmSync(tree, { recursive: true, force: true });
     mkdirSync(tree, { recursive: true });
-    const archive = spawnSync('sh', ['-c', `git archive "$REF" src | tar -x -C "$TREE"`], {
-      cwd: ROOT,
-      env: { ...process.env, REF: flags.ref, TREE: tree },
-      encoding: 'utf8',
-    });
+    const archive = spawnSync(
+      'sh',
+      ['-c', `git archive "$REF" src | tar -x -C "$TREE"`],
+      {
+        cwd: ROOT,
+        env: { ...process.env, REF: flags.ref, TREE: tree },
+        encoding: 'utf8',
+      },
+    );
     if (archive.status !== 0) {
       throw new Error(`git archive ${flags.ref} failed: ${archive.stderr}`);
     }
     project = join(tree, 'tsconfig.json');
-    writeFileSync(project, JSON.stringify({ extends: join(ROOT, 'tsconfig.build.json'), compilerOptions: { rootDir: 'src' }, include: ['src'] }));
-    const rev = spawnSync('git', ['rev-parse', '--short', flags.ref], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    writeFileSync(
+      project,
+      JSON.stringify({
+        extends: join(ROOT, 'tsconfig.build.json'),
+        compilerOptions: { rootDir: 'src' },
+        include: ['src'],
+      }),
+    );
+    const rev = spawnSync('git', ['rev-parse', '--short', flags.ref], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).stdout.trim();
     console.log(`benching commit ${rev} (${flags.ref})`);
   }
-  const result = spawnSync(tsc, ['-p', project, '--outDir', DIST, '--declaration', 'false', '--sourceMap', 'false'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    tsc,
+    [
+      '-p',
+      project,
+      '--outDir',
+      DIST,
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) {
     // tsc still emits on type errors; the bench can run, but say so.
-    console.warn(`warning: tsc reported errors (the build was emitted anyway):\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`);
+    console.warn(
+      `warning: tsc reported errors (the build was emitted anyway):\n${(result.stdout + result.stderr).split('\n').slice(0, 10).join('\n')}`,
+    );
   }
 }
 
@@ -127,11 +183,18 @@ function prepareFiles() {
   const formatsDir = join(OUT, 'formats');
   mkdirSync(formatsDir, { recursive: true });
   for (const [tag, encoding] of Object.entries(ENCODINGS)) {
-    writeFileSync(join(formatsDir, `bench-erp-${tag}.yaml`), formatDefinitionYaml(`bench-erp-${tag}`, encoding));
+    writeFileSync(
+      join(formatsDir, `bench-erp-${tag}.yaml`),
+      formatDefinitionYaml(`bench-erp-${tag}`, encoding),
+    );
   }
   const files = {};
   for (const n of sizes) {
-    const name = (tag, variant) => join(dataDir, `bench-erp-${tag}-${n}${variant}.v${GENERATOR_VERSION}.txt`);
+    const name = (tag, variant) =>
+      join(
+        dataDir,
+        `bench-erp-${tag}-${n}${variant}.v${GENERATOR_VERSION}.txt`,
+      );
     files[n] = {
       utf8: name('utf8', ''),
       cp1252: name('cp1252', ''),
@@ -140,12 +203,32 @@ function prepareFiles() {
     const t0 = Date.now();
     let made = 0;
     if (n === Math.min(...sizes)) {
-      made += ensureExport(files[n].utf8, { rows: n, encoding: 'utf-8', changedCopy: false }) ? 1 : 0;
+      made += ensureExport(files[n].utf8, {
+        rows: n,
+        encoding: 'utf-8',
+        changedCopy: false,
+      })
+        ? 1
+        : 0;
     }
-    made += ensureExport(files[n].cp1252, { rows: n, encoding: 'windows-1252', changedCopy: false }) ? 1 : 0;
-    made += ensureExport(files[n].cp1252Changed, { rows: n, encoding: 'windows-1252', changedCopy: true }) ? 1 : 0;
+    made += ensureExport(files[n].cp1252, {
+      rows: n,
+      encoding: 'windows-1252',
+      changedCopy: false,
+    })
+      ? 1
+      : 0;
+    made += ensureExport(files[n].cp1252Changed, {
+      rows: n,
+      encoding: 'windows-1252',
+      changedCopy: true,
+    })
+      ? 1
+      : 0;
     if (made > 0) {
-      console.log(`generated ${made} file(s) of ${n.toLocaleString('en-US')} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `generated ${made} file(s) of ${n.toLocaleString('en-US')} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
   }
   return files;
@@ -153,9 +236,13 @@ function prepareFiles() {
 
 /** PostgreSQL rows run when a URL is set and the PostgreSQL store exists in this build. */
 async function probePostgres() {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const adminUrl =
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (adminUrl === undefined || adminUrl === '') {
-    return { skipped: 'skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where the bench may create a database' };
+    return {
+      skipped:
+        'skipped: set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a server where the bench may create a database',
+    };
   }
   let url;
   try {
@@ -164,13 +251,22 @@ async function probePostgres() {
     return { skipped: `skipped: ${e.message}` };
   }
   try {
-    const { createStore } = await import(pathToFileURL(join(DIST, 'store', 'create-store.js')).href);
-    const { NULL_LOGGER } = await import(pathToFileURL(join(DIST, 'logging', 'logger.js')).href);
-    const store = await createStore({ type: 'postgres', url, schema: 'public', poolSize: 4 }, { logger: NULL_LOGGER });
+    const { createStore } = await import(
+      pathToFileURL(join(DIST, 'store', 'create-store.js')).href
+    );
+    const { NULL_LOGGER } = await import(
+      pathToFileURL(join(DIST, 'logging', 'logger.js')).href
+    );
+    const store = await createStore(
+      { type: 'postgres', url, schema: 'public', poolSize: 4 },
+      { logger: NULL_LOGGER },
+    );
     await store.close();
   } catch (e) {
     await dropDatabase(adminUrl, PG_DATABASE);
-    return { skipped: `skipped: the PostgreSQL store cannot be used in this build (${e.message})` };
+    return {
+      skipped: `skipped: the PostgreSQL store cannot be used in this build (${e.message})`,
+    };
   }
   return { url, adminUrl };
 }
@@ -184,16 +280,36 @@ async function runSize(n, files, pg) {
   const tags = n === Math.min(...sizes) ? ['utf8', 'cp1252'] : ['cp1252'];
   if (sqliteAvailable()) {
     for (const tag of tags) {
-      const ref = await sqliteImport(files[tag], join(OUT, 'db', `ref-${tag}-${n}.db`), HEADER.length);
+      const ref = await sqliteImport(
+        files[tag],
+        join(OUT, 'db', `ref-${tag}-${n}.db`),
+        HEADER.length,
+      );
       refs[tag] = ref;
-      results.push(row({ n, scenario: `sqlite3 .import (${ENCODINGS[tag]})`, kind: 'reference', m: ref, ok: ref.code === 0 && ref.rows === n }));
+      results.push(
+        row({
+          n,
+          scenario: `sqlite3 .import (${ENCODINGS[tag]})`,
+          kind: 'reference',
+          m: ref,
+          ok: ref.code === 0 && ref.rows === n,
+        }),
+      );
     }
   }
   for (const tag of tags) {
     const db = join(OUT, 'db', `ci-${tag}-${n}.db`);
     removeDb(db);
-    const config = writeConfig(`sqlite-${tag}-${n}`, { type: 'sqlite', path: db });
-    const m = await importFile(config, files[tag], `bench-erp-${tag}`, `sqlite-full-${tag}-${n}`);
+    const config = writeConfig(`sqlite-${tag}-${n}`, {
+      type: 'sqlite',
+      path: db,
+    });
+    const m = await importFile(
+      config,
+      files[tag],
+      `bench-erp-${tag}`,
+      `sqlite-full-${tag}-${n}`,
+    );
     const stored = countSqlite(db);
     results.push(
       row({
@@ -202,31 +318,63 @@ async function runSize(n, files, pg) {
         kind: 'full',
         m,
         ok: m.json?.inserted === n && m.json?.skipped === 0 && stored === n,
-        ref: refs[tag] && { label: `sqlite3 .import (${ENCODINGS[tag]})`, wallMs: refs[tag].wallMs },
+        ref: refs[tag] && {
+          label: `sqlite3 .import (${ENCODINGS[tag]})`,
+          wallMs: refs[tag].wallMs,
+        },
         target: TARGETS.full,
       }),
     );
     if (tag === 'cp1252') {
-      const re = await importFile(config, files.cp1252Changed, 'bench-erp-cp1252', `sqlite-reimport-${n}`);
+      const re = await importFile(
+        config,
+        files.cp1252Changed,
+        'bench-erp-cp1252',
+        `sqlite-reimport-${n}`,
+      );
       results.push(
         row({
           n,
           scenario: 're-import, 1 % changed, SQLite (windows-1252)',
           kind: 'reimport',
           m: re,
-          ok: re.json?.updated === changedRows && re.json?.unchanged === n - changedRows && re.json?.inserted === 0,
-          ref: refs.cp1252 && { label: 'sqlite3 .import of the full file', wallMs: refs.cp1252.wallMs },
+          ok:
+            re.json?.updated === changedRows &&
+            re.json?.unchanged === n - changedRows &&
+            re.json?.inserted === 0,
+          ref: refs.cp1252 && {
+            label: 'sqlite3 .import of the full file',
+            wallMs: refs.cp1252.wallMs,
+          },
           target: TARGETS.reimport,
         }),
       );
     }
   }
   if (pg.url !== undefined) {
-    const ref = await pgCopy(pg.url, files.cp1252, HEADER.length, 'windows-1252');
-    results.push(row({ n, scenario: 'psql \\copy (windows-1252)', kind: 'reference', m: ref, ok: ref.code === 0 && ref.rows === n }));
+    const ref = await pgCopy(
+      pg.url,
+      files.cp1252,
+      HEADER.length,
+      'windows-1252',
+    );
+    results.push(
+      row({
+        n,
+        scenario: 'psql \\copy (windows-1252)',
+        kind: 'reference',
+        m: ref,
+        ok: ref.code === 0 && ref.rows === n,
+      }),
+    );
     await recreateDatabase(pg.adminUrl, PG_DATABASE);
     const config = writeConfig(`pg-${n}`, { type: 'postgres', url: pg.url });
-    const m = await importFile(config, files.cp1252, 'bench-erp-cp1252', `pg-full-${n}`);
+    const m = await importFile(
+      config,
+      files.cp1252,
+      'bench-erp-cp1252',
+      `pg-full-${n}`,
+    );
     results.push(
       row({
         n,
@@ -242,14 +390,21 @@ async function runSize(n, files, pg) {
       // Not a target, and at a million rows the longest step of a run: the small size shows it.
       return results;
     }
-    const re = await importFile(config, files.cp1252Changed, 'bench-erp-cp1252', `pg-reimport-${n}`);
+    const re = await importFile(
+      config,
+      files.cp1252Changed,
+      'bench-erp-cp1252',
+      `pg-reimport-${n}`,
+    );
     results.push(
       row({
         n,
         scenario: 're-import, 1 % changed, PostgreSQL (windows-1252)',
         kind: 'pg-reimport',
         m: re,
-        ok: re.json?.updated === changedRows && re.json?.unchanged === n - changedRows,
+        ok:
+          re.json?.updated === changedRows &&
+          re.json?.unchanged === n - changedRows,
         ref: { label: 'psql \\copy of the full file', wallMs: ref.wallMs },
       }),
     );
@@ -276,7 +431,9 @@ function countSqlite(db) {
   if (!sqliteAvailable()) {
     return null;
   }
-  const r = spawnSync(SQLITE3, [db, 'SELECT count(*) FROM customers'], { encoding: 'utf8' });
+  const r = spawnSync(SQLITE3, [db, 'SELECT count(*) FROM customers'], {
+    encoding: 'utf8',
+  });
   return Number(r.stdout.trim());
 }
 
@@ -299,7 +456,13 @@ async function importFile(configPath, file, formatId, label) {
   if (flags.profile) {
     const dir = join(OUT, 'profiles');
     mkdirSync(dir, { recursive: true });
-    nodeArgs.push('--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${label}.cpuprofile`);
+    nodeArgs.push(
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dir,
+      '--cpu-prof-name',
+      `${label}.cpuprofile`,
+    );
   }
   const m = await measure(process.execPath, [
     ...nodeArgs,
@@ -320,7 +483,9 @@ async function importFile(configPath, file, formatId, label) {
     m.json = null;
   }
   if (m.code !== 0 || m.json === null) {
-    console.error(`import ${label} failed (exit ${m.code}):\n${m.stderr.slice(0, 2000)}\n${m.stdout.slice(0, 2000)}`);
+    console.error(
+      `import ${label} failed (exit ${m.code}):\n${m.stderr.slice(0, 2000)}\n${m.stdout.slice(0, 2000)}`,
+    );
   }
   return m;
 }
@@ -339,7 +504,8 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
     ratio: ratio === null ? null : Math.round(ratio * 100) / 100,
     target: target ?? null,
     // A run that failed or counted wrong has no meaningful time: no verdict.
-    pass: target === undefined || ratio === null || !ok ? null : ratio <= target,
+    pass:
+      target === undefined || ratio === null || !ok ? null : ratio <= target,
     countsOk: ok,
   };
 }
@@ -347,17 +513,23 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
 /** Peak RSS of each import, and its growth from the smallest to the largest file. */
 function rssGrowth(results) {
   const imports = results.filter((r) => r.kind !== 'reference');
-  const checks = imports.filter((r) => r.countsOk).map((r) => ({
-    what: `${r.scenario}, ${r.rows.toLocaleString('en-US')} rows`,
-    value: r.peakRssMb,
-    target: `≤ ${TARGETS.rssMb} MB`,
-    pass: r.peakRssMb !== null && r.peakRssMb <= TARGETS.rssMb,
-  }));
+  const checks = imports
+    .filter((r) => r.countsOk)
+    .map((r) => ({
+      what: `${r.scenario}, ${r.rows.toLocaleString('en-US')} rows`,
+      value: r.peakRssMb,
+      target: `≤ ${TARGETS.rssMb} MB`,
+      pass: r.peakRssMb !== null && r.peakRssMb <= TARGETS.rssMb,
+    }));
   if (sizes.length > 1) {
     const [small, large] = [Math.min(...sizes), Math.max(...sizes)];
     for (const scenario of new Set(imports.map((r) => r.scenario))) {
-      const a = imports.find((r) => r.scenario === scenario && r.rows === small);
-      const b = imports.find((r) => r.scenario === scenario && r.rows === large);
+      const a = imports.find(
+        (r) => r.scenario === scenario && r.rows === small,
+      );
+      const b = imports.find(
+        (r) => r.scenario === scenario && r.rows === large,
+      );
       if (a?.countsOk && b?.countsOk && a.peakRssMb && b.peakRssMb) {
         const growth = b.peakRssMb / a.peakRssMb;
         checks.push({
@@ -373,12 +545,26 @@ function rssGrowth(results) {
 }
 
 function printReport(results, rssChecks, pg) {
-  const fmt = (v, d = 0) => (v === null || v === undefined ? '–' : Number(v).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-  console.log('\n| rows | run | wall s | cpu s | rows/s | peak RSS MB | ratio to reference | target | |');
+  const fmt = (v, d = 0) =>
+    v === null || v === undefined
+      ? '–'
+      : Number(v).toLocaleString('en-US', {
+          maximumFractionDigits: d,
+          minimumFractionDigits: d,
+        });
+  console.log(
+    '\n| rows | run | wall s | cpu s | rows/s | peak RSS MB | ratio to reference | target | |',
+  );
   console.log('|---:|---|---:|---:|---:|---:|---|---|---|');
   for (const r of results) {
     const ratio = r.ratio === null ? '' : `${fmt(r.ratio, 2)}× ${r.reference}`;
-    const verdict = !r.countsOk ? 'RUN FAILED' : r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL';
+    const verdict = !r.countsOk
+      ? 'RUN FAILED'
+      : r.pass === null
+        ? ''
+        : r.pass
+          ? 'PASS'
+          : 'FAIL';
     const counts = r.countsOk ? '' : ' (WRONG COUNTS)';
     console.log(
       `| ${fmt(r.rows)} | ${r.scenario}${counts} | ${fmt(r.wallMs / 1000, 1)} | ${r.cpuMs === null ? '–' : fmt(r.cpuMs / 1000, 1)} | ${fmt(r.rowsPerSecond)} | ${fmt(r.peakRssMb)} | ${ratio} | ${r.target === null ? '' : `≤ ${r.target}×`} | ${verdict} |`,
@@ -387,15 +573,21 @@ function printReport(results, rssChecks, pg) {
   console.log('\n| memory | value | target | |');
   console.log('|---|---:|---|---|');
   for (const c of rssChecks) {
-    console.log(`| ${c.what} | ${c.value ?? '–'} | ${c.target} | ${c.pass ? 'PASS' : 'FAIL'} |`);
+    console.log(
+      `| ${c.what} | ${c.value ?? '–'} | ${c.target} | ${c.pass ? 'PASS' : 'FAIL'} |`,
+    );
   }
   if (pg.skipped !== undefined) {
     console.log(`\nPostgreSQL: ${pg.skipped}`);
   }
   if (!sqliteAvailable()) {
-    console.log(`\nsqlite3 CLI not found at ${SQLITE3}: no .import reference, so no SQLite ratios.`);
+    console.log(
+      `\nsqlite3 CLI not found at ${SQLITE3}: no .import reference, so no SQLite ratios.`,
+    );
   }
   if (results.some((r) => !r.countsOk)) {
-    console.log('\nWARNING: some runs did not give the expected counts (see WRONG COUNTS); their times mean nothing.');
+    console.log(
+      '\nWARNING: some runs did not give the expected counts (see WRONG COUNTS); their times mean nothing.',
+    );
   }
 }

@@ -79,7 +79,10 @@ export class KeyLines {
     const starts = this.#blockStarts[block] as Uint32Array;
     const start = starts[index] ?? 0;
     const end = starts[index + 1] ?? 0;
-    return end - start === key.length && (this.#blocks[block] as string).startsWith(key, start);
+    return (
+      end - start === key.length &&
+      (this.#blocks[block] as string).startsWith(key, start)
+    );
   }
 
   #insertSlot(hash: number, entry: number): void {
@@ -110,7 +113,10 @@ export class KeyLines {
       return this.#open[index] ?? '';
     }
     const starts = this.#blockStarts[block] as Uint32Array;
-    return (this.#blocks[block] as string).slice(starts[index] ?? 0, starts[index + 1] ?? 0);
+    return (this.#blocks[block] as string).slice(
+      starts[index] ?? 0,
+      starts[index + 1] ?? 0,
+    );
   }
 
   /** Joins the full open block into one flat string plus start offsets. */

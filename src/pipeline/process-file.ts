@@ -1,5 +1,11 @@
 import { lstat } from 'node:fs/promises';
-import { AppError, ErrorCode, coerceError, fsErrorCode, isAppError } from '../errors.js';
+import {
+  AppError,
+  ErrorCode,
+  coerceError,
+  fsErrorCode,
+  isAppError,
+} from '../errors.js';
 import {
   emptyCounts,
   type FileOutcome,
@@ -11,20 +17,43 @@ import type { RowIssue } from '../domain/row-issue.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Logger } from '../logging/logger.js';
 import type { Parser, ParsedFile } from '../parse/parser.js';
-import type { BatchResult, CustomerStore, ImportSession, RunMeta, RunSummary, StagedRecord } from '../store/customer-store.js';
+import type {
+  BatchResult,
+  CustomerStore,
+  ImportSession,
+  RunMeta,
+  RunSummary,
+  StagedRecord,
+} from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
 import { createRowValidator } from '../validate/validate-rows.js';
-import { NewestLastModified, lastModifiedMs, parseSinceTimestamp } from '../rules/changed-since.js';
-import { DEFAULT_MAX_DEACTIVATE_PERCENT, deactivationNote, deactivationRefusal } from '../rules/deactivation-guard.js';
+import {
+  NewestLastModified,
+  lastModifiedMs,
+  parseSinceTimestamp,
+} from '../rules/changed-since.js';
+import {
+  DEFAULT_MAX_DEACTIVATE_PERCENT,
+  deactivationNote,
+  deactivationRefusal,
+} from '../rules/deactivation-guard.js';
 import { createRecordRules, type RecordRules } from '../rules/record-rules.js';
 import { createSelection, type Selection } from '../rules/selection.js';
 import type { ImportOptions } from './import-options.js';
-import { isStoreRetryable, retryDelayMs, sleepMs, type RunRetryPolicy } from './run-retries.js';
+import {
+  isStoreRetryable,
+  retryDelayMs,
+  sleepMs,
+  type RunRetryPolicy,
+} from './run-retries.js';
 import { KeyLines } from './key-lines.js';
-import { createBatchImporter, ruleOptionsForEntity } from './import-entities.js';
+import {
+  createBatchImporter,
+  ruleOptionsForEntity,
+} from './import-entities.js';
 import type { MatchField } from '../domain/customer-match.js';
 import { KEY_PART_SEPARATOR, recordKeyFields } from '../domain/entity.js';
 import { completedStatus, isErrorBudgetSpent } from './outcome-policy.js';
@@ -84,11 +113,19 @@ export interface ProcessFileDeps {
   retry?: RunRetryPolicy;
 }
 
-export async function processFile(request: ProcessFileRequest, deps: ProcessFileDeps): Promise<FileOutcome> {
+export async function processFile(
+  request: ProcessFileRequest,
+  deps: ProcessFileDeps,
+): Promise<FileOutcome> {
   for (let attempt = 1; ; attempt++) {
     const outcome = await new FileRun(request, deps).execute();
     const retry = deps.retry;
-    if (retry === undefined || attempt > retry.runRetries || !isStoreRetryable(outcome) || deps.signal?.aborted) {
+    if (
+      retry === undefined ||
+      attempt > retry.runRetries ||
+      !isStoreRetryable(outcome) ||
+      deps.signal?.aborted
+    ) {
       if (attempt > 1) {
         outcome.notices.push(
           `The store was unavailable; the run was tried ${attempt} times${outcome.status === 'deferred' ? ', in vain' : ''}.`,
@@ -138,13 +175,18 @@ class FileRun {
     this.#deps = deps;
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#startedMs = this.#clock.now();
-    this.#logger = deps.logger.child({ file: request.displayName, format: request.format.id });
+    this.#logger = deps.logger.child({
+      file: request.displayName,
+      format: request.format.id,
+    });
     this.#options = request.options ?? {};
     this.#rules = createRecordRules(
       ruleOptionsForEntity({
         format: request.format,
         customerClasses: this.#options.customerClasses ?? {},
-        ...(this.#options.defaultClass === undefined ? {} : { defaultClass: this.#options.defaultClass }),
+        ...(this.#options.defaultClass === undefined
+          ? {}
+          : { defaultClass: this.#options.defaultClass }),
       }),
     );
     this.#selection = createSelection(this.#options.only);
@@ -161,19 +203,31 @@ class FileRun {
 
     const meta = this.#runMeta(this.#sha256);
     if (!request.force) {
-      const previous = await this.#guardStore(() => deps.store.findSucceededRunBySha(this.#sha256 ?? ''));
+      const previous = await this.#guardStore(() =>
+        deps.store.findSucceededRunBySha(this.#sha256 ?? ''),
+      );
       if (previous instanceof AppError) {
         return this.#outcome('deferred', null, previous);
       }
       if (previous) {
-        const runId = request.dryRun ? null : await deps.store.recordDuplicateRun(meta, previous.id);
-        this.#logger.debug('File content was already imported', { event: 'file.duplicate', runId: previous.id });
-        return { ...this.#outcome('duplicate', runId, null), duplicateOfRunId: previous.id };
+        const runId = request.dryRun
+          ? null
+          : await deps.store.recordDuplicateRun(meta, previous.id);
+        this.#logger.debug('File content was already imported', {
+          event: 'file.duplicate',
+          runId: previous.id,
+        });
+        return {
+          ...this.#outcome('duplicate', runId, null),
+          duplicateOfRunId: previous.id,
+        };
       }
     }
 
     if (request.mode === 'changed-since') {
-      const since = await this.#guardStore(() => this.#resolveSince(meta.source));
+      const since = await this.#guardStore(() =>
+        this.#resolveSince(meta.source),
+      );
       if (since instanceof AppError) {
         return this.#outcome('deferred', null, since);
       }
@@ -225,8 +279,14 @@ class FileRun {
     } catch (e) {
       if (isAppError(e) && e.code === ErrorCode.DUPLICATE_RUN) {
         // Another process committed the same content while we were reading: it wins.
-        const winner = typeof e.details?.['duplicateOfRunId'] === 'number' ? e.details['duplicateOfRunId'] : null;
-        return { ...this.#outcome('duplicate', session.runId, null), duplicateOfRunId: winner };
+        const winner =
+          typeof e.details?.['duplicateOfRunId'] === 'number'
+            ? e.details['duplicateOfRunId']
+            : null;
+        return {
+          ...this.#outcome('duplicate', session.runId, null),
+          duplicateOfRunId: winner,
+        };
       }
       return this.#failRun(session, e);
     }
@@ -235,21 +295,32 @@ class FileRun {
 
   async #importRows(parsed: ParsedFile, session: ImportSession): Promise<void> {
     const format = this.#request.format;
-    const binding = bindColumns(format, parsed.header, this.#request.displayName);
+    const binding = bindColumns(
+      format,
+      parsed.header,
+      this.#request.displayName,
+    );
     this.#notices.push(...binding.warnings);
     if (binding.warnings.length > 0) {
-      this.#logger.warn('The header differs from the format', { event: 'file.parsed', notices: binding.warnings.length });
+      this.#logger.warn('The header differs from the format', {
+        event: 'file.parsed',
+        notices: binding.warnings.length,
+      });
     }
     const validator = createRowValidator(format, binding, {
       defaultTimeZone: this.#deps.defaultTimeZone,
-      ...(parsed.cellRef === undefined ? {} : { cellRef: parsed.cellRef.bind(parsed) }),
+      ...(parsed.cellRef === undefined
+        ? {}
+        : { cellRef: parsed.cellRef.bind(parsed) }),
       ...(parsed.sheet === undefined ? {} : { sheet: parsed.sheet }),
     });
     this.#logger.debug('Header matched the format', { event: 'file.parsed' });
     // Customers, contacts, addresses or sales agents (import-entities.ts).
     const importer = createBatchImporter(format, {
       mode: this.#request.mode,
-      ...(this.#request.matchExisting === undefined ? {} : { matchExisting: this.#request.matchExisting }),
+      ...(this.#request.matchExisting === undefined
+        ? {}
+        : { matchExisting: this.#request.matchExisting }),
     });
 
     for await (const rows of parsed.rows) {
@@ -292,7 +363,10 @@ class FileRun {
     // Bulk mode: the store may still hold records back; their counts belong to this run.
     this.#addStoreResult(await session.flush());
     if (this.#counts.read === 0) {
-      throw new AppError(ErrorCode.NO_DATA_ROWS, `'${this.#request.displayName}' contains no data rows.`);
+      throw new AppError(
+        ErrorCode.NO_DATA_ROWS,
+        `'${this.#request.displayName}' contains no data rows.`,
+      );
     }
     this.#logger.debug('Rows validated', {
       event: 'file.validated',
@@ -301,7 +375,9 @@ class FileRun {
     });
     this.#notices.push(...importer.notices());
     for (const unknown of this.#rules.unknownClasses()) {
-      this.#notices.push(`Customer class '${unknown}' is not defined in customerClasses; its rows got no class defaults.`);
+      this.#notices.push(
+        `Customer class '${unknown}' is not defined in customerClasses; its rows got no class defaults.`,
+      );
     }
   }
 
@@ -335,7 +411,12 @@ class FileRun {
         ErrorCode.TOO_MANY_INVALID_ROWS,
         `More than ${format.onInvalidRows.maxSkippedRows} rows of '${this.#request.displayName}' are invalid ` +
           `(error budget of format '${format.id}'); nothing was imported. See the error report for every row.`,
-        { details: { maxSkippedRows: format.onInvalidRows.maxSkippedRows, skipped: this.#counts.skipped } },
+        {
+          details: {
+            maxSkippedRows: format.onInvalidRows.maxSkippedRows,
+            skipped: this.#counts.skipped,
+          },
+        },
       );
     }
   }
@@ -347,7 +428,10 @@ class FileRun {
   #applyRules(record: StagedRecord): StagedRecord | null {
     const lastModified = record.fields[this.#request.format.lastModifiedField];
     this.#newest.see(lastModified);
-    if (this.#selection !== null && !this.#selection.matches(record.key, record.fields)) {
+    if (
+      this.#selection !== null &&
+      !this.#selection.matches(record.key, record.fields)
+    ) {
       this.#counts.filtered += 1;
       return null;
     }
@@ -368,7 +452,8 @@ class FileRun {
 
   /** changed-since: the instant rows must be newer than, or null for every row. */
   async #resolveSince(source: string): Promise<number | null> {
-    const since = this.#options.since ?? this.#request.format.since ?? 'last-transfer';
+    const since =
+      this.#options.since ?? this.#request.format.since ?? 'last-transfer';
     if (since === 'anytime') {
       this.#notices.push('changed-since anytime: every row is imported.');
       return null;
@@ -377,22 +462,29 @@ class FileRun {
       const last = await this.#deps.store.findLastTransfer(source);
       const ms = lastModifiedMs(last ?? undefined);
       if (last === null || ms === null) {
-        this.#notices.push(`changed-since: source '${source}' has no earlier transfer; every row is imported.`);
+        this.#notices.push(
+          `changed-since: source '${source}' has no earlier transfer; every row is imported.`,
+        );
         return null;
       }
-      this.#notices.push(`changed-since: rows last modified after ${last} (the last transfer of source '${source}').`);
+      this.#notices.push(
+        `changed-since: rows last modified after ${last} (the last transfer of source '${source}').`,
+      );
       return ms;
     }
     const zone = this.#request.format.timeZone ?? this.#deps.defaultTimeZone;
     const converter = createZoneConverter(zone);
     const ms = parseSinceTimestamp(since, (wall) => converter.toEpochMs(wall));
-    this.#notices.push(`changed-since: rows last modified after ${new Date(ms).toISOString()} (${since}).`);
+    this.#notices.push(
+      `changed-since: rows last modified after ${new Date(ms).toISOString()} (${since}).`,
+    );
     return ms;
   }
 
   /** rebuild: deactivates the source's customers the file does not list, within the guard. */
   async #deactivateMissing(session: ImportSession): Promise<void> {
-    const maxPercent = this.#options.maxDeactivatePercent ?? DEFAULT_MAX_DEACTIVATE_PERCENT;
+    const maxPercent =
+      this.#options.maxDeactivatePercent ?? DEFAULT_MAX_DEACTIVATE_PERCENT;
     const source = this.#source();
     const result = await session.deactivateMissing({
       keep: this.#invalidKeys,
@@ -404,12 +496,22 @@ class FileRun {
         ErrorCode.DEACTIVATION_LIMIT,
         `The rebuild of '${this.#request.displayName}' ${deactivationRefusal(result.missing, result.active, source, maxPercent)}; ` +
           'nothing was changed. Check that the export is complete, or raise rebuild.maxDeactivatePercent.',
-        { details: { missing: result.missing, active: result.active, source, maxPercent } },
+        {
+          details: {
+            missing: result.missing,
+            active: result.active,
+            source,
+            maxPercent,
+          },
+        },
       );
     }
     this.#counts.deactivated = result.deactivated;
     if (result.deactivated > 0) {
-      this.#logger.info('Customers not in the file were deactivated', { event: 'file.validated', deactivated: result.deactivated });
+      this.#logger.info('Customers not in the file were deactivated', {
+        event: 'file.validated',
+        deactivated: result.deactivated,
+      });
     }
   }
 
@@ -431,8 +533,14 @@ class FileRun {
     }
     const rule = this.#request.format.duplicateKeys;
     // Contacts and addresses: `customerNo/contactNo 'K1/C7'`; customers: `customerNo 'K1'`.
-    const keyField = recordKeyFields(this.#request.format).join(KEY_PART_SEPARATOR);
-    const base = { column: keyField, value: record.key, code: 'DUPLICATE_KEY' as const };
+    const keyField = recordKeyFields(this.#request.format).join(
+      KEY_PART_SEPARATOR,
+    );
+    const base = {
+      column: keyField,
+      value: record.key,
+      code: 'DUPLICATE_KEY' as const,
+    };
     switch (rule) {
       case 'last-wins':
       case 'first-wins': {
@@ -470,11 +578,17 @@ class FileRun {
       throw fileError(e, displayName);
     }
     if (!stats.isFile()) {
-      throw new AppError(ErrorCode.FILE_UNREADABLE, `'${displayName}' is not a regular file (directory, link or device); it was not read.`);
+      throw new AppError(
+        ErrorCode.FILE_UNREADABLE,
+        `'${displayName}' is not a regular file (directory, link or device); it was not read.`,
+      );
     }
     this.#sizeBytes = stats.size;
     if (stats.size === 0) {
-      throw new AppError(ErrorCode.FILE_EMPTY, `'${displayName}' is empty (0 bytes).`);
+      throw new AppError(
+        ErrorCode.FILE_EMPTY,
+        `'${displayName}' is empty (0 bytes).`,
+      );
     }
     if (stats.size > this.#deps.maxFileBytes) {
       throw new AppError(
@@ -506,19 +620,32 @@ class FileRun {
 
   async #failRun(session: ImportSession, e: unknown): Promise<FileOutcome> {
     // An abort (shutdown) surfaces from the parser as the signal's own reason: it is not a bug.
-    const error = isAppError(e) ? e : this.#deps.signal?.aborted ? this.#interrupted() : null;
+    const error = isAppError(e)
+      ? e
+      : this.#deps.signal?.aborted
+        ? this.#interrupted()
+        : null;
     const summary = this.#summary(
-      error ? { code: error.code, message: error.message } : { code: ErrorCode.INTERNAL, message: coerceError(e).message },
+      error
+        ? { code: error.code, message: error.message }
+        : { code: ErrorCode.INTERNAL, message: coerceError(e).message },
     );
     try {
       await session.fail(summary);
     } catch (failError) {
-      this.#logger.error('Could not record the failed run', { event: 'internal.error', error: coerceError(failError) });
+      this.#logger.error('Could not record the failed run', {
+        event: 'internal.error',
+        error: coerceError(failError),
+      });
     }
     if (!error || error.code === ErrorCode.INTERNAL) {
       throw e;
     }
-    return this.#outcome(error.retryable ? 'deferred' : 'rejected', session.runId, error);
+    return this.#outcome(
+      error.retryable ? 'deferred' : 'rejected',
+      session.runId,
+      error,
+    );
   }
 
   async #outcomeForEarlyError(e: unknown): Promise<FileOutcome> {
@@ -570,7 +697,11 @@ class FileRun {
     };
   }
 
-  #outcome(status: FileOutcome['status'], runId: number | null, error: AppError | null): FileOutcome {
+  #outcome(
+    status: FileOutcome['status'],
+    runId: number | null,
+    error: AppError | null,
+  ): FileOutcome {
     const now = this.#clock.now();
     return {
       status,
@@ -584,7 +715,9 @@ class FileRun {
       counts: { ...this.#counts },
       issues: this.#issues,
       notices: this.#notices,
-      ...(this.#selection === null ? {} : { notFound: this.#selection.notFound() }),
+      ...(this.#selection === null
+        ? {}
+        : { notFound: this.#selection.notFound() }),
       error,
       duplicateOfRunId: null,
       changes: this.#changes,
@@ -598,7 +731,11 @@ class FileRun {
     if (bytesRead !== null) {
       this.#lastBytes = bytesRead;
     }
-    this.#deps.onProgress?.({ bytesRead: this.#lastBytes, sizeBytes: this.#sizeBytes, rows: this.#counts.read });
+    this.#deps.onProgress?.({
+      bytesRead: this.#lastBytes,
+      sizeBytes: this.#sizeBytes,
+      rows: this.#counts.read,
+    });
   }
   #lastBytes = 0;
 
@@ -610,9 +747,13 @@ class FileRun {
 
   /** A run stopped by shutdown: rolled back, and retryable (the file stays claimed). */
   #interrupted(): AppError {
-    return new AppError(ErrorCode.PARSE_FAILED, `Import of '${this.#request.displayName}' was interrupted; nothing was written.`, {
-      retryable: true,
-    });
+    return new AppError(
+      ErrorCode.PARSE_FAILED,
+      `Import of '${this.#request.displayName}' was interrupted; nothing was written.`,
+      {
+        retryable: true,
+      },
+    );
   }
 }
 
@@ -621,17 +762,33 @@ function fileError(e: unknown, displayName: string): AppError {
   const code = fsErrorCode(e);
   switch (code) {
     case 'ENOENT':
-      return new AppError(ErrorCode.FILE_UNREADABLE, `File '${displayName}' does not exist.`, { cause: e });
+      return new AppError(
+        ErrorCode.FILE_UNREADABLE,
+        `File '${displayName}' does not exist.`,
+        { cause: e },
+      );
     case 'EISDIR':
-      return new AppError(ErrorCode.FILE_UNREADABLE, `'${displayName}' is a directory, not a file.`, { cause: e });
+      return new AppError(
+        ErrorCode.FILE_UNREADABLE,
+        `'${displayName}' is a directory, not a file.`,
+        { cause: e },
+      );
     case 'EBUSY':
     case 'EPERM':
     case 'EACCES':
     case 'EAGAIN':
-      return new AppError(ErrorCode.FILE_BUSY, `'${displayName}' cannot be read yet (${code}); it may be locked or still being written.`, {
-        cause: e,
-      });
+      return new AppError(
+        ErrorCode.FILE_BUSY,
+        `'${displayName}' cannot be read yet (${code}); it may be locked or still being written.`,
+        {
+          cause: e,
+        },
+      );
     default:
-      return new AppError(ErrorCode.FILE_UNREADABLE, `'${displayName}' cannot be read: ${coerceError(e).message}`, { cause: e });
+      return new AppError(
+        ErrorCode.FILE_UNREADABLE,
+        `'${displayName}' cannot be read: ${coerceError(e).message}`,
+        { cause: e },
+      );
   }
 }

@@ -1,7 +1,22 @@
-import type { CustomerStatus, CustomerType, FieldValue, ImportedStatus, StagedRecord, StoredCustomer } from '../domain/customer.js';
-import type { ImportCounts, ImportMode, RecordChange } from '../domain/file-outcome.js';
+import type {
+  CustomerStatus,
+  CustomerType,
+  FieldValue,
+  ImportedStatus,
+  StagedRecord,
+  StoredCustomer,
+} from '../domain/customer.js';
+import type {
+  ImportCounts,
+  ImportMode,
+  RecordChange,
+} from '../domain/file-outcome.js';
 import type { MatchDecision, MatchField } from '../domain/customer-match.js';
-import type { EntityRecord, RelatedEntityKind, StoredEntity } from '../domain/entity.js';
+import type {
+  EntityRecord,
+  RelatedEntityKind,
+  StoredEntity,
+} from '../domain/entity.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import type { AppError } from '../errors.js';
@@ -16,7 +31,13 @@ import type { AppError } from '../errors.js';
  * in that same transaction.
  */
 
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'duplicate', 'aborted'] as const;
+export const RUN_STATUSES = [
+  'running',
+  'succeeded',
+  'failed',
+  'duplicate',
+  'aborted',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunMeta {
@@ -114,7 +135,9 @@ export interface ImportSession {
    * deactivated and was neither applied in this session nor listed in `keep`, with history
    * entries; unless that would be more than `maxPercent` of them (then nothing happens).
    */
-  deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult>;
+  deactivateMissing(
+    request: DeactivateMissingRequest,
+  ): Promise<DeactivateMissingResult>;
   /**
    * Writes the records `applyBatch` held back (bulk mode, see BeginImportOptions.deferResults)
    * and returns the results not returned yet: all zero when there are none (always, without bulk mode).
@@ -136,16 +159,24 @@ export interface ImportSession {
    * then updates it. More than one: `ambiguous`, nothing changes. Records are decided in order;
    * a customer paired once is no candidate for later records. One decision per record.
    */
-  matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]>;
+  matchCustomers(
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+  ): Promise<MatchDecision[]>;
   /** Which of these customer keys the store has, including customers written earlier in this run. */
   existingCustomerKeys(keys: readonly string[]): Promise<Set<string>>;
   /** Upserts contacts, addresses or sales agents, as `applyBatch` does customers (history included). */
-  applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult>;
+  applyEntityBatch(
+    entity: RelatedEntityKind,
+    records: readonly EntityRecord[],
+  ): Promise<BatchResult>;
   /**
    * Which of these salesperson codes have a sales agent; `storeHasAgents` is false when the store
    * has no sales agent at all (no sales agent export is imported, so codes cannot be checked).
    */
-  lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }>;
+  lookupSalesAgents(
+    codes: readonly string[],
+  ): Promise<{ storeHasAgents: boolean; known: Set<string> }>;
 }
 
 export interface RunRecord {
@@ -177,7 +208,11 @@ export interface HistoryEntry {
   runId: number;
   key: string;
   operation: 'inserted' | 'updated' | 'deactivated' | 'reactivated' | 'failed';
-  changes: { field: string; old: FieldValue | undefined; new: FieldValue | undefined }[];
+  changes: {
+    field: string;
+    old: FieldValue | undefined;
+    new: FieldValue | undefined;
+  }[];
   line: number | null;
   at: string;
   note: string | null;
@@ -231,7 +266,15 @@ export interface BeginImportOptions {
 }
 
 /** Where a dropped file is in its life; kept in the store so it survives restarts. */
-export const FILE_STATES = ['waiting', 'not-ready', 'claimed', 'imported', 'archived', 'failed', 'duplicate'] as const;
+export const FILE_STATES = [
+  'waiting',
+  'not-ready',
+  'claimed',
+  'imported',
+  'archived',
+  'failed',
+  'duplicate',
+] as const;
 export type FileState = (typeof FILE_STATES)[number];
 
 export interface FileStateEntry {
@@ -265,7 +308,10 @@ export interface CustomerStore {
    * succeeded run of this source that recorded one; null when there is none.
    */
   findLastTransfer(source: string): Promise<string | null>;
-  beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession>;
+  beginImport(
+    meta: RunMeta,
+    options: BeginImportOptions,
+  ): Promise<ImportSession>;
   /** Records that a dropped file duplicated an earlier run's content; returns the new run id. */
   recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number>;
   /** Records a run that was rejected before its data transaction began (e.g. unreadable file). */
@@ -279,19 +325,30 @@ export interface CustomerStore {
   countCustomers(): Promise<number>;
   /** Creates or replaces the state of a file, keyed by (job, name of the drop, claim id). */
   saveFileState(entry: FileStateEntry & { id: string }): Promise<void>;
-  listFileStates(query: { job?: string; states?: readonly FileState[] }): Promise<(FileStateEntry & { id: string })[]>;
+  listFileStates(query: {
+    job?: string;
+    states?: readonly FileState[];
+  }): Promise<(FileStateEntry & { id: string })[]>;
   /**
    * The claim heartbeat: sets `owner` and `updatedAt` of the given file states, but only of those
    * still `claimed` or `not-ready` (a state written meanwhile, e.g. `archived`, is never undone).
    * Returns how many were touched.
    */
-  touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number>;
+  touchFileStates(
+    ids: readonly string[],
+    owner: string,
+    updatedAt: string,
+  ): Promise<number>;
   /** Creates a customer without ERP key (id from the numbering sequence); imports may match it later. */
   createCustomer(customer: NewCustomer): Promise<StoredCustomer>;
   /** A customer by its surrogate id (the only handle of a customer without ERP key). */
   getCustomerById(id: number): Promise<CustomerDetail | null>;
   /** History of one contact, address or sales agent, newest first; `customerKey` null for sales agents. */
-  getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]>;
+  getEntityHistory(
+    entity: RelatedEntityKind,
+    customerKey: string | null,
+    key: string,
+  ): Promise<HistoryEntry[]>;
   close(): Promise<void>;
 }
 

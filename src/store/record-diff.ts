@@ -42,7 +42,9 @@ export type UpsertPlan =
     };
 
 /** Hash of an incoming record's fields (nulls included: "clear" differs from "keep"). */
-export function recordRowHash(fields: Readonly<Record<string, FieldValue>>): string {
+export function recordRowHash(
+  fields: Readonly<Record<string, FieldValue>>,
+): string {
   return contentHash(stableStringify(fields));
 }
 
@@ -79,7 +81,10 @@ export function mergeFields(
  * Field-level differences, sorted by field name so history reads the same on every back-end.
  * A field that is missing on one side is `undefined` there (never stored, or cleared).
  */
-export function diffFields(before: Readonly<CustomerData>, after: Readonly<CustomerData>): FieldChange[] {
+export function diffFields(
+  before: Readonly<CustomerData>,
+  after: Readonly<CustomerData>,
+): FieldChange[] {
   const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
   const changes: FieldChange[] = [];
   for (const field of [...fields].sort()) {
@@ -126,7 +131,14 @@ export function planUpsert(
   if (hash === stored.contentHash) {
     return { action: 'unchanged', rowHash, refreshRowHash: true };
   }
-  return { action: 'update', rowHash, contentHash: hash, dataJson, data, changes: diffFields(before, data) };
+  return {
+    action: 'update',
+    rowHash,
+    contentHash: hash,
+    dataJson,
+    data,
+    changes: diffFields(before, data),
+  };
 }
 
 /**
@@ -142,7 +154,14 @@ function planInsert(
 ): UpsertPlan {
   if (!withChanges && !hasNull(fields)) {
     // Most rows of a first import: the data is the record itself, as it was serialized.
-    return { action: 'insert', rowHash, contentHash: rowHash, dataJson: rowJson, data: fields, changes: [] };
+    return {
+      action: 'insert',
+      rowHash,
+      contentHash: rowHash,
+      dataJson: rowJson,
+      data: fields,
+      changes: [],
+    };
   }
   const data: CustomerData = {};
   const changes: FieldChange[] = [];
@@ -184,7 +203,10 @@ function hasNull(fields: Readonly<Record<string, FieldValue>>): boolean {
  * Lower-cased text that customer search looks in (key, name, email, city). Kept as a column so
  * search is case-insensitive for umlauts too, which SQLite's LIKE and lower() are not.
  */
-export function customerSearchText(key: string, data: Readonly<CustomerData>): string {
+export function customerSearchText(
+  key: string,
+  data: Readonly<CustomerData>,
+): string {
   const parts = [key];
   for (const field of SEARCH_FIELDS) {
     const value = data[field];
@@ -206,7 +228,11 @@ export function likePattern(search: string): string {
 /** The part of a history entry that {@link restoreInsertedChanges} reads and fills. */
 export interface HistoryChanges {
   operation: string;
-  changes: { field: string; old: FieldValue | undefined; new: FieldValue | undefined }[];
+  changes: {
+    field: string;
+    old: FieldValue | undefined;
+    new: FieldValue | undefined;
+  }[];
 }
 
 /**
@@ -219,7 +245,10 @@ export interface HistoryChanges {
  *
  * `history` must be the key's whole history, newest first; the entries are copied, not changed.
  */
-export function restoreInsertedChanges<T extends HistoryChanges>(current: Readonly<CustomerData>, history: readonly T[]): T[] {
+export function restoreInsertedChanges<T extends HistoryChanges>(
+  current: Readonly<CustomerData>,
+  history: readonly T[],
+): T[] {
   const data: CustomerData = { ...current };
   return history.map((entry) => {
     if (entry.operation === 'inserted') {

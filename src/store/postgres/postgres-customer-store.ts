@@ -28,8 +28,20 @@ import type { SessionHost } from './postgres-import-session.js';
 import { migratePostgres, quoteIdent } from './postgres-migrator.js';
 import type { MigrationResult } from './postgres-migrator.js';
 import { POSTGRES_MIGRATIONS } from './migrations/index.js';
-import { toFileStateEntry, toHistoryEntry, toRowIssue, toRunRecord, toStoredCustomer } from './postgres-rows.js';
-import type { CustomerRow, FileStateRow, HistoryRow, RunIssueRow, RunRow } from './postgres-rows.js';
+import {
+  toFileStateEntry,
+  toHistoryEntry,
+  toRowIssue,
+  toRunRecord,
+  toStoredCustomer,
+} from './postgres-rows.js';
+import type {
+  CustomerRow,
+  FileStateRow,
+  HistoryRow,
+  RunIssueRow,
+  RunRow,
+} from './postgres-rows.js';
 import { insertRun, insertRunIssues } from './postgres-run-writes.js';
 import type { Queryable } from './postgres-run-writes.js';
 import { postgresStatements } from './postgres-statements.js';
@@ -65,7 +77,12 @@ export class PostgresCustomerStore implements CustomerStore {
   readonly #sessions = new Set<PostgresImportSession>();
   #closed = false;
 
-  private constructor(pool: pg.Pool, config: PostgresStoreConfig, location: string, deps: PostgresStoreDeps) {
+  private constructor(
+    pool: pg.Pool,
+    config: PostgresStoreConfig,
+    location: string,
+    deps: PostgresStoreDeps,
+  ) {
     this.#pool = pool;
     this.#sql = postgresStatements(quoteIdent(config.schema));
     this.#entities = new PostgresEntities(quoteIdent(config.schema));
@@ -107,7 +124,10 @@ export class PostgresCustomerStore implements CustomerStore {
         location,
         clock: deps.clock,
       });
-      return { store: new PostgresCustomerStore(pool, config, location, deps), migration };
+      return {
+        store: new PostgresCustomerStore(pool, config, location, deps),
+        migration,
+      };
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw wrapPostgresError(e, 'be opened', location);
@@ -115,18 +135,27 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async findSucceededRunBySha(sha256: string): Promise<RunRecord | null> {
-    const { rows } = await this.#query<RunRow>('look up a run by sha256', this.#sql.findSucceededBySha, [sha256]);
+    const { rows } = await this.#query<RunRow>(
+      'look up a run by sha256',
+      this.#sql.findSucceededBySha,
+      [sha256],
+    );
     return rows[0] === undefined ? null : toRunRecord(rows[0]);
   }
 
   async findLastTransfer(source: string): Promise<string | null> {
-    const { rows } = await this.#query<{ last_modified_max: string }>('look up the last transfer', this.#sql.findLastTransfer, [
-      source,
-    ]);
+    const { rows } = await this.#query<{ last_modified_max: string }>(
+      'look up the last transfer',
+      this.#sql.findLastTransfer,
+      [source],
+    );
     return rows[0]?.last_modified_max ?? null;
   }
 
-  async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
+  async beginImport(
+    meta: RunMeta,
+    options: BeginImportOptions,
+  ): Promise<ImportSession> {
     this.#assertOpen();
     const session = await PostgresImportSession.begin(this.#host, {
       meta,
@@ -140,14 +169,23 @@ export class PostgresCustomerStore implements CustomerStore {
     return session;
   }
 
-  async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
+  async recordDuplicateRun(
+    meta: RunMeta,
+    duplicateOfRunId: number,
+  ): Promise<number> {
     this.#assertOpen();
     try {
       return await insertRun(this.#pool, this.#sql, {
         meta,
         status: 'duplicate',
         duplicateOfRunId,
-        summary: { counts: emptyCounts(), issues: [], error: null, finishedAt: meta.startedAt, durationMs: 0 },
+        summary: {
+          counts: emptyCounts(),
+          issues: [],
+          error: null,
+          finishedAt: meta.startedAt,
+          durationMs: 0,
+        },
       });
     } catch (e) {
       throw wrapPostgresError(e, 'record a duplicate run', this.#location);
@@ -156,7 +194,12 @@ export class PostgresCustomerStore implements CustomerStore {
 
   async recordRejectedRun(meta: RunMeta, summary: RunSummary): Promise<number> {
     return this.#transaction('record a rejected run', async (db) => {
-      const id = await insertRun(db, this.#sql, { meta, status: 'failed', duplicateOfRunId: null, summary });
+      const id = await insertRun(db, this.#sql, {
+        meta,
+        status: 'failed',
+        duplicateOfRunId: null,
+        summary,
+      });
       await insertRunIssues(db, this.#sql, id, summary.issues);
       return id;
     });
@@ -164,28 +207,47 @@ export class PostgresCustomerStore implements CustomerStore {
 
   async abortStaleRuns(instance: string): Promise<number> {
     // Our own open sessions are running for a good reason (their locks say so too).
-    const keep = [...this.#sessions].map((s) => s.runId).filter((id): id is number => id !== null);
-    const result = await this.#query('abort stale runs', this.#sql.abortStaleRuns, [
-      instance,
-      this.#isoNow(),
-      keep,
-      this.#lockNamespace,
-    ]);
+    const keep = [...this.#sessions]
+      .map((s) => s.runId)
+      .filter((id): id is number => id !== null);
+    const result = await this.#query(
+      'abort stale runs',
+      this.#sql.abortStaleRuns,
+      [instance, this.#isoNow(), keep, this.#lockNamespace],
+    );
     return result.rowCount ?? 0;
   }
 
-  async listRuns(query: { limit: number; offset?: number }): Promise<RunRecord[]> {
-    const { rows } = await this.#query<RunRow>('list runs', this.#sql.listRuns, [query.limit, query.offset ?? 0]);
+  async listRuns(query: {
+    limit: number;
+    offset?: number;
+  }): Promise<RunRecord[]> {
+    const { rows } = await this.#query<RunRow>(
+      'list runs',
+      this.#sql.listRuns,
+      [query.limit, query.offset ?? 0],
+    );
     return rows.map((row) => toRunRecord(row));
   }
 
   async getRun(id: number): Promise<RunDetail | null> {
-    const { rows } = await this.#query<RunRow>(`read run ${id}`, this.#sql.selectRun, [id]);
+    const { rows } = await this.#query<RunRow>(
+      `read run ${id}`,
+      this.#sql.selectRun,
+      [id],
+    );
     if (rows[0] === undefined) {
       return null;
     }
-    const issues = await this.#query<RunIssueRow>(`read the issues of run ${id}`, this.#sql.selectIssues, [id]);
-    return { ...toRunRecord(rows[0]), issues: issues.rows.map((r) => toRowIssue(r)) };
+    const issues = await this.#query<RunIssueRow>(
+      `read the issues of run ${id}`,
+      this.#sql.selectIssues,
+      [id],
+    );
+    return {
+      ...toRunRecord(rows[0]),
+      issues: issues.rows.map((r) => toRowIssue(r)),
+    };
   }
 
   async listCustomers(query: ListCustomersQuery): Promise<StoredCustomer[]> {
@@ -201,18 +263,32 @@ export class PostgresCustomerStore implements CustomerStore {
     }
     const sql = `SELECT * FROM ${this.#sql.customersTable} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY key IS NULL, key, id LIMIT $1 OFFSET $2`;
-    const { rows } = await this.#query<CustomerRow>('list customers', sql, params);
+    const { rows } = await this.#query<CustomerRow>(
+      'list customers',
+      sql,
+      params,
+    );
     return rows.map((row) => toStoredCustomer(row));
   }
 
   async getCustomer(key: string): Promise<CustomerDetail | null> {
-    const { rows } = await this.#query<CustomerRow>('read a customer', this.#sql.selectCustomer, [key]);
+    const { rows } = await this.#query<CustomerRow>(
+      'read a customer',
+      this.#sql.selectCustomer,
+      [key],
+    );
     if (rows[0] === undefined) {
       return null;
     }
-    const history = await this.#query<HistoryRow>('read customer history', this.#sql.selectHistory, [key]);
+    const history = await this.#query<HistoryRow>(
+      'read customer history',
+      this.#sql.selectHistory,
+      [key],
+    );
     const customer = toStoredCustomer(rows[0]);
-    const relations = await this.#onPool('read contacts and addresses', (db) => this.#entities.relations(db, customer));
+    const relations = await this.#onPool('read contacts and addresses', (db) =>
+      this.#entities.relations(db, customer),
+    );
     const entries = restoreInsertedChanges(
       customer.data,
       history.rows.map((r) => toHistoryEntry(r)),
@@ -221,7 +297,9 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async getCustomerById(id: number): Promise<CustomerDetail | null> {
-    const customer = await this.#onPool('read a customer', (db) => this.#entities.customerById(db, id));
+    const customer = await this.#onPool('read a customer', (db) =>
+      this.#entities.customerById(db, id),
+    );
     if (customer === null) {
       return null;
     }
@@ -229,20 +307,37 @@ export class PostgresCustomerStore implements CustomerStore {
       return this.getCustomer(customer.key);
     }
     // No ERP key, so no import wrote history for it yet.
-    return { customer, history: [], contacts: [], addresses: [], salesAgent: null };
+    return {
+      customer,
+      history: [],
+      contacts: [],
+      addresses: [],
+      salesAgent: null,
+    };
   }
 
   async createCustomer(customer: NewCustomer): Promise<StoredCustomer> {
     const at = new Date(this.#clock.now()).toISOString();
-    return this.#onPool('create a customer', (db) => this.#entities.createCustomer(db, customer, at));
+    return this.#onPool('create a customer', (db) =>
+      this.#entities.createCustomer(db, customer, at),
+    );
   }
 
-  async getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]> {
-    return this.#onPool('read history', (db) => this.#entities.history(db, entity, customerKey, key));
+  async getEntityHistory(
+    entity: RelatedEntityKind,
+    customerKey: string | null,
+    key: string,
+  ): Promise<HistoryEntry[]> {
+    return this.#onPool('read history', (db) =>
+      this.#entities.history(db, entity, customerKey, key),
+    );
   }
 
   /** Reads or writes in autocommit on the pool, with errors wrapped as everywhere in the store. */
-  async #onPool<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+  async #onPool<T>(
+    what: string,
+    work: (db: Queryable) => Promise<T>,
+  ): Promise<T> {
     this.#assertOpen();
     try {
       return await work(this.#pool);
@@ -252,7 +347,11 @@ export class PostgresCustomerStore implements CustomerStore {
   }
 
   async countCustomers(): Promise<number> {
-    const { rows } = await this.#query<{ n: number }>('count customers', this.#sql.countCustomers, []);
+    const { rows } = await this.#query<{ n: number }>(
+      'count customers',
+      this.#sql.countCustomers,
+      [],
+    );
     return rows[0]?.n ?? 0;
   }
 
@@ -272,11 +371,19 @@ export class PostgresCustomerStore implements CustomerStore {
     ]);
   }
 
-  async touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number> {
+  async touchFileStates(
+    ids: readonly string[],
+    owner: string,
+    updatedAt: string,
+  ): Promise<number> {
     if (ids.length === 0) {
       return 0;
     }
-    const result = await this.#query('touch file states', this.#sql.touchFileStates, [[...ids], owner, updatedAt]);
+    const result = await this.#query(
+      'touch file states',
+      this.#sql.touchFileStates,
+      [[...ids], owner, updatedAt],
+    );
     return result.rowCount ?? 0;
   }
 
@@ -299,7 +406,11 @@ export class PostgresCustomerStore implements CustomerStore {
     }
     const sql = `SELECT * FROM ${this.#sql.fileStatesTable} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY updated_at, id`;
-    const { rows } = await this.#query<FileStateRow>('list file states', sql, params);
+    const { rows } = await this.#query<FileStateRow>(
+      'list file states',
+      sql,
+      params,
+    );
     return rows.map((row) => toFileStateEntry(row));
   }
 
@@ -331,7 +442,10 @@ export class PostgresCustomerStore implements CustomerStore {
     }
   }
 
-  async #transaction<T>(what: string, work: (db: Queryable) => Promise<T>): Promise<T> {
+  async #transaction<T>(
+    what: string,
+    work: (db: Queryable) => Promise<T>,
+  ): Promise<T> {
     this.#assertOpen();
     let client: pg.PoolClient;
     try {
@@ -359,7 +473,10 @@ export class PostgresCustomerStore implements CustomerStore {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new AppError(ErrorCode.INTERNAL, `The PostgreSQL store at ${this.#location} is closed.`);
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The PostgreSQL store at ${this.#location} is closed.`,
+      );
     }
   }
 

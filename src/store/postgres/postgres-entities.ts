@@ -1,12 +1,40 @@
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
-import type { FieldValue, StagedRecord, StoredCustomer } from '../../domain/customer.js';
-import { entityDisplayKey, type EntityRecord, type RelatedEntityKind, type StoredEntity } from '../../domain/entity.js';
-import type { BatchResult, HistoryEntry, NewCustomer } from '../customer-store.js';
-import { matchNote, matchValues, planMatches, type MatchCandidate } from '../match-plan.js';
+import type {
+  FieldValue,
+  StagedRecord,
+  StoredCustomer,
+} from '../../domain/customer.js';
+import {
+  entityDisplayKey,
+  type EntityRecord,
+  type RelatedEntityKind,
+  type StoredEntity,
+} from '../../domain/entity.js';
+import type {
+  BatchResult,
+  HistoryEntry,
+  NewCustomer,
+} from '../customer-store.js';
+import {
+  matchNote,
+  matchValues,
+  planMatches,
+  type MatchCandidate,
+} from '../match-plan.js';
 import { newCustomerRow } from '../new-customer.js';
-import { SEARCH_FIELDS, planUpsert, restoreInsertedChanges, type StoredState } from '../record-diff.js';
+import {
+  SEARCH_FIELDS,
+  planUpsert,
+  restoreInsertedChanges,
+  type StoredState,
+} from '../record-diff.js';
 import { POSTGRES_MATCH_EXPRESSIONS } from './postgres-match-sql.js';
-import { toFieldChanges, toStoredCustomer, type CustomerRow, type StoredChange } from './postgres-rows.js';
+import {
+  toFieldChanges,
+  toStoredCustomer,
+  type CustomerRow,
+  type StoredChange,
+} from './postgres-rows.js';
 import type { Queryable } from './postgres-run-writes.js';
 
 /**
@@ -88,7 +116,12 @@ export class PostgresEntities {
     if (existing.size === records.length) {
       return records.map(() => ({ kind: 'none' }));
     }
-    const decisions = planMatches(records, existing, await this.#candidates(db, records, on), on);
+    const decisions = planMatches(
+      records,
+      existing,
+      await this.#candidates(db, records, on),
+      on,
+    );
     for (const [i, decision] of decisions.entries()) {
       const record = records[i];
       if (decision.kind !== 'matched' || record === undefined) {
@@ -105,20 +138,30 @@ export class PostgresEntities {
         await db.query(
           `INSERT INTO ${this.#s}.customer_history (run_id, key, operation, changes, line, at, note)
            VALUES ($1, $2, 'updated', '[]'::jsonb, $3, $4::timestamptz, $5)`,
-          [ctx.runId, record.key, record.line, ctx.at, matchNote(decision.field, decision.customerId, record.key)],
+          [
+            ctx.runId,
+            record.key,
+            record.line,
+            ctx.at,
+            matchNote(decision.field, decision.customerId, record.key),
+          ],
         );
       }
     }
     return decisions;
   }
 
-  async existingCustomerKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  async existingCustomerKeys(
+    db: Queryable,
+    keys: readonly string[],
+  ): Promise<Set<string>> {
     if (keys.length === 0) {
       return new Set();
     }
-    const { rows } = await db.query<{ key: string }>(`SELECT key FROM ${this.#s}.customers WHERE key = ANY ($1::text[])`, [
-      [...new Set(keys)],
-    ]);
+    const { rows } = await db.query<{ key: string }>(
+      `SELECT key FROM ${this.#s}.customers WHERE key = ANY ($1::text[])`,
+      [[...new Set(keys)]],
+    );
     return new Set(rows.map((r) => r.key));
   }
 
@@ -128,7 +171,12 @@ export class PostgresEntities {
     records: readonly EntityRecord[],
     ctx: EntityWriteContext,
   ): Promise<BatchResult> {
-    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+    const result: BatchResult = {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      changes: [],
+    };
     if (records.length === 0) {
       return result;
     }
@@ -140,34 +188,70 @@ export class PostgresEntities {
     // What each key holds as the batch goes on: a key twice in a batch sees its first row's write.
     const states = new Map<string, StoredState>();
     for (const row of rows) {
-      states.set(entityDisplayKey({ customerKey: row.customer_key, key: row.key }), {
-        rowHash: row.row_hash,
-        contentHash: row.content_hash,
-        dataJson: JSON.stringify(row.data),
-      });
+      states.set(
+        entityDisplayKey({ customerKey: row.customer_key, key: row.key }),
+        {
+          rowHash: row.row_hash,
+          contentHash: row.content_hash,
+          dataJson: JSON.stringify(row.data),
+        },
+      );
     }
     const writes = new Map<string, PendingWrite>();
-    const refreshes = new Map<string, { customerKey: string | null; key: string; rowHash: string }>();
-    const history: { customerKey: string | null; key: string; operation: string; changes: string; line: number }[] = [];
+    const refreshes = new Map<
+      string,
+      { customerKey: string | null; key: string; rowHash: string }
+    >();
+    const history: {
+      customerKey: string | null;
+      key: string;
+      operation: string;
+      changes: string;
+      line: number;
+    }[] = [];
     for (const record of records) {
       const id = entityDisplayKey(record);
       const plan = planUpsert(states.get(id), record.fields);
       if (plan.action === 'unchanged') {
         if (plan.refreshRowHash) {
-          refreshes.set(id, { customerKey: record.customerKey, key: record.key, rowHash: plan.rowHash });
+          refreshes.set(id, {
+            customerKey: record.customerKey,
+            key: record.key,
+            rowHash: plan.rowHash,
+          });
         }
         result.unchanged++;
         continue;
       }
-      states.set(id, { rowHash: plan.rowHash, contentHash: plan.contentHash, dataJson: plan.dataJson });
-      writes.set(id, { customerKey: record.customerKey, key: record.key, ...plan });
+      states.set(id, {
+        rowHash: plan.rowHash,
+        contentHash: plan.contentHash,
+        dataJson: plan.dataJson,
+      });
+      writes.set(id, {
+        customerKey: record.customerKey,
+        key: record.key,
+        ...plan,
+      });
       refreshes.delete(id);
       const operation = plan.action === 'insert' ? 'inserted' : 'updated';
       result[operation]++;
       // An insert's fields are restored on read (record-diff restoreInsertedChanges), not stored twice.
-      const changes = operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
-      history.push({ customerKey: record.customerKey, key: record.key, operation, changes, line: record.line });
-      result.changes.push({ key: id, line: record.line, operation, changes: plan.changes });
+      const changes =
+        operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
+      history.push({
+        customerKey: record.customerKey,
+        key: record.key,
+        operation,
+        changes,
+        line: record.line,
+      });
+      result.changes.push({
+        key: id,
+        line: record.line,
+        operation,
+        changes: plan.changes,
+      });
     }
     if (writes.size > 0) {
       const list = [...writes.values()];
@@ -184,7 +268,11 @@ export class PostgresEntities {
     }
     if (refreshes.size > 0) {
       const list = [...refreshes.values()];
-      await db.query(sql.refreshRowHash, [list.map((r) => r.rowHash), list.map((r) => r.customerKey), list.map((r) => r.key)]);
+      await db.query(sql.refreshRowHash, [
+        list.map((r) => r.rowHash),
+        list.map((r) => r.customerKey),
+        list.map((r) => r.key),
+      ]);
     }
     if (ctx.runId !== null && history.length > 0) {
       await db.query(
@@ -208,17 +296,27 @@ export class PostgresEntities {
     return result;
   }
 
-  async lookupSalesAgents(db: Queryable, codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
+  async lookupSalesAgents(
+    db: Queryable,
+    codes: readonly string[],
+  ): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
     const { rows } = await db.query<{ any: boolean; known: string[] | null }>(
       `SELECT EXISTS (SELECT 1 FROM ${this.#s}.sales_agents) AS any,
               (SELECT array_agg(key) FROM ${this.#s}.sales_agents WHERE key = ANY ($1::text[])) AS known`,
       [[...new Set(codes)]],
     );
     const row = rows[0];
-    return { storeHasAgents: row?.any ?? false, known: new Set(row?.known ?? []) };
+    return {
+      storeHasAgents: row?.any ?? false,
+      known: new Set(row?.known ?? []),
+    };
   }
 
-  async createCustomer(db: Queryable, customer: NewCustomer, at: string): Promise<StoredCustomer> {
+  async createCustomer(
+    db: Queryable,
+    customer: NewCustomer,
+    at: string,
+  ): Promise<StoredCustomer> {
     const row = newCustomerRow(customer);
     // The content hash as the set-based upsert computes it (of jsonb's text), not the JS one.
     const { rows } = await db.query<CustomerRow>(
@@ -236,8 +334,14 @@ export class PostgresEntities {
     return toStoredCustomer(created);
   }
 
-  async customerById(db: Queryable, id: number): Promise<StoredCustomer | null> {
-    const { rows } = await db.query<CustomerRow>(`SELECT * FROM ${this.#s}.customers WHERE id = $1`, [id]);
+  async customerById(
+    db: Queryable,
+    id: number,
+  ): Promise<StoredCustomer | null> {
+    const { rows } = await db.query<CustomerRow>(
+      `SELECT * FROM ${this.#s}.customers WHERE id = $1`,
+      [id],
+    );
     const row = rows[0];
     return row === undefined ? null : toStoredCustomer(row);
   }
@@ -245,25 +349,45 @@ export class PostgresEntities {
   async relations(
     db: Queryable,
     customer: StoredCustomer,
-  ): Promise<{ contacts: StoredEntity[]; addresses: StoredEntity[]; salesAgent: StoredEntity | null }> {
+  ): Promise<{
+    contacts: StoredEntity[];
+    addresses: StoredEntity[];
+    salesAgent: StoredEntity | null;
+  }> {
     const key = customer.key;
     const list = async (entity: RelatedEntityKind): Promise<StoredEntity[]> => {
       if (key === null) {
         return [];
       }
-      const { rows } = await db.query<EntityRow>(this.#tables[entity].listByCustomer, [key]);
+      const { rows } = await db.query<EntityRow>(
+        this.#tables[entity].listByCustomer,
+        [key],
+      );
       return rows.map((r) => toStoredEntity(entity, r));
     };
     const code = customer.data['salespersonCode'];
     let salesAgent: StoredEntity | null = null;
     if (typeof code === 'string' && code !== '') {
-      const { rows } = await db.query<EntityRow>(this.#tables.salesAgent.selectOne, [null, code]);
-      salesAgent = rows[0] === undefined ? null : toStoredEntity('salesAgent', rows[0]);
+      const { rows } = await db.query<EntityRow>(
+        this.#tables.salesAgent.selectOne,
+        [null, code],
+      );
+      salesAgent =
+        rows[0] === undefined ? null : toStoredEntity('salesAgent', rows[0]);
     }
-    return { contacts: await list('contact'), addresses: await list('address'), salesAgent };
+    return {
+      contacts: await list('contact'),
+      addresses: await list('address'),
+      salesAgent,
+    };
   }
 
-  async history(db: Queryable, entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]> {
+  async history(
+    db: Queryable,
+    entity: RelatedEntityKind,
+    customerKey: string | null,
+    key: string,
+  ): Promise<HistoryEntry[]> {
     const { rows } = await db.query<{
       run_id: string | number;
       operation: string;
@@ -285,13 +409,20 @@ export class PostgresEntities {
       at: r.at.toISOString(),
       note: r.note,
     }));
-    const current = await db.query<EntityRow>(this.#tables[entity].selectOne, [customerKey, key]);
+    const current = await db.query<EntityRow>(this.#tables[entity].selectOne, [
+      customerKey,
+      key,
+    ]);
     const data = current.rows[0]?.data;
     return data === undefined ? entries : restoreInsertedChanges(data, entries);
   }
 
   /** Customers without ERP key that share a normalised value with the batch, locked for this run. */
-  async #candidates(db: Queryable, records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchCandidate[]> {
+  async #candidates(
+    db: Queryable,
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+  ): Promise<MatchCandidate[]> {
     const values = matchValues(records, on);
     const byId = new Map<number, MatchCandidate>();
     for (const field of on) {
@@ -324,7 +455,9 @@ function searchText(key: string, data: string): string {
 function tableSql(s: string, table: string, perCustomer: boolean): TableSql {
   const t = `${s}.${table}`;
   // Contacts and addresses are found by (customer, key), sales agents by key alone: each by its primary key.
-  const match = perCustomer ? 't.customer_key = u.customer_key AND t.key = u.key' : 't.key = u.key';
+  const match = perCustomer
+    ? 't.customer_key = u.customer_key AND t.key = u.key'
+    : 't.key = u.key';
   const conflict = perCustomer ? '(customer_key, key)' : '(key)';
   return {
     selectStates: `SELECT t.customer_key, t.key, t.data, t.content_hash, t.row_hash
@@ -348,7 +481,10 @@ function tableSql(s: string, table: string, perCustomer: boolean): TableSql {
   };
 }
 
-function toStoredEntity(entity: RelatedEntityKind, row: EntityRow): StoredEntity {
+function toStoredEntity(
+  entity: RelatedEntityKind,
+  row: EntityRow,
+): StoredEntity {
   return {
     entity,
     customerKey: row.customer_key,
@@ -357,7 +493,9 @@ function toStoredEntity(entity: RelatedEntityKind, row: EntityRow): StoredEntity
     source: row.source,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    createdRunId: row.created_run_id === null ? null : Number(row.created_run_id),
-    updatedRunId: row.updated_run_id === null ? null : Number(row.updated_run_id),
+    createdRunId:
+      row.created_run_id === null ? null : Number(row.created_run_id),
+    updatedRunId:
+      row.updated_run_id === null ? null : Number(row.updated_run_id),
   };
 }

@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { AppError, ErrorCode, coerceError, fsErrorCode, isAppError } from '../../errors.js';
+import {
+  AppError,
+  ErrorCode,
+  coerceError,
+  fsErrorCode,
+  isAppError,
+} from '../../errors.js';
 import { redactUrl } from '../../logging/redact.js';
 
 /**
@@ -42,7 +48,9 @@ export function sqlState(e: unknown): string | undefined {
 /** True for the unique violation of the named constraint or index (23505). */
 export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   return (
-    e instanceof pg.DatabaseError && e.code === '23505' && (constraint === undefined || e.constraint === constraint)
+    e instanceof pg.DatabaseError &&
+    e.code === '23505' &&
+    (constraint === undefined || e.constraint === constraint)
   );
 }
 
@@ -53,7 +61,10 @@ export function isUnavailableError(e: unknown): boolean {
   }
   const state = sqlState(e);
   if (state !== undefined) {
-    return UNAVAILABLE_CODES.includes(state) || UNAVAILABLE_CLASSES.includes(state.slice(0, 2));
+    return (
+      UNAVAILABLE_CODES.includes(state) ||
+      UNAVAILABLE_CLASSES.includes(state.slice(0, 2))
+    );
   }
   if (fsErrorCode(e) !== undefined) {
     // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOTFOUND, EPIPE …: the socket.
@@ -69,7 +80,11 @@ export function isUnavailableError(e: unknown): boolean {
  * postgres://app:***@db/x (schema public) could not apply a batch (57P01): …". The URL is
  * always redacted, and so is the message (a URL can reach it through a connection error).
  */
-export function wrapPostgresError(e: unknown, what: string, location: string): AppError {
+export function wrapPostgresError(
+  e: unknown,
+  what: string,
+  location: string,
+): AppError {
   if (isAppError(e)) {
     return e;
   }
@@ -83,6 +98,9 @@ export function wrapPostgresError(e: unknown, what: string, location: string): A
     unavailable ? ErrorCode.STORE_UNAVAILABLE : ErrorCode.INTERNAL,
     `PostgreSQL store at ${redactUrl(location)} could not ${what}${state === undefined ? '' : ` (${state})`}: ` +
       `${redactUrl(err.message)}.${hint}`,
-    { cause: err, details: { sqlState: state ?? null, store: redactUrl(location) } },
+    {
+      cause: err,
+      details: { sqlState: state ?? null, store: redactUrl(location) },
+    },
   );
 }

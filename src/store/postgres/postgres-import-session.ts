@@ -16,10 +16,17 @@ import type {
 import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
 import { toFieldChanges } from './postgres-rows.js';
 import type { StoredChange } from './postgres-rows.js';
-import { finishRunParams, insertRun, insertRunIssues } from './postgres-run-writes.js';
+import {
+  finishRunParams,
+  insertRun,
+  insertRunIssues,
+} from './postgres-run-writes.js';
 import { copyIntoStaging, StagingChunk } from './postgres-staging.js';
 import type { PostgresStatements } from './postgres-statements.js';
-import type { EntityWriteContext, PostgresEntities } from './postgres-entities.js';
+import type {
+  EntityWriteContext,
+  PostgresEntities,
+} from './postgres-entities.js';
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
 import type { EntityRecord, RelatedEntityKind } from '../../domain/entity.js';
 
@@ -72,8 +79,19 @@ interface UpsertRoundRow {
   inserted: number;
   updated: number;
   reactivated: number;
-  conflicts: { key: string; line: number; stored: CustomerType; incoming: CustomerType }[];
-  changes: { seq: number; key: string; line: number; operation: 'inserted' | 'updated'; changes: StoredChange[] }[];
+  conflicts: {
+    key: string;
+    line: number;
+    stored: CustomerType;
+    incoming: CustomerType;
+  }[];
+  changes: {
+    seq: number;
+    key: string;
+    line: number;
+    operation: 'inserted' | 'updated';
+    changes: StoredChange[];
+  }[];
 }
 
 /**
@@ -114,7 +132,12 @@ export class PostgresImportSession implements ImportSession {
     this.#lost ??= e;
   };
 
-  private constructor(host: SessionHost, client: pg.PoolClient, runId: number | null, options: SessionOptions) {
+  private constructor(
+    host: SessionHost,
+    client: pg.PoolClient,
+    runId: number | null,
+    options: SessionOptions,
+  ) {
     this.#host = host;
     this.#client = client;
     this.runId = runId;
@@ -128,7 +151,10 @@ export class PostgresImportSession implements ImportSession {
   }
 
   /** Inserts the `running` run (unless dry), then opens the data transaction. */
-  static async begin(host: SessionHost, options: SessionOptions): Promise<PostgresImportSession> {
+  static async begin(
+    host: SessionHost,
+    options: SessionOptions,
+  ): Promise<PostgresImportSession> {
     const what = `begin the import of '${options.meta.file}'`;
     let client: pg.PoolClient;
     try {
@@ -142,7 +168,12 @@ export class PostgresImportSession implements ImportSession {
     let runId: number | null = null;
     try {
       if (!options.dryRun) {
-        runId = await insertRun(client, host.sql, { meta: options.meta, status: 'running', duplicateOfRunId: null, summary: null });
+        runId = await insertRun(client, host.sql, {
+          meta: options.meta,
+          status: 'running',
+          duplicateOfRunId: null,
+          summary: null,
+        });
       }
       await client.query('BEGIN');
       if (runId !== null) {
@@ -166,7 +197,11 @@ export class PostgresImportSession implements ImportSession {
     try {
       if (records.length > 0) {
         await this.#ensureStaging(client);
-        await copyIntoStaging(client, this.#host.sql, this.#chunk.stage(records));
+        await copyIntoStaging(
+          client,
+          this.#host.sql,
+          this.#chunk.stage(records),
+        );
       }
       // Bulk mode writes a chunk once it is large; otherwise every batch is its own chunk.
       if (!this.#deferResults || this.#chunk.rows >= BULK_CHUNK_ROWS) {
@@ -223,7 +258,10 @@ export class PostgresImportSession implements ImportSession {
       ]);
       const row = rows[0];
       if (row === undefined) {
-        throw new AppError(ErrorCode.INTERNAL, 'The upsert statement returned no row.');
+        throw new AppError(
+          ErrorCode.INTERNAL,
+          'The upsert statement returned no row.',
+        );
       }
       result.inserted += row.inserted;
       result.updated += row.updated;
@@ -240,7 +278,12 @@ export class PostgresImportSession implements ImportSession {
     // Rounds were applied one after another; callers expect the changes in the records' order.
     changes.sort((a, b) => a.seq - b.seq);
     for (const c of changes) {
-      result.changes.push({ key: c.key, line: c.line, operation: c.operation, changes: toFieldChanges(c.changes) });
+      result.changes.push({
+        key: c.key,
+        line: c.line,
+        operation: c.operation,
+        changes: toFieldChanges(c.changes),
+      });
     }
     await client.query(sql.truncateStaging);
     chunk.reset();
@@ -253,7 +296,9 @@ export class PostgresImportSession implements ImportSession {
     return result;
   }
 
-  async deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult> {
+  async deactivateMissing(
+    request: DeactivateMissingRequest,
+  ): Promise<DeactivateMissingResult> {
     const client = this.#openClient('deactivate missing customers');
     const { sql } = this.#host;
     const source = this.#meta.source;
@@ -263,18 +308,34 @@ export class PostgresImportSession implements ImportSession {
       if (request.keep.length > 0) {
         await client.query(sql.addPresentKeys, [[...request.keep]]);
       }
-      const counted = await client.query<{ active: number; missing: number }>(sql.countSourceActive, [source]);
+      const counted = await client.query<{ active: number; missing: number }>(
+        sql.countSourceActive,
+        [source],
+      );
       const active = counted.rows[0]?.active ?? 0;
       const missing = counted.rows[0]?.missing ?? 0;
       if (missing === 0 || missing * 100 > active * request.maxPercent) {
         return { active, missing, deactivated: 0, refused: missing > 0 };
       }
-      const done = await client.query<{ n: number }>(sql.deactivateMissing, [source, this.#now(), this.runId, request.note]);
-      return { active, missing, deactivated: done.rows[0]?.n ?? 0, refused: false };
+      const done = await client.query<{ n: number }>(sql.deactivateMissing, [
+        source,
+        this.#now(),
+        this.runId,
+        request.note,
+      ]);
+      return {
+        active,
+        missing,
+        deactivated: done.rows[0]?.n ?? 0,
+        refused: false,
+      };
     } catch (e) {
       await this.#rollbackQuietly();
       this.#state = 'rolled-back';
-      throw this.#wrap(e, `deactivate missing customers in run ${this.runId ?? '(dry run)'}`);
+      throw this.#wrap(
+        e,
+        `deactivate missing customers in run ${this.runId ?? '(dry run)'}`,
+      );
     }
   }
 
@@ -286,31 +347,56 @@ export class PostgresImportSession implements ImportSession {
     }
   }
 
-  async matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]> {
+  async matchCustomers(
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+  ): Promise<MatchDecision[]> {
     return this.#inData('match customers', (client) =>
-      this.#host.entities.matchCustomers(client, records, on, this.#entityContext()),
+      this.#host.entities.matchCustomers(
+        client,
+        records,
+        on,
+        this.#entityContext(),
+      ),
     );
   }
 
   async existingCustomerKeys(keys: readonly string[]): Promise<Set<string>> {
-    return this.#inData('look up customers', (client) => this.#host.entities.existingCustomerKeys(client, keys));
-  }
-
-  async applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult> {
-    return this.#inData(`apply a batch of ${entity} records`, (client) =>
-      this.#host.entities.applyEntityBatch(client, entity, records, this.#entityContext()),
+    return this.#inData('look up customers', (client) =>
+      this.#host.entities.existingCustomerKeys(client, keys),
     );
   }
 
-  async lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
-    return this.#inData('look up sales agents', (client) => this.#host.entities.lookupSalesAgents(client, codes));
+  async applyEntityBatch(
+    entity: RelatedEntityKind,
+    records: readonly EntityRecord[],
+  ): Promise<BatchResult> {
+    return this.#inData(`apply a batch of ${entity} records`, (client) =>
+      this.#host.entities.applyEntityBatch(
+        client,
+        entity,
+        records,
+        this.#entityContext(),
+      ),
+    );
+  }
+
+  async lookupSalesAgents(
+    codes: readonly string[],
+  ): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
+    return this.#inData('look up sales agents', (client) =>
+      this.#host.entities.lookupSalesAgents(client, codes),
+    );
   }
 
   /**
    * Runs a step inside the run's transaction, as applyBatch does: an error rolls the whole run
    * back (part of the step may be written), and only `fail` may follow.
    */
-  async #inData<T>(what: string, step: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #inData<T>(
+    what: string,
+    step: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     const client = this.#openClient(what);
     try {
       // Held-back records first: the step must see them (bulk mode).
@@ -342,13 +428,19 @@ export class PostgresImportSession implements ImportSession {
     try {
       // Normally flushed by the caller already; the data must be complete whatever happens.
       await this.#applyChunk(client);
-      await client.query(sql.finishRun, finishRunParams(runId, 'succeeded', claim, summary));
+      await client.query(
+        sql.finishRun,
+        finishRunParams(runId, 'succeeded', claim, summary),
+      );
       await insertRunIssues(client, sql, runId, summary.issues);
       await client.query('COMMIT');
     } catch (e) {
       await this.#rollbackQuietly();
       if (claim !== null && isUniqueViolation(e, CLAIM_INDEX)) {
-        await this.#end(() => this.#recordDuplicate(runId, claim, summary, e), 'record the duplicate run');
+        await this.#end(
+          () => this.#recordDuplicate(runId, claim, summary, e),
+          'record the duplicate run',
+        );
       }
       this.#state = 'rolled-back';
       throw this.#wrap(e, `commit run ${runId}`);
@@ -364,19 +456,25 @@ export class PostgresImportSession implements ImportSession {
     if (this.#state === 'open') {
       await this.#rollbackQuietly();
     }
-    await this.#end(async () => {
-      if (runId === null) {
-        return;
-      }
-      // On the pool, not on the session's connection: that one may be the reason for the failure.
-      // Only a run still `running` is touched: a COMMIT whose answer was lost may have succeeded.
-      await this.#inTransaction(async (db) => {
-        const updated = await db.query(this.#host.sql.failRun, finishRunParams(runId, 'failed', null, summary));
-        if (updated.rowCount === 1) {
-          await insertRunIssues(db, this.#host.sql, runId, summary.issues);
+    await this.#end(
+      async () => {
+        if (runId === null) {
+          return;
         }
-      });
-    }, `record run ${runId ?? '(dry run)'} as failed`);
+        // On the pool, not on the session's connection: that one may be the reason for the failure.
+        // Only a run still `running` is touched: a COMMIT whose answer was lost may have succeeded.
+        await this.#inTransaction(async (db) => {
+          const updated = await db.query(
+            this.#host.sql.failRun,
+            finishRunParams(runId, 'failed', null, summary),
+          );
+          if (updated.rowCount === 1) {
+            await insertRunIssues(db, this.#host.sql, runId, summary.issues);
+          }
+        });
+      },
+      `record run ${runId ?? '(dry run)'} as failed`,
+    );
   }
 
   /** Used by the store's `close()`: the run row stays `running`, for `abortStaleRuns` to find. */
@@ -393,10 +491,18 @@ export class PostgresImportSession implements ImportSession {
   }
 
   /** The winner of the claim is known only after the unique violation; record this run as its duplicate. */
-  async #recordDuplicate(runId: number, claim: string, summary: RunSummary, cause: unknown): Promise<never> {
+  async #recordDuplicate(
+    runId: number,
+    claim: string,
+    summary: RunSummary,
+    cause: unknown,
+  ): Promise<never> {
     const { pool, sql } = this.#host;
-    const winner = await pool.query<{ id: string }>(sql.findClaimWinner, [claim]);
-    const winnerId = winner.rows[0] === undefined ? null : Number(winner.rows[0].id);
+    const winner = await pool.query<{ id: string }>(sql.findClaimWinner, [
+      claim,
+    ]);
+    const winnerId =
+      winner.rows[0] === undefined ? null : Number(winner.rows[0].id);
     if (winnerId === null) {
       // The winner vanished again (a forced re-run cannot remove a claim): report the original error.
       throw cause;
@@ -419,7 +525,9 @@ export class PostgresImportSession implements ImportSession {
     );
   }
 
-  async #inTransaction(work: (db: pg.PoolClient) => Promise<void>): Promise<void> {
+  async #inTransaction(
+    work: (db: pg.PoolClient) => Promise<void>,
+  ): Promise<void> {
     const client = await this.#host.pool.connect();
     const ignore = (): void => undefined;
     client.on('error', ignore);
@@ -458,7 +566,10 @@ export class PostgresImportSession implements ImportSession {
     if (this.#state === 'open' && this.#lost !== null) {
       // PostgreSQL rolled the transaction back when the connection went.
       this.#state = 'rolled-back';
-      throw this.#wrap(this.#lost, `${action} for run ${this.runId ?? '(dry run)'}: the connection was lost`);
+      throw this.#wrap(
+        this.#lost,
+        `${action} for run ${this.runId ?? '(dry run)'}: the connection was lost`,
+      );
     }
     if (this.#state === 'rolled-back' || this.#client === null) {
       throw new AppError(
@@ -514,7 +625,11 @@ export class PostgresImportSession implements ImportSession {
 }
 
 /** The run row is committed but its transaction could not start: say so instead of leaving it running. */
-async function markStartFailed(host: SessionHost, runId: number, error: AppError): Promise<void> {
+async function markStartFailed(
+  host: SessionHost,
+  runId: number,
+  error: AppError,
+): Promise<void> {
   const now = new Date(host.clock.now()).toISOString();
   try {
     await host.pool.query(

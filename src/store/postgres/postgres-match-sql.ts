@@ -6,7 +6,8 @@ import type { MatchField } from '../../domain/customer-match.js';
  * indexes on exactly these expressions (customers without key) make the lookup an index scan,
  * so the text must never change without a migration that re-creates them.
  */
-export const POSTGRES_MATCH_EXPRESSIONS: Readonly<Record<MatchField, string>> = {
-  vatId: "upper(translate(data ->> 'vatId', ' .-', ''))",
-  email: "lower(btrim(data ->> 'email', ' '))",
-};
+export const POSTGRES_MATCH_EXPRESSIONS: Readonly<Record<MatchField, string>> =
+  {
+    vatId: "upper(translate(data ->> 'vatId', ' .-', ''))",
+    email: "lower(btrim(data ->> 'email', ' '))",
+  };

@@ -65,10 +65,15 @@ export async function migratePostgres(
   let broken = false;
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`customer-import:migrate:${options.schema}`]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `customer-import:migrate:${options.schema}`,
+    ]);
     // Only create the schema when it is missing: CREATE SCHEMA IF NOT EXISTS needs the CREATE
     // privilege on the database even when the schema is there.
-    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [options.schema]);
+    const exists = await client.query(
+      'SELECT 1 FROM pg_namespace WHERE nspname = $1',
+      [options.schema],
+    );
     if (exists.rowCount === 0) {
       await client.query(`CREATE SCHEMA ${s}`);
     }
@@ -86,11 +91,14 @@ export async function migratePostgres(
       }
       current = migration;
       await client.query(migration.sql(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
-        migration.version,
-        migration.name,
-        new Date(options.clock.now()).toISOString(),
-      ]);
+      await client.query(
+        `INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+        [
+          migration.version,
+          migration.name,
+          new Date(options.clock.now()).toISOString(),
+        ],
+      );
       done.push({ version: migration.version, name: migration.name });
     }
     current = undefined;
@@ -110,7 +118,14 @@ export async function migratePostgres(
       ErrorCode.STORE_MIGRATION_FAILED,
       `Migration ${current.version} (${current.name}) of the PostgreSQL store at ${options.location} failed: ` +
         `${err.message}. Nothing was changed; fix the cause and start again.`,
-      { cause: err, details: { version: current.version, name: current.name, store: options.location } },
+      {
+        cause: err,
+        details: {
+          version: current.version,
+          name: current.name,
+          store: options.location,
+        },
+      },
     );
   } finally {
     client.release(broken);
@@ -123,18 +138,28 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-async function readApplied(db: pg.Pool | pg.PoolClient, schema: string): Promise<Set<number>> {
-  const table = await db.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
-    `${quoteIdent(schema)}.schema_migrations`,
-  ]);
+async function readApplied(
+  db: pg.Pool | pg.PoolClient,
+  schema: string,
+): Promise<Set<number>> {
+  const table = await db.query<{ found: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS found',
+    [`${quoteIdent(schema)}.schema_migrations`],
+  );
   if (table.rows[0]?.found !== true) {
     return new Set();
   }
-  const rows = await db.query<{ version: number }>(`SELECT version FROM ${quoteIdent(schema)}.schema_migrations`);
+  const rows = await db.query<{ version: number }>(
+    `SELECT version FROM ${quoteIdent(schema)}.schema_migrations`,
+  );
   return new Set(rows.rows.map((r) => r.version));
 }
 
-function checkNotNewer(applied: ReadonlySet<number>, latest: number, location: string): void {
+function checkNotNewer(
+  applied: ReadonlySet<number>,
+  latest: number,
+  location: string,
+): void {
   const newest = Math.max(0, ...applied);
   if (newest > latest) {
     throw new AppError(

@@ -1,7 +1,18 @@
-import type { CustomerStatus, CustomerType, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type {
+  CustomerStatus,
+  CustomerType,
+  FieldValue,
+  StoredCustomer,
+} from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
 import type { RowIssue } from '../../domain/row-issue.js';
-import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
+import type {
+  FileState,
+  FileStateEntry,
+  HistoryEntry,
+  RunRecord,
+  RunStatus,
+} from '../customer-store.js';
 
 /**
  * Rows as pg returns them, and their mapping to the contract's types. pg gives bigint columns
@@ -137,7 +148,10 @@ export function toRunRecord(row: RunRow): RunRecord {
       reactivated: row.reactivated,
     },
     lastModifiedMax: row.last_modified_max,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    error:
+      row.error_code === null
+        ? null
+        : { code: row.error_code, message: row.error_message ?? '' },
     duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
     startedAt: iso(row.started_at),
     finishedAt: row.finished_at === null ? null : iso(row.finished_at),
@@ -178,7 +192,9 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
 }
 
 /** `{ field, old?, new? }` as stored, to the contract's shape with explicit `undefined` sides. */
-export function toFieldChanges(changes: readonly StoredChange[]): HistoryEntry['changes'] {
+export function toFieldChanges(
+  changes: readonly StoredChange[],
+): HistoryEntry['changes'] {
   return changes.map((c) => ({ field: c.field, old: c.old, new: c.new }));
 }
 
@@ -194,7 +210,9 @@ export function toHistoryEntry(row: HistoryRow): HistoryEntry {
   };
 }
 
-export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: string } {
+export function toFileStateEntry(
+  row: FileStateRow,
+): FileStateEntry & { id: string } {
   return {
     id: row.id,
     job: row.job,

@@ -13,7 +13,12 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 export async function insertRun(
   db: Queryable,
   sql: PostgresStatements,
-  row: { meta: RunMeta; status: RunStatus; duplicateOfRunId: number | null; summary: RunSummary | null },
+  row: {
+    meta: RunMeta;
+    status: RunStatus;
+    duplicateOfRunId: number | null;
+    summary: RunSummary | null;
+  },
 ): Promise<number> {
   const { meta, summary } = row;
   const counts = summary?.counts;
@@ -54,7 +59,12 @@ export function finishRunParams(
   status: RunStatus,
   claimSha256: string | null,
   summary: RunSummary,
-  overrides: { duplicateOfRunId?: number; errorCode?: string; errorMessage?: string; nothingWritten?: boolean } = {},
+  overrides: {
+    duplicateOfRunId?: number;
+    errorCode?: string;
+    errorMessage?: string;
+    nothingWritten?: boolean;
+  } = {},
 ): unknown[] {
   const { counts } = summary;
   const written = overrides.nothingWritten === true ? 0 : null;

@@ -67,7 +67,12 @@ export class StagingChunk {
 
 // COPY text format: backslash, newline, carriage return and tab are escaped; nothing else is
 // special inside a column (the delimiter is the tab).
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 const COPY_SPECIAL = /[\\\n\r\t]/g;
 
 export function copyTextValue(value: string): string {
@@ -112,7 +117,10 @@ function hasNul(record: StagedRecord): boolean {
     return true;
   }
   for (const [field, value] of Object.entries(record.fields)) {
-    if (field.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) {
+    if (
+      field.includes('\u0000') ||
+      (typeof value === 'string' && value.includes('\u0000'))
+    ) {
       return true;
     }
   }
@@ -120,7 +128,11 @@ function hasNul(record: StagedRecord): boolean {
 }
 
 /** COPYs staged text into the staging table, inside the run's transaction (the caller made the table). */
-export async function copyIntoStaging(client: pg.PoolClient, sql: PostgresStatements, text: string): Promise<void> {
+export async function copyIntoStaging(
+  client: pg.PoolClient,
+  sql: PostgresStatements,
+  text: string,
+): Promise<void> {
   const stream = client.query(copyFrom(sql.copyStaging));
   await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
 }

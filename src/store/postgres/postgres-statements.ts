@@ -10,7 +10,16 @@ import { SEARCH_FIELDS } from '../record-diff.js';
 export const STAGING_TABLE = 'pg_temp.customer_import_staging';
 
 /** Columns of the staging table, in COPY order. */
-export const STAGING_COLUMNS = ['round', 'seq', 'line', 'key', 'fields', 'row_hash', 'type', 'flag'] as const;
+export const STAGING_COLUMNS = [
+  'round',
+  'seq',
+  'line',
+  'key',
+  'fields',
+  'row_hash',
+  'type',
+  'flag',
+] as const;
 
 /** The TEMP table of a rebuild's keys (the file's customers); dropped when the run's transaction ends. */
 export const PRESENT_TABLE = 'pg_temp.customer_import_present';
@@ -60,7 +69,8 @@ export interface PostgresStatements {
 
 /** `s` is the quoted schema name. */
 export function postgresStatements(s: string): PostgresStatements {
-  const dataHash = (expr: string): string => `encode(sha256(convert_to((${expr})::text, 'UTF8')), 'hex')`;
+  const dataHash = (expr: string): string =>
+    `encode(sha256(convert_to((${expr})::text, 'UTF8')), 'hex')`;
   // Same text as customerSearchText() builds in JS for SQLite: key and search fields, one per
   // line, lower-cased (PostgreSQL's lower() follows the database's LC_CTYPE; UTF-8 locales
   // lower umlauts, as JavaScript does).

@@ -30,11 +30,21 @@ import type { SessionHost } from './sqlite-import-session.js';
 import { migrateSqlite } from './sqlite-migrator.js';
 import type { MigrationResult } from './sqlite-migrator.js';
 import { SQLITE_MIGRATIONS } from './migrations/index.js';
-import { toFileStateEntry, toHistoryEntry, toRowIssue, toRunRecord, toStoredCustomer } from './sqlite-rows.js';
+import {
+  toFileStateEntry,
+  toHistoryEntry,
+  toRowIssue,
+  toRunRecord,
+  toStoredCustomer,
+} from './sqlite-rows.js';
 import type { CustomerRow, FileStateRow } from './sqlite-rows.js';
 import { prepareStatements } from './sqlite-statements.js';
 import type { SqliteStatements } from './sqlite-statements.js';
-import { finishRunParams, insertRun, insertRunIssues } from './sqlite-run-writes.js';
+import {
+  finishRunParams,
+  insertRun,
+  insertRunIssues,
+} from './sqlite-run-writes.js';
 import type { SqliteStoreConfig } from './sqlite-store-config.js';
 
 export interface SqliteStoreDeps {
@@ -61,12 +71,20 @@ export class SqliteCustomerStore implements CustomerStore {
   readonly #statements: SqliteStatements;
   readonly #entities: SqliteEntities;
   readonly #host: SessionHost;
-  #session: { session: SqliteImportSession; ended: Promise<void>; release: () => void } | null = null;
+  #session: {
+    session: SqliteImportSession;
+    ended: Promise<void>;
+    release: () => void;
+  } | null = null;
   /** The store's own writes done inside the open session's transaction, to replay after a rollback. */
   #sideWrites: (() => void)[] = [];
   #closed = false;
 
-  private constructor(db: Database, config: SqliteStoreConfig, deps: SqliteStoreDeps) {
+  private constructor(
+    db: Database,
+    config: SqliteStoreConfig,
+    deps: SqliteStoreDeps,
+  ) {
     this.#db = db;
     this.#path = config.path;
     this.#busyTimeoutMs = config.busyTimeoutMs;
@@ -88,7 +106,10 @@ export class SqliteCustomerStore implements CustomerStore {
    * Opens (creating the file and its folder if needed) and migrates. Throws STORE_UNAVAILABLE
    * when the file cannot be opened or stays locked, STORE_MIGRATION_FAILED when a migration fails.
    */
-  static open(config: SqliteStoreConfig, deps: SqliteStoreDeps): { store: SqliteCustomerStore; migration: MigrationResult } {
+  static open(
+    config: SqliteStoreConfig,
+    deps: SqliteStoreDeps,
+  ): { store: SqliteCustomerStore; migration: MigrationResult } {
     try {
       mkdirSync(dirname(config.path), { recursive: true });
     } catch (e) {
@@ -106,7 +127,10 @@ export class SqliteCustomerStore implements CustomerStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      const migration = migrateSqlite(db, SQLITE_MIGRATIONS, { path: config.path, clock: deps.clock });
+      const migration = migrateSqlite(db, SQLITE_MIGRATIONS, {
+        path: config.path,
+        clock: deps.clock,
+      });
       return { store: new SqliteCustomerStore(db, config, deps), migration };
     } catch (e) {
       db?.close();
@@ -122,21 +146,39 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async findLastTransfer(source: string): Promise<string | null> {
-    return this.#read('look up the last transfer', () => this.#statements.findLastTransfer.get(source)?.last_modified_max ?? null);
+    return this.#read(
+      'look up the last transfer',
+      () =>
+        this.#statements.findLastTransfer.get(source)?.last_modified_max ??
+        null,
+    );
   }
 
-  async beginImport(meta: RunMeta, options: BeginImportOptions): Promise<ImportSession> {
+  async beginImport(
+    meta: RunMeta,
+    options: BeginImportOptions,
+  ): Promise<ImportSession> {
     await this.#waitForSessionSlot(meta);
     this.#assertOpen();
     let runId: number | null = null;
     try {
       if (!options.dryRun) {
         // Committed on its own, before the data transaction: a crash leaves a `running` trace.
-        runId = insertRun(this.#statements, { id: null, meta, status: 'running', duplicateOfRunId: null, summary: null });
+        runId = insertRun(this.#statements, {
+          id: null,
+          meta,
+          status: 'running',
+          duplicateOfRunId: null,
+          summary: null,
+        });
       }
       this.#db.exec('BEGIN IMMEDIATE');
     } catch (e) {
-      const error = wrapSqliteError(e, `begin the import of '${meta.file}'`, this.#path);
+      const error = wrapSqliteError(
+        e,
+        `begin the import of '${meta.file}'`,
+        this.#path,
+      );
       if (runId !== null) {
         this.#markStartFailed(runId, error);
       }
@@ -159,7 +201,10 @@ export class SqliteCustomerStore implements CustomerStore {
     return session;
   }
 
-  async recordDuplicateRun(meta: RunMeta, duplicateOfRunId: number): Promise<number> {
+  async recordDuplicateRun(
+    meta: RunMeta,
+    duplicateOfRunId: number,
+  ): Promise<number> {
     let id: number | null = null;
     return this.#write('record a duplicate run', () => {
       id = insertRun(this.#statements, {
@@ -167,7 +212,13 @@ export class SqliteCustomerStore implements CustomerStore {
         meta,
         status: 'duplicate',
         duplicateOfRunId,
-        summary: { counts: emptyCounts(), issues: [], error: null, finishedAt: meta.startedAt, durationMs: 0 },
+        summary: {
+          counts: emptyCounts(),
+          issues: [],
+          error: null,
+          finishedAt: meta.startedAt,
+          durationMs: 0,
+        },
       });
       return id;
     });
@@ -178,7 +229,13 @@ export class SqliteCustomerStore implements CustomerStore {
     return this.#write('record a rejected run', () =>
       this.#db
         .transaction(() => {
-          id = insertRun(this.#statements, { id, meta, status: 'failed', duplicateOfRunId: null, summary });
+          id = insertRun(this.#statements, {
+            id,
+            meta,
+            status: 'failed',
+            duplicateOfRunId: null,
+            summary,
+          });
           insertRunIssues(this.#statements, id, summary.issues);
           return id;
         })
@@ -190,12 +247,20 @@ export class SqliteCustomerStore implements CustomerStore {
     // The open session's own run is running for a good reason.
     const keep = this.#session?.session.runId ?? -1;
     const at = this.#isoNow();
-    return this.#write('abort stale runs', () => this.#statements.abortStaleRuns.run({ instance, at, keep }).changes);
+    return this.#write(
+      'abort stale runs',
+      () => this.#statements.abortStaleRuns.run({ instance, at, keep }).changes,
+    );
   }
 
-  async listRuns(query: { limit: number; offset?: number }): Promise<RunRecord[]> {
+  async listRuns(query: {
+    limit: number;
+    offset?: number;
+  }): Promise<RunRecord[]> {
     return this.#read('list runs', () =>
-      this.#statements.listRuns.all(query.limit, query.offset ?? 0).map((row) => toRunRecord(row)),
+      this.#statements.listRuns
+        .all(query.limit, query.offset ?? 0)
+        .map((row) => toRunRecord(row)),
     );
   }
 
@@ -205,7 +270,9 @@ export class SqliteCustomerStore implements CustomerStore {
       if (row === undefined) {
         return null;
       }
-      const issues = this.#statements.selectIssues.all(id).map((r) => toRowIssue(r));
+      const issues = this.#statements.selectIssues
+        .all(id)
+        .map((r) => toRowIssue(r));
       return { ...toRunRecord(row), issues };
     });
   }
@@ -213,7 +280,10 @@ export class SqliteCustomerStore implements CustomerStore {
   async listCustomers(query: ListCustomersQuery): Promise<StoredCustomer[]> {
     return this.#read('list customers', () => {
       const where: string[] = [];
-      const params: Record<string, string | number> = { limit: query.limit, offset: query.offset ?? 0 };
+      const params: Record<string, string | number> = {
+        limit: query.limit,
+        offset: query.offset ?? 0,
+      };
       if (query.status !== undefined) {
         where.push('status = @status');
         params['status'] = query.status;
@@ -247,7 +317,9 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async getCustomerById(id: number): Promise<CustomerDetail | null> {
-    const customer = this.#read('read a customer', () => this.#entities.customerById(id));
+    const customer = this.#read('read a customer', () =>
+      this.#entities.customerById(id),
+    );
     if (customer === null) {
       return null;
     }
@@ -255,7 +327,13 @@ export class SqliteCustomerStore implements CustomerStore {
       return this.getCustomer(customer.key);
     }
     // No ERP key, so no import wrote history for it yet.
-    return { customer, history: [], contacts: [], addresses: [], salesAgent: null };
+    return {
+      customer,
+      history: [],
+      contacts: [],
+      addresses: [],
+      salesAgent: null,
+    };
   }
 
   async createCustomer(customer: NewCustomer): Promise<StoredCustomer> {
@@ -269,19 +347,33 @@ export class SqliteCustomerStore implements CustomerStore {
       id = this.#entities.createCustomer(customer, at);
       return id;
     });
-    const stored = this.#read('read a customer', () => this.#entities.customerById(created));
+    const stored = this.#read('read a customer', () =>
+      this.#entities.customerById(created),
+    );
     if (stored === null) {
-      throw new AppError(ErrorCode.INTERNAL, `Customer #${created} vanished right after it was created.`);
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `Customer #${created} vanished right after it was created.`,
+      );
     }
     return stored;
   }
 
-  async getEntityHistory(entity: RelatedEntityKind, customerKey: string | null, key: string): Promise<HistoryEntry[]> {
-    return this.#read('read history', () => this.#entities.history(entity, customerKey, key));
+  async getEntityHistory(
+    entity: RelatedEntityKind,
+    customerKey: string | null,
+    key: string,
+  ): Promise<HistoryEntry[]> {
+    return this.#read('read history', () =>
+      this.#entities.history(entity, customerKey, key),
+    );
   }
 
   async countCustomers(): Promise<number> {
-    return this.#read('count customers', () => this.#statements.countCustomers.get()?.n ?? 0);
+    return this.#read(
+      'count customers',
+      () => this.#statements.countCustomers.get()?.n ?? 0,
+    );
   }
 
   async saveFileState(entry: FileStateEntry & { id: string }): Promise<void> {
@@ -303,13 +395,22 @@ export class SqliteCustomerStore implements CustomerStore {
     });
   }
 
-  async touchFileStates(ids: readonly string[], owner: string, updatedAt: string): Promise<number> {
+  async touchFileStates(
+    ids: readonly string[],
+    owner: string,
+    updatedAt: string,
+  ): Promise<number> {
     if (ids.length === 0) {
       return 0;
     }
     return this.#write(
       'touch file states',
-      () => this.#statements.touchFileStates.run({ ids: JSON.stringify(ids), owner, at: updatedAt }).changes,
+      () =>
+        this.#statements.touchFileStates.run({
+          ids: JSON.stringify(ids),
+          owner,
+          at: updatedAt,
+        }).changes,
     );
   }
 
@@ -384,7 +485,9 @@ export class SqliteCustomerStore implements CustomerStore {
       this.#db.exec('ROLLBACK');
     }
     if (replay.length > 0) {
-      this.#db.transaction(() => replay.forEach((write) => write())).immediate();
+      this.#db
+        .transaction(() => replay.forEach((write) => write()))
+        .immediate();
     }
   }
 
@@ -441,7 +544,10 @@ export class SqliteCustomerStore implements CustomerStore {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new AppError(ErrorCode.INTERNAL, `The SQLite store at ${this.#path} is closed.`);
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The SQLite store at ${this.#path} is closed.`,
+      );
     }
   }
 

@@ -1,13 +1,41 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
-import type { FieldValue, StagedRecord, StoredCustomer } from '../../domain/customer.js';
-import { entityDisplayKey, type EntityRecord, type RelatedEntityKind, type StoredEntity } from '../../domain/entity.js';
-import type { BatchResult, HistoryEntry, NewCustomer } from '../customer-store.js';
-import { matchNote, matchValues, planMatches, type MatchCandidate } from '../match-plan.js';
+import type {
+  FieldValue,
+  StagedRecord,
+  StoredCustomer,
+} from '../../domain/customer.js';
+import {
+  entityDisplayKey,
+  type EntityRecord,
+  type RelatedEntityKind,
+  type StoredEntity,
+} from '../../domain/entity.js';
+import type {
+  BatchResult,
+  HistoryEntry,
+  NewCustomer,
+} from '../customer-store.js';
+import {
+  matchNote,
+  matchValues,
+  planMatches,
+  type MatchCandidate,
+} from '../match-plan.js';
 import { newCustomerRow } from '../new-customer.js';
-import { customerSearchText, planUpsert, restoreInsertedChanges, type CustomerData } from '../record-diff.js';
+import {
+  customerSearchText,
+  planUpsert,
+  restoreInsertedChanges,
+  type CustomerData,
+} from '../record-diff.js';
 import { SQLITE_MATCH_EXPRESSIONS } from './sqlite-match-sql.js';
-import { toHistoryEntry, toStoredCustomer, type CustomerRow, type HistoryRow } from './sqlite-rows.js';
+import {
+  toHistoryEntry,
+  toStoredCustomer,
+  type CustomerRow,
+  type HistoryRow,
+} from './sqlite-rows.js';
 
 /**
  * Contacts, addresses and sales agents, fallback matching and customers without ERP key on
@@ -62,18 +90,57 @@ export interface EntityWriteContext {
 export class SqliteEntities {
   readonly #db: Database;
   readonly #tables: Record<RelatedEntityKind, EntityStatements>;
-  readonly #insertHistory: Statement<[number, string, string | null, string, string, string, number | null, string]>;
-  readonly #selectHistory: Statement<[string, string | null, string], HistoryRow & { customer_key: string | null }>;
-  readonly #customerHistory: Statement<[number, string, string, string, number | null, string, string]>;
+  readonly #insertHistory: Statement<
+    [
+      number,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      number | null,
+      string,
+    ]
+  >;
+  readonly #selectHistory: Statement<
+    [string, string | null, string],
+    HistoryRow & { customer_key: string | null }
+  >;
+  readonly #customerHistory: Statement<
+    [number, string, string, string, number | null, string, string]
+  >;
   readonly #countAgents: Statement<[], { n: number }>;
-  readonly #insertCustomer: Statement<[{ data: string; contentHash: string; searchText: string; status: string; source: string; at: string }]>;
+  readonly #insertCustomer: Statement<
+    [
+      {
+        data: string;
+        contentHash: string;
+        searchText: string;
+        status: string;
+        source: string;
+        at: string;
+      },
+    ]
+  >;
   readonly #selectCustomerById: Statement<[number], CustomerRow>;
-  readonly #assignKey: Statement<[{ id: number; key: string; searchText: string; at: string; runId: number | null }]>;
+  readonly #assignKey: Statement<
+    [
+      {
+        id: number;
+        key: string;
+        searchText: string;
+        at: string;
+        runId: number | null;
+      },
+    ]
+  >;
 
   constructor(db: Database) {
     this.#db = db;
     const prepare = (table: string): EntityStatements => ({
-      selectState: db.prepare(`SELECT data, content_hash, row_hash FROM ${table} WHERE customer_key IS ? AND key = ?`),
+      selectState: db.prepare(
+        `SELECT data, content_hash, row_hash FROM ${table} WHERE customer_key IS ? AND key = ?`,
+      ),
       insert: db.prepare(
         `INSERT INTO ${table}
            (customer_key, key, data, content_hash, row_hash, source, created_at, updated_at, created_run_id, updated_run_id)
@@ -85,11 +152,21 @@ export class SqliteEntities {
                updated_at = @at, updated_run_id = @runId
          WHERE customer_key IS @customerKey AND key = @key`,
       ),
-      refreshRowHash: db.prepare(`UPDATE ${table} SET row_hash = ? WHERE customer_key IS ? AND key = ?`),
-      listByCustomer: db.prepare(`SELECT * FROM ${table} WHERE customer_key = ? ORDER BY key`),
-      selectOne: db.prepare(`SELECT * FROM ${table} WHERE customer_key IS ? AND key = ?`),
+      refreshRowHash: db.prepare(
+        `UPDATE ${table} SET row_hash = ? WHERE customer_key IS ? AND key = ?`,
+      ),
+      listByCustomer: db.prepare(
+        `SELECT * FROM ${table} WHERE customer_key = ? ORDER BY key`,
+      ),
+      selectOne: db.prepare(
+        `SELECT * FROM ${table} WHERE customer_key IS ? AND key = ?`,
+      ),
     });
-    this.#tables = { contact: prepare('contacts'), address: prepare('addresses'), salesAgent: prepare('sales_agents') };
+    this.#tables = {
+      contact: prepare('contacts'),
+      address: prepare('addresses'),
+      salesAgent: prepare('sales_agents'),
+    };
     this.#insertHistory = db.prepare(
       `INSERT INTO entity_history (run_id, entity, customer_key, key, operation, changes, line, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -100,12 +177,16 @@ export class SqliteEntities {
     this.#customerHistory = db.prepare(
       'INSERT INTO customer_history (run_id, key, operation, changes, line, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#countAgents = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM sales_agents LIMIT 1)');
+    this.#countAgents = db.prepare(
+      'SELECT count(*) AS n FROM (SELECT 1 FROM sales_agents LIMIT 1)',
+    );
     this.#insertCustomer = db.prepare(
       `INSERT INTO customers (key, data, content_hash, row_hash, search_text, status, source, created_at, updated_at)
        VALUES (NULL, @data, @contentHash, NULL, @searchText, @status, @source, @at, @at)`,
     );
-    this.#selectCustomerById = db.prepare('SELECT * FROM customers WHERE id = ?');
+    this.#selectCustomerById = db.prepare(
+      'SELECT * FROM customers WHERE id = ?',
+    );
     // Only while it has no key: a customer is paired once, and never takes a second ERP key.
     this.#assignKey = db.prepare(
       `UPDATE customers SET key = @key, search_text = @searchText, updated_at = @at, updated_run_id = @runId
@@ -114,19 +195,31 @@ export class SqliteEntities {
   }
 
   /** See ImportSession.matchCustomers. */
-  matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[], ctx: EntityWriteContext): MatchDecision[] {
+  matchCustomers(
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+    ctx: EntityWriteContext,
+  ): MatchDecision[] {
     const existing = this.existingCustomerKeys(records.map((r) => r.key));
     if (existing.size === records.length) {
       return records.map(() => ({ kind: 'none' }));
     }
-    const decisions = planMatches(records, existing, this.#candidates(records, on), on);
+    const decisions = planMatches(
+      records,
+      existing,
+      this.#candidates(records, on),
+      on,
+    );
     decisions.forEach((decision, i) => {
       const record = records[i];
       if (decision.kind !== 'matched' || record === undefined) {
         return;
       }
       const row = this.#selectCustomerById.get(decision.customerId);
-      const data = row === undefined ? {} : (JSON.parse(row.data) as Record<string, FieldValue>);
+      const data =
+        row === undefined
+          ? {}
+          : (JSON.parse(row.data) as Record<string, FieldValue>);
       this.#assignKey.run({
         id: decision.customerId,
         key: record.key,
@@ -136,7 +229,15 @@ export class SqliteEntities {
       });
       if (ctx.runId !== null) {
         const note = matchNote(decision.field, decision.customerId, record.key);
-        this.#customerHistory.run(ctx.runId, record.key, 'updated', '[]', record.line, ctx.at, note);
+        this.#customerHistory.run(
+          ctx.runId,
+          record.key,
+          'updated',
+          '[]',
+          record.line,
+          ctx.at,
+          note,
+        );
       }
     });
     return decisions;
@@ -147,19 +248,34 @@ export class SqliteEntities {
       return new Set();
     }
     const rows = this.#db
-      .prepare<[string], { key: string }>('SELECT key FROM customers WHERE key IN (SELECT value FROM json_each(?))')
+      .prepare<[string], { key: string }>(
+        'SELECT key FROM customers WHERE key IN (SELECT value FROM json_each(?))',
+      )
       .all(JSON.stringify([...new Set(keys)]));
     return new Set(rows.map((r) => r.key));
   }
 
   /** Upserts one entity's records, in order, with history (not in dry runs). */
-  applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[], ctx: EntityWriteContext): BatchResult {
+  applyEntityBatch(
+    entity: RelatedEntityKind,
+    records: readonly EntityRecord[],
+    ctx: EntityWriteContext,
+  ): BatchResult {
     const st = this.#tables[entity];
-    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+    const result: BatchResult = {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      changes: [],
+    };
     for (const record of records) {
       const stored = st.selectState.get(record.customerKey, record.key);
       const plan = planUpsert(
-        stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
+        stored && {
+          rowHash: stored.row_hash,
+          contentHash: stored.content_hash,
+          dataJson: stored.data,
+        },
         record.fields,
       );
       if (plan.action === 'unchanged') {
@@ -189,21 +305,41 @@ export class SqliteEntities {
       }
       if (ctx.runId !== null) {
         // As for customers: an insert's fields are restored on read, not stored twice.
-        const changes = operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
-        this.#insertHistory.run(ctx.runId, entity, record.customerKey, record.key, operation, changes, record.line, ctx.at);
+        const changes =
+          operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
+        this.#insertHistory.run(
+          ctx.runId,
+          entity,
+          record.customerKey,
+          record.key,
+          operation,
+          changes,
+          record.line,
+          ctx.at,
+        );
       }
-      result.changes.push({ key: entityDisplayKey(record), line: record.line, operation, changes: plan.changes });
+      result.changes.push({
+        key: entityDisplayKey(record),
+        line: record.line,
+        operation,
+        changes: plan.changes,
+      });
     }
     return result;
   }
 
-  lookupSalesAgents(codes: readonly string[]): { storeHasAgents: boolean; known: Set<string> } {
+  lookupSalesAgents(codes: readonly string[]): {
+    storeHasAgents: boolean;
+    known: Set<string>;
+  } {
     const storeHasAgents = (this.#countAgents.get()?.n ?? 0) > 0;
     if (!storeHasAgents || codes.length === 0) {
       return { storeHasAgents, known: new Set() };
     }
     const rows = this.#db
-      .prepare<[string], { key: string }>('SELECT key FROM sales_agents WHERE key IN (SELECT value FROM json_each(?))')
+      .prepare<[string], { key: string }>(
+        'SELECT key FROM sales_agents WHERE key IN (SELECT value FROM json_each(?))',
+      )
       .all(JSON.stringify([...new Set(codes)]));
     return { storeHasAgents, known: new Set(rows.map((r) => r.key)) };
   }
@@ -211,7 +347,11 @@ export class SqliteEntities {
   /** Inserts a customer without ERP key; returns its id. */
   createCustomer(customer: NewCustomer, at: string): number {
     const row = newCustomerRow(customer);
-    const result = this.#insertCustomer.run({ ...row, source: customer.source, at });
+    const result = this.#insertCustomer.run({
+      ...row,
+      source: customer.source,
+      at,
+    });
     return Number(result.lastInsertRowid);
   }
 
@@ -221,26 +361,62 @@ export class SqliteEntities {
   }
 
   /** The contacts and addresses of a customer, and the sales agent its salespersonCode names. */
-  relations(customer: StoredCustomer): { contacts: StoredEntity[]; addresses: StoredEntity[]; salesAgent: StoredEntity | null } {
+  relations(customer: StoredCustomer): {
+    contacts: StoredEntity[];
+    addresses: StoredEntity[];
+    salesAgent: StoredEntity | null;
+  } {
     const key = customer.key;
-    const contacts = key === null ? [] : this.#tables.contact.listByCustomer.all(key).map((r) => toStoredEntity('contact', r));
-    const addresses = key === null ? [] : this.#tables.address.listByCustomer.all(key).map((r) => toStoredEntity('address', r));
+    const contacts =
+      key === null
+        ? []
+        : this.#tables.contact.listByCustomer
+            .all(key)
+            .map((r) => toStoredEntity('contact', r));
+    const addresses =
+      key === null
+        ? []
+        : this.#tables.address.listByCustomer
+            .all(key)
+            .map((r) => toStoredEntity('address', r));
     const code = customer.data['salespersonCode'];
-    const agent = typeof code === 'string' && code !== '' ? this.#tables.salesAgent.selectOne.get(null, code) : undefined;
-    return { contacts, addresses, salesAgent: agent === undefined ? null : toStoredEntity('salesAgent', agent) };
+    const agent =
+      typeof code === 'string' && code !== ''
+        ? this.#tables.salesAgent.selectOne.get(null, code)
+        : undefined;
+    return {
+      contacts,
+      addresses,
+      salesAgent:
+        agent === undefined ? null : toStoredEntity('salesAgent', agent),
+    };
   }
 
-  history(entity: RelatedEntityKind, customerKey: string | null, key: string): HistoryEntry[] {
-    const entries = this.#selectHistory.all(entity, customerKey, key).map((row) => ({
-      ...toHistoryEntry(row),
-      key: entityDisplayKey({ customerKey: row.customer_key, key: row.key }),
-    }));
+  history(
+    entity: RelatedEntityKind,
+    customerKey: string | null,
+    key: string,
+  ): HistoryEntry[] {
+    const entries = this.#selectHistory
+      .all(entity, customerKey, key)
+      .map((row) => ({
+        ...toHistoryEntry(row),
+        key: entityDisplayKey({ customerKey: row.customer_key, key: row.key }),
+      }));
     const current = this.#tables[entity].selectOne.get(customerKey, key);
-    return current === undefined ? entries : restoreInsertedChanges(JSON.parse(current.data) as CustomerData, entries);
+    return current === undefined
+      ? entries
+      : restoreInsertedChanges(
+          JSON.parse(current.data) as CustomerData,
+          entries,
+        );
   }
 
   /** Customers without ERP key that share a normalised value with the batch (index scans). */
-  #candidates(records: readonly StagedRecord[], on: readonly MatchField[]): MatchCandidate[] {
+  #candidates(
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+  ): MatchCandidate[] {
     const values = matchValues(records, on);
     const byId = new Map<number, MatchCandidate>();
     for (const field of on) {
@@ -264,7 +440,10 @@ export class SqliteEntities {
   }
 }
 
-function toStoredEntity(entity: RelatedEntityKind, row: EntityRow): StoredEntity {
+function toStoredEntity(
+  entity: RelatedEntityKind,
+  row: EntityRow,
+): StoredEntity {
   return {
     entity,
     customerKey: row.customer_key,
@@ -277,4 +456,3 @@ function toStoredEntity(entity: RelatedEntityKind, row: EntityRow): StoredEntity
     updatedRunId: row.updated_run_id,
   };
 }
-

@@ -21,7 +21,13 @@ const UNAVAILABLE_CODES: readonly string[] = [
 
 /** The SQLite result code (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, …) of an error, if any. */
 export function sqliteErrorCode(e: unknown): string | undefined {
-  if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' && e.code.startsWith('SQLITE_')) {
+  if (
+    typeof e === 'object' &&
+    e !== null &&
+    'code' in e &&
+    typeof e.code === 'string' &&
+    e.code.startsWith('SQLITE_')
+  ) {
     return e.code;
   }
   return undefined;
@@ -29,19 +35,29 @@ export function sqliteErrorCode(e: unknown): string | undefined {
 
 /** Extended codes (`SQLITE_IOERR_WRITE`) belong to their primary code (`SQLITE_IOERR`). */
 export function isUnavailableCode(code: string | undefined): boolean {
-  return code !== undefined && UNAVAILABLE_CODES.some((c) => code === c || code.startsWith(`${c}_`));
+  return (
+    code !== undefined &&
+    UNAVAILABLE_CODES.some((c) => code === c || code.startsWith(`${c}_`))
+  );
 }
 
 export function isUniqueViolation(e: unknown): boolean {
   const code = sqliteErrorCode(e);
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /**
  * Wraps whatever a SQLite call threw. `what` says what the store was doing, for the message:
  * "SQLite store at ./data/customers.db could not apply a batch (SQLITE_BUSY): …".
  */
-export function wrapSqliteError(e: unknown, what: string, path: string): AppError {
+export function wrapSqliteError(
+  e: unknown,
+  what: string,
+  path: string,
+): AppError {
   if (isAppError(e)) {
     return e;
   }

@@ -1,7 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { AppError, ErrorCode } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
-import type { CustomerStatus, CustomerType, ImportedStatus } from '../../domain/customer.js';
+import type {
+  CustomerStatus,
+  CustomerType,
+  ImportedStatus,
+} from '../../domain/customer.js';
 import type {
   BatchResult,
   DeactivateMissingRequest,
@@ -11,8 +15,17 @@ import type {
   RunSummary,
   StagedRecord,
 } from '../customer-store.js';
-import { planStatus, planType, statusChange, typeChangeIgnoredNote } from '../customer-state.js';
-import { customerSearchText, planUpsert, type PlanOptions } from '../record-diff.js';
+import {
+  planStatus,
+  planType,
+  statusChange,
+  typeChangeIgnoredNote,
+} from '../customer-state.js';
+import {
+  customerSearchText,
+  planUpsert,
+  type PlanOptions,
+} from '../record-diff.js';
 import { isUniqueViolation, wrapSqliteError } from './sqlite-errors.js';
 import type { SqliteStatements } from './sqlite-statements.js';
 import { finishRunParams, insertRunIssues } from './sqlite-run-writes.js';
@@ -96,7 +109,12 @@ export class SqliteImportSession implements ImportSession {
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
     this.#assertState('open', 'apply a batch');
     const { db, statements: st } = this.#host;
-    const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
+    const result: BatchResult = {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      changes: [],
+    };
     try {
       // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR). Writing on
       // in autocommit mode would then commit rows one by one: a partial import.
@@ -112,13 +130,22 @@ export class SqliteImportSession implements ImportSession {
       for (const record of records) {
         const stored = st.selectCustomerState.get(record.key);
         const plan = planUpsert(
-          stored && { rowHash: stored.row_hash, contentHash: stored.content_hash, dataJson: stored.data },
+          stored && {
+            rowHash: stored.row_hash,
+            contentHash: stored.content_hash,
+            dataJson: stored.data,
+          },
           record.fields,
           this.#planOptions,
         );
         const storedStatus = stored?.status as CustomerStatus | undefined;
         const status = planStatus(storedStatus, record.status, this.#newStatus);
-        const typePlan = planType(stored === undefined ? undefined : (stored.type as CustomerType | null), record.type);
+        const typePlan = planType(
+          stored === undefined
+            ? undefined
+            : (stored.type as CustomerType | null),
+          record.type,
+        );
         if (typePlan.conflict && stored?.type && record.type) {
           (result.typeConflicts ??= []).push({
             key: record.key,
@@ -128,7 +155,9 @@ export class SqliteImportSession implements ImportSession {
           });
         }
         const stateChanged =
-          stored !== undefined && (status !== storedStatus || typePlan.type !== (stored.type as CustomerType | null));
+          stored !== undefined &&
+          (status !== storedStatus ||
+            typePlan.type !== (stored.type as CustomerType | null));
         if (plan.action === 'unchanged' && !stateChanged) {
           // Remember this row's hash, so the next import of the same row takes the fast path.
           if (plan.refreshRowHash) {
@@ -137,7 +166,14 @@ export class SqliteImportSession implements ImportSession {
           result.unchanged++;
           continue;
         }
-        const base = { key: record.key, source: this.#meta.source, at, runId, status, type: typePlan.type };
+        const base = {
+          key: record.key,
+          source: this.#meta.source,
+          at,
+          runId,
+          status,
+          type: typePlan.type,
+        };
         let dataChanges: BatchResult['changes'][number]['changes'] = [];
         if (plan.action === 'unchanged') {
           st.updateCustomerState.run({ ...base, rowHash: plan.rowHash });
@@ -145,14 +181,41 @@ export class SqliteImportSession implements ImportSession {
           const searchText = customerSearchText(record.key, plan.data);
           const { dataJson: data, contentHash: hash, rowHash } = plan;
           if (plan.action === 'insert') {
-            st.insertCustomer.run(data, hash, rowHash, searchText, base.source, at, at, runId, runId, status, typePlan.type, record.key);
+            st.insertCustomer.run(
+              data,
+              hash,
+              rowHash,
+              searchText,
+              base.source,
+              at,
+              at,
+              runId,
+              runId,
+              status,
+              typePlan.type,
+              record.key,
+            );
           } else {
-            st.updateCustomer.run(data, hash, rowHash, searchText, base.source, at, runId, status, typePlan.type, status, status, record.key);
+            st.updateCustomer.run(
+              data,
+              hash,
+              rowHash,
+              searchText,
+              base.source,
+              at,
+              runId,
+              status,
+              typePlan.type,
+              status,
+              status,
+              record.key,
+            );
           }
           dataChanges = plan.changes;
         }
         const inserted = stored === undefined;
-        const reactivated = storedStatus === 'deactivated' && status !== 'deactivated';
+        const reactivated =
+          storedStatus === 'deactivated' && status !== 'deactivated';
         if (inserted) {
           result.inserted++;
         } else {
@@ -162,32 +225,57 @@ export class SqliteImportSession implements ImportSession {
           result.reactivated = (result.reactivated ?? 0) + 1;
         }
         // Status changes follow the data changes; a new customer's status is no change.
-        const changes = inserted ? dataChanges : [...dataChanges, ...statusChange(storedStatus ?? status, status)];
+        const changes = inserted
+          ? dataChanges
+          : [...dataChanges, ...statusChange(storedStatus ?? status, status)];
         const note =
           typePlan.conflict && stored?.type && record.type
             ? typeChangeIgnoredNote(stored.type as CustomerType, record.type)
             : null;
         // Dry runs have no run to point at, and their writes are rolled back anyway.
         if (runId !== null) {
-          const operation = inserted ? 'inserted' : reactivated ? 'reactivated' : 'updated';
+          const operation = inserted
+            ? 'inserted'
+            : reactivated
+              ? 'reactivated'
+              : 'updated';
           // An insert's fields are not repeated: reads restore them (record-diff restoreInsertedChanges).
           const stored = inserted ? NO_CHANGES : JSON.stringify(changes);
-          st.insertHistory.run(runId, record.key, operation, stored, record.line, at, note);
+          st.insertHistory.run(
+            runId,
+            record.key,
+            operation,
+            stored,
+            record.line,
+            at,
+            note,
+          );
         }
         if (this.#collectChanges) {
-          result.changes.push({ key: record.key, line: record.line, operation: inserted ? 'inserted' : 'updated', changes });
+          result.changes.push({
+            key: record.key,
+            line: record.line,
+            operation: inserted ? 'inserted' : 'updated',
+            changes,
+          });
         }
       }
     } catch (e) {
       // Half a batch is in the transaction now; nothing of this run may be committed any more.
       this.#rollbackQuietly();
       this.#state = 'rolled-back';
-      throw wrapSqliteError(e, `apply a batch of run ${this.runId ?? '(dry run)'}`, this.#host.path);
+      throw wrapSqliteError(
+        e,
+        `apply a batch of run ${this.runId ?? '(dry run)'}`,
+        this.#host.path,
+      );
     }
     return result;
   }
 
-  async deactivateMissing(request: DeactivateMissingRequest): Promise<DeactivateMissingResult> {
+  async deactivateMissing(
+    request: DeactivateMissingRequest,
+  ): Promise<DeactivateMissingResult> {
     this.#assertState('open', 'deactivate missing customers');
     const { statements: st } = this.#host;
     const source = this.#meta.source;
@@ -196,7 +284,10 @@ export class SqliteImportSession implements ImportSession {
       if (request.keep.length > 0) {
         st.addPresentKeys.run(JSON.stringify(request.keep));
       }
-      const counts = st.countSourceActive.get(source) ?? { active: 0, missing: 0 };
+      const counts = st.countSourceActive.get(source) ?? {
+        active: 0,
+        missing: 0,
+      };
       const { active, missing } = counts;
       if (missing === 0 || missing * 100 > active * request.maxPercent) {
         return { active, missing, deactivated: 0, refused: missing > 0 };
@@ -206,35 +297,71 @@ export class SqliteImportSession implements ImportSession {
       // History first: it needs each customer's status before the deactivation.
       if (runId !== null) {
         for (const gone of st.selectMissing.all(source)) {
-          const changes = JSON.stringify(statusChange(gone.status as CustomerStatus, 'deactivated'));
-          st.insertHistory.run(runId, gone.key, 'deactivated', changes, null, at, request.note);
+          const changes = JSON.stringify(
+            statusChange(gone.status as CustomerStatus, 'deactivated'),
+          );
+          st.insertHistory.run(
+            runId,
+            gone.key,
+            'deactivated',
+            changes,
+            null,
+            at,
+            request.note,
+          );
         }
       }
-      const deactivated = st.deactivateMissing.run({ source, at, runId }).changes;
+      const deactivated = st.deactivateMissing.run({
+        source,
+        at,
+        runId,
+      }).changes;
       return { active, missing, deactivated, refused: false };
     } catch (e) {
       this.#rollbackQuietly();
       this.#state = 'rolled-back';
-      throw wrapSqliteError(e, `deactivate missing customers in run ${this.runId ?? '(dry run)'}`, this.#host.path);
+      throw wrapSqliteError(
+        e,
+        `deactivate missing customers in run ${this.runId ?? '(dry run)'}`,
+        this.#host.path,
+      );
     }
   }
 
-  async matchCustomers(records: readonly StagedRecord[], on: readonly MatchField[]): Promise<MatchDecision[]> {
-    return this.#inData('match customers', () => this.#host.entities.matchCustomers(records, on, this.#entityContext()));
-  }
-
-  async existingCustomerKeys(keys: readonly string[]): Promise<Set<string>> {
-    return this.#inData('look up customers', () => this.#host.entities.existingCustomerKeys(keys));
-  }
-
-  async applyEntityBatch(entity: RelatedEntityKind, records: readonly EntityRecord[]): Promise<BatchResult> {
-    return this.#inData(`apply a batch of ${entity} records`, () =>
-      this.#host.entities.applyEntityBatch(entity, records, this.#entityContext()),
+  async matchCustomers(
+    records: readonly StagedRecord[],
+    on: readonly MatchField[],
+  ): Promise<MatchDecision[]> {
+    return this.#inData('match customers', () =>
+      this.#host.entities.matchCustomers(records, on, this.#entityContext()),
     );
   }
 
-  async lookupSalesAgents(codes: readonly string[]): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
-    return this.#inData('look up sales agents', () => this.#host.entities.lookupSalesAgents(codes));
+  async existingCustomerKeys(keys: readonly string[]): Promise<Set<string>> {
+    return this.#inData('look up customers', () =>
+      this.#host.entities.existingCustomerKeys(keys),
+    );
+  }
+
+  async applyEntityBatch(
+    entity: RelatedEntityKind,
+    records: readonly EntityRecord[],
+  ): Promise<BatchResult> {
+    return this.#inData(`apply a batch of ${entity} records`, () =>
+      this.#host.entities.applyEntityBatch(
+        entity,
+        records,
+        this.#entityContext(),
+      ),
+    );
+  }
+
+  async lookupSalesAgents(
+    codes: readonly string[],
+  ): Promise<{ storeHasAgents: boolean; known: Set<string> }> {
+    return this.#inData('look up sales agents', () =>
+      this.#host.entities.lookupSalesAgents(codes),
+    );
   }
 
   /**
@@ -254,7 +381,11 @@ export class SqliteImportSession implements ImportSession {
     } catch (e) {
       this.#rollbackQuietly();
       this.#state = 'rolled-back';
-      throw wrapSqliteError(e, `${what} in run ${this.runId ?? '(dry run)'}`, this.#host.path);
+      throw wrapSqliteError(
+        e,
+        `${what} in run ${this.runId ?? '(dry run)'}`,
+        this.#host.path,
+      );
     }
   }
 
@@ -281,12 +412,18 @@ export class SqliteImportSession implements ImportSession {
       if (claim !== null && isUniqueViolation(e)) {
         const winner = st.findClaimWinner.get(claim);
         if (winner !== undefined) {
-          this.#end(() => this.#recordDuplicate(runId, winner.id, summary), 'record the duplicate run');
+          this.#end(
+            () => this.#recordDuplicate(runId, winner.id, summary),
+            'record the duplicate run',
+          );
           throw new AppError(
             ErrorCode.DUPLICATE_RUN,
             `Run ${runId} of '${this.#meta.file}' was not committed: run ${winner.id} imported the same content ` +
               '(same sha256) first. Its data was rolled back.',
-            { cause: e, details: { runId, duplicateOfRunId: winner.id, sha256: claim } },
+            {
+              cause: e,
+              details: { runId, duplicateOfRunId: winner.id, sha256: claim },
+            },
           );
         }
       }
@@ -304,17 +441,20 @@ export class SqliteImportSession implements ImportSession {
     const { db, statements: st } = this.#host;
     const runId = this.runId;
     const wasOpen = this.#state === 'open';
-    this.#end(() => {
-      if (wasOpen) {
-        this.#host.rollback();
-      }
-      if (runId !== null) {
-        db.transaction(() => {
-          st.finishRun.run(finishRunParams(runId, 'failed', null, summary));
-          insertRunIssues(st, runId, summary.issues);
-        }).immediate();
-      }
-    }, `record run ${runId ?? '(dry run)'} as failed`);
+    this.#end(
+      () => {
+        if (wasOpen) {
+          this.#host.rollback();
+        }
+        if (runId !== null) {
+          db.transaction(() => {
+            st.finishRun.run(finishRunParams(runId, 'failed', null, summary));
+            insertRunIssues(st, runId, summary.issues);
+          }).immediate();
+        }
+      },
+      `record run ${runId ?? '(dry run)'} as failed`,
+    );
   }
 
   /** Used by the store's `close()`: the run row stays `running`, for `abortStaleRuns` to find. */

@@ -7,6 +7,7 @@ import type { MatchField } from '../../domain/customer-match.js';
  * so the text must never change without a migration that re-creates them.
  */
 export const SQLITE_MATCH_EXPRESSIONS: Readonly<Record<MatchField, string>> = {
-  vatId: "upper(replace(replace(replace(json_extract(data, '$.vatId'), ' ', ''), '.', ''), '-', ''))",
+  vatId:
+    "upper(replace(replace(replace(json_extract(data, '$.vatId'), ' ', ''), '.', ''), '-', ''))",
   email: "lower(trim(json_extract(data, '$.email'), ' '))",
 };

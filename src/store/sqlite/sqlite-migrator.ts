@@ -69,7 +69,11 @@ export function migrateSqlite(
       }
       current = migration;
       migration.up(db);
-      record.run(migration.version, migration.name, new Date(options.clock.now()).toISOString());
+      record.run(
+        migration.version,
+        migration.name,
+        new Date(options.clock.now()).toISOString(),
+      );
       done.push({ version: migration.version, name: migration.name });
     }
     current = undefined;
@@ -90,7 +94,14 @@ export function migrateSqlite(
       ErrorCode.STORE_MIGRATION_FAILED,
       `Migration ${current.version} (${current.name}) of the SQLite store at ${options.path} failed: ${err.message}. ` +
         'Nothing was changed; fix the cause and start again.',
-      { cause: err, details: { version: current.version, name: current.name, path: options.path } },
+      {
+        cause: err,
+        details: {
+          version: current.version,
+          name: current.name,
+          path: options.path,
+        },
+      },
     );
   }
   return { applied: done, version: latest };
@@ -98,16 +109,24 @@ export function migrateSqlite(
 
 function readApplied(db: Database): Set<number> {
   const table = db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    )
     .get();
   if (table === undefined) {
     return new Set();
   }
-  const rows = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+  const rows = db
+    .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+    .all();
   return new Set(rows.map((r) => r.version));
 }
 
-function checkNotNewer(applied: ReadonlySet<number>, latest: number, path: string): void {
+function checkNotNewer(
+  applied: ReadonlySet<number>,
+  latest: number,
+  path: string,
+): void {
   const newest = Math.max(0, ...applied);
   if (newest > latest) {
     throw new AppError(

@@ -1,7 +1,18 @@
-import type { CustomerStatus, CustomerType, FieldValue, StoredCustomer } from '../../domain/customer.js';
+import type {
+  CustomerStatus,
+  CustomerType,
+  FieldValue,
+  StoredCustomer,
+} from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
 import type { RowIssue } from '../../domain/row-issue.js';
-import type { FileState, FileStateEntry, HistoryEntry, RunRecord, RunStatus } from '../customer-store.js';
+import type {
+  FileState,
+  FileStateEntry,
+  HistoryEntry,
+  RunRecord,
+  RunStatus,
+} from '../customer-store.js';
 
 /**
  * Rows as SQLite returns them, and their mapping to the contract's types. The CHECK constraints
@@ -129,7 +140,10 @@ export function toRunRecord(row: RunRow): RunRecord {
       reactivated: row.reactivated,
     },
     lastModifiedMax: row.last_modified_max,
-    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    error:
+      row.error_code === null
+        ? null
+        : { code: row.error_code, message: row.error_message ?? '' },
     duplicateOfRunId: row.duplicate_of_run_id,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -189,7 +203,9 @@ export function toHistoryEntry(row: HistoryRow): HistoryEntry {
   };
 }
 
-export function toFileStateEntry(row: FileStateRow): FileStateEntry & { id: string } {
+export function toFileStateEntry(
+  row: FileStateRow,
+): FileStateEntry & { id: string } {
   return {
     id: row.id,
     job: row.job,

@@ -10,7 +10,13 @@ import type { FinishRunParams, SqliteStatements } from './sqlite-statements.js';
 /** Inserts a run row; `id` null lets SQLite pick, a number pins it (replay after a rollback). */
 export function insertRun(
   st: SqliteStatements,
-  row: { id: number | null; meta: RunMeta; status: RunStatus; duplicateOfRunId: number | null; summary: RunSummary | null },
+  row: {
+    id: number | null;
+    meta: RunMeta;
+    status: RunStatus;
+    duplicateOfRunId: number | null;
+    summary: RunSummary | null;
+  },
 ): number {
   const { meta, summary } = row;
   const counts = summary?.counts;
@@ -69,7 +75,8 @@ export function finishRunParams(
     deactivated: counts.deactivated,
     reactivated: counts.reactivated,
     // Only a committed run's point counts for the next changed-since run; a failed one keeps none.
-    lastModifiedMax: status === 'succeeded' ? (summary.lastModifiedMax ?? null) : null,
+    lastModifiedMax:
+      status === 'succeeded' ? (summary.lastModifiedMax ?? null) : null,
     errorCode: summary.error?.code ?? null,
     errorMessage: summary.error?.message ?? null,
     duplicateOfRunId: null,
@@ -79,7 +86,11 @@ export function finishRunParams(
 }
 
 /** Stores a run's issues; `seq` keeps the caller's order among issues of the same line. */
-export function insertRunIssues(st: SqliteStatements, runId: number, issues: readonly RowIssue[]): void {
+export function insertRunIssues(
+  st: SqliteStatements,
+  runId: number,
+  issues: readonly RowIssue[],
+): void {
   issues.forEach((issue, seq) => {
     st.insertIssue.run({
       runId,

@@ -1,5 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { CustomerRow, CustomerStateRow, FileStateRow, HistoryRow, RunIssueRow, RunRow } from './sqlite-rows.js';
+import type {
+  CustomerRow,
+  CustomerStateRow,
+  FileStateRow,
+  HistoryRow,
+  RunIssueRow,
+  RunRow,
+} from './sqlite-rows.js';
 
 /**
  * Every fixed statement of the SQLite store, prepared once when the store opens. A benchmark
@@ -141,7 +148,9 @@ export interface SqliteStatements {
   selectMissing: Statement<[string], { key: string; status: string }>;
   deactivateMissing: Statement<[DeactivateParams]>;
   findLastTransfer: Statement<[string], { last_modified_max: string }>;
-  insertHistory: Statement<[number, string, string, string, number | null, string, string | null]>;
+  insertHistory: Statement<
+    [number, string, string, string, number | null, string, string | null]
+  >;
   selectCustomer: Statement<[string], CustomerRow>;
   selectHistory: Statement<[string], HistoryRow>;
   countCustomers: Statement<[], { n: number }>;
@@ -160,10 +169,14 @@ export interface SqliteStatements {
 
 export function prepareStatements(db: Database): SqliteStatements {
   // The TEMP table of a rebuild's keys lives per connection; made here, before any transaction.
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS present_keys (key TEXT PRIMARY KEY) WITHOUT ROWID');
+  db.exec(
+    'CREATE TEMP TABLE IF NOT EXISTS present_keys (key TEXT PRIMARY KEY) WITHOUT ROWID',
+  );
   // Not deactivated customers of a source, and those of them the file did not list.
-  const sourceActive = "FROM customers c WHERE c.source = ? AND c.status <> 'deactivated'";
-  const notPresent = 'NOT EXISTS (SELECT 1 FROM temp.present_keys p WHERE p.key = c.key)';
+  const sourceActive =
+    "FROM customers c WHERE c.source = ? AND c.status <> 'deactivated'";
+  const notPresent =
+    'NOT EXISTS (SELECT 1 FROM temp.present_keys p WHERE p.key = c.key)';
   return {
     selectCustomerState: db.prepare<[string], CustomerStateRow>(
       'SELECT data, content_hash, row_hash, status, type FROM customers WHERE key = ?',
@@ -192,9 +205,16 @@ export function prepareStatements(db: Database): SqliteStatements {
        WHERE key = @key`,
     ),
     clearPresentKeys: db.prepare<[]>('DELETE FROM temp.present_keys'),
-    addPresentKey: db.prepare<[string]>('INSERT OR IGNORE INTO temp.present_keys (key) VALUES (?)'),
-    addPresentKeys: db.prepare<[string]>('INSERT OR IGNORE INTO temp.present_keys (key) SELECT value FROM json_each(?)'),
-    countSourceActive: db.prepare<[string], { active: number; missing: number }>(
+    addPresentKey: db.prepare<[string]>(
+      'INSERT OR IGNORE INTO temp.present_keys (key) VALUES (?)',
+    ),
+    addPresentKeys: db.prepare<[string]>(
+      'INSERT OR IGNORE INTO temp.present_keys (key) SELECT value FROM json_each(?)',
+    ),
+    countSourceActive: db.prepare<
+      [string],
+      { active: number; missing: number }
+    >(
       `SELECT count(*) AS active, coalesce(sum(CASE WHEN ${notPresent} THEN 1 ELSE 0 END), 0) AS missing ${sourceActive}`,
     ),
     selectMissing: db.prepare<[string], { key: string; status: string }>(
@@ -210,13 +230,23 @@ export function prepareStatements(db: Database): SqliteStatements {
        WHERE source = ? AND status = 'succeeded' AND last_modified_max IS NOT NULL
        ORDER BY id DESC LIMIT 1`,
     ),
-    refreshRowHash: db.prepare<[string, string]>('UPDATE customers SET row_hash = ? WHERE key = ?'),
-    insertHistory: db.prepare<[number, string, string, string, number | null, string, string | null]>(
+    refreshRowHash: db.prepare<[string, string]>(
+      'UPDATE customers SET row_hash = ? WHERE key = ?',
+    ),
+    insertHistory: db.prepare<
+      [number, string, string, string, number | null, string, string | null]
+    >(
       'INSERT INTO customer_history (run_id, key, operation, changes, line, at, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    selectCustomer: db.prepare<[string], CustomerRow>('SELECT * FROM customers WHERE key = ?'),
-    selectHistory: db.prepare<[string], HistoryRow>('SELECT * FROM customer_history WHERE key = ? ORDER BY id DESC'),
-    countCustomers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM customers'),
+    selectCustomer: db.prepare<[string], CustomerRow>(
+      'SELECT * FROM customers WHERE key = ?',
+    ),
+    selectHistory: db.prepare<[string], HistoryRow>(
+      'SELECT * FROM customer_history WHERE key = ? ORDER BY id DESC',
+    ),
+    countCustomers: db.prepare<[], { n: number }>(
+      'SELECT count(*) AS n FROM customers',
+    ),
     insertRun: db.prepare<[InsertRunParams]>(
       `INSERT INTO runs
          (id, file, sha256, size_bytes, format, mode, job, source, instance, status,
@@ -242,8 +272,12 @@ export function prepareStatements(db: Database): SqliteStatements {
        VALUES (@runId, @seq, @line, @column, @value, @code, @message, @severity, @cell)`,
     ),
     selectRun: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    selectIssues: db.prepare<[number], RunIssueRow>('SELECT * FROM run_issues WHERE run_id = ? ORDER BY line, seq'),
-    listRuns: db.prepare<[number, number], RunRow>('SELECT * FROM runs ORDER BY id DESC LIMIT ? OFFSET ?'),
+    selectIssues: db.prepare<[number], RunIssueRow>(
+      'SELECT * FROM run_issues WHERE run_id = ? ORDER BY line, seq',
+    ),
+    listRuns: db.prepare<[number, number], RunRow>(
+      'SELECT * FROM runs ORDER BY id DESC LIMIT ? OFFSET ?',
+    ),
     // The claim holder first: it is the run later duplicates point at; forced re-imports after it.
     findSucceededBySha: db.prepare<[string], RunRow>(
       `SELECT * FROM runs WHERE sha256 = ? AND status = 'succeeded'
@@ -252,7 +286,9 @@ export function prepareStatements(db: Database): SqliteStatements {
     findClaimWinner: db.prepare<[string], { id: number }>(
       "SELECT id FROM runs WHERE claim_sha256 = ? AND status = 'succeeded'",
     ),
-    abortStaleRuns: db.prepare<[{ instance: string; at: string; keep: number }]>(
+    abortStaleRuns: db.prepare<
+      [{ instance: string; at: string; keep: number }]
+    >(
       `UPDATE runs SET status = 'aborted', finished_at = @at
        WHERE status = 'running' AND instance = @instance AND id <> @keep`,
     ),

@@ -50,7 +50,12 @@ export const entitiesAndMatching: PostgresMigration = {
   `,
 };
 
-function entityTable(s: string, name: string, customerKey: string, primaryKey: string): string {
+function entityTable(
+  s: string,
+  name: string,
+  customerKey: string,
+  primaryKey: string,
+): string {
   return `CREATE TABLE ${s}.${name} (
       ${customerKey},
       key text COLLATE "C" NOT NULL,

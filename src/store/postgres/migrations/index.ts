@@ -9,4 +9,9 @@ import { importRules } from './0004-import-rules.js';
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  * Versions match the SQLite migrations of the same logical change.
  */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [initialSchema, fileStateOwner, entitiesAndMatching, importRules];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  initialSchema,
+  fileStateOwner,
+  entitiesAndMatching,
+  importRules,
+];

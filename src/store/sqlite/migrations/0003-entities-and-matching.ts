@@ -46,7 +46,11 @@ export const entitiesAndMatching: SqliteMigration = {
 };
 
 /** Contacts and addresses point at their customer by its ERP key (`customer_key`); sales agents have none. */
-function entityTable(name: string, customerKey: string, primaryKey: string): string {
+function entityTable(
+  name: string,
+  customerKey: string,
+  primaryKey: string,
+): string {
   return `CREATE TABLE ${name} (
         ${customerKey},
         key TEXT NOT NULL,
@@ -64,7 +68,9 @@ function entityTable(name: string, customerKey: string, primaryKey: string): str
 
 function rebuildCustomersWithId(db: Database): void {
   const table = db
-    .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'customers'")
+    .prepare<[], { sql: string }>(
+      "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'customers'",
+    )
     .get();
   if (table === undefined) {
     throw new Error('the customers table is missing');
@@ -72,13 +78,20 @@ function rebuildCustomersWithId(db: Database): void {
   const opening = /^CREATE TABLE\s+"?customers"?\s*\(/i;
   const keyColumn = /\bkey TEXT PRIMARY KEY\b/;
   if (!opening.test(table.sql) || !keyColumn.test(table.sql)) {
-    throw new Error('the customers table does not have the expected shape (key TEXT PRIMARY KEY)');
+    throw new Error(
+      'the customers table does not have the expected shape (key TEXT PRIMARY KEY)',
+    );
   }
   const createSql = table.sql
-    .replace(opening, 'CREATE TABLE customers_migrating (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,')
+    .replace(
+      opening,
+      'CREATE TABLE customers_migrating (\n        id INTEGER PRIMARY KEY AUTOINCREMENT,',
+    )
     .replace(keyColumn, 'key TEXT UNIQUE');
   const columns = db
-    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('customers')")
+    .prepare<[], { name: string }>(
+      "SELECT name FROM pragma_table_info('customers')",
+    )
     .all()
     .map((c) => `"${c.name}"`)
     .join(', ');
@@ -89,7 +102,9 @@ function rebuildCustomersWithId(db: Database): void {
     .all();
 
   db.exec(createSql);
-  db.exec(`INSERT INTO customers_migrating (${columns}) SELECT ${columns} FROM customers ORDER BY created_at, key`);
+  db.exec(
+    `INSERT INTO customers_migrating (${columns}) SELECT ${columns} FROM customers ORDER BY created_at, key`,
+  );
   db.exec('DROP TABLE customers');
   db.exec('ALTER TABLE customers_migrating RENAME TO customers');
   for (const index of indexes) {

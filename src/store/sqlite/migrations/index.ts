@@ -8,4 +8,9 @@ import { importRules } from './0004-import-rules.js';
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
  * renumbered or removed, because databases out there have recorded it in schema_migrations.
  */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [initialSchema, fileStateOwner, entitiesAndMatching, importRules];
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  initialSchema,
+  fileStateOwner,
+  entitiesAndMatching,
+  importRules,
+];
