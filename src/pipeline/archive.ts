@@ -2,7 +2,11 @@ import { AppError, coerceError, fsErrorCode, isAppError } from '../errors.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
 import { moveFileExclusive } from '../util/move-file.js';
-import { fileTimestamp, safeBaseName, splitExtension } from '../util/safe-file-name.js';
+import {
+  fileTimestamp,
+  safeBaseName,
+  splitExtension,
+} from '../util/safe-file-name.js';
 
 /**
  * The last step of a run: the claimed file leaves processing/ for archive/ (the run committed)
@@ -51,7 +55,11 @@ export const ERROR_TEXT_SUFFIX = '.error.txt';
  * `customers.txt` at 2026-11-21 13:45:01 UTC → `customers.20261121T134501Z.txt`, then
  * `customers.20261121T134501Z-2.txt` … for attempt 2, 3 …; the original name is sanitised first.
  */
-export function archiveName(originalName: string, epochMs: number, attempt = 1): string {
+export function archiveName(
+  originalName: string,
+  epochMs: number,
+  attempt = 1,
+): string {
   const { stem, ext } = splitExtension(safeBaseName(originalName));
   const counter = attempt > 1 ? `-${attempt}` : '';
   return `${stem}.${fileTimestamp(epochMs)}${counter}${ext}`;
@@ -69,9 +77,14 @@ export async function moveToArchive(
     await fs.mkdir(archiveDir, { recursive: true });
     const moved = await moveFileExclusive(file.path, archiveDir, {
       fs,
-      candidateName: (attempt) => archiveName(file.originalName, nowMs, attempt),
+      candidateName: (attempt) =>
+        archiveName(file.originalName, nowMs, attempt),
     });
-    return { path: moved.path, name: moved.name, crossDevice: moved.crossDevice };
+    return {
+      path: moved.path,
+      name: moved.name,
+      crossDevice: moved.crossDevice,
+    };
   } catch (e) {
     throw archiveError(e, file, archiveDir);
   }
@@ -91,12 +104,16 @@ export async function moveToFailed(
 ): Promise<FailedFile> {
   const fs = options.fs ?? NODE_FS_PORT;
   const nowMs = (options.clock ?? SYSTEM_CLOCK).now();
-  const suffixes = reports.errorsCsv === null ? [ERROR_TEXT_SUFFIX] : [ERROR_TEXT_SUFFIX, ERRORS_CSV_SUFFIX];
+  const suffixes =
+    reports.errorsCsv === null
+      ? [ERROR_TEXT_SUFFIX]
+      : [ERROR_TEXT_SUFFIX, ERRORS_CSV_SUFFIX];
   try {
     await fs.mkdir(failedDir, { recursive: true });
     const moved = await moveFileExclusive(file.path, failedDir, {
       fs,
-      candidateName: (attempt) => archiveName(file.originalName, nowMs, attempt),
+      candidateName: (attempt) =>
+        archiveName(file.originalName, nowMs, attempt),
       companionSuffixes: suffixes,
       beforeMove: async ([textPath, csvPath]) => {
         // The companions are our own empty placeholders, made with exclusive create just now.
@@ -109,13 +126,23 @@ export async function moveToFailed(
       },
     });
     const [errorTextPath = '', errorsCsvPath = null] = moved.companions;
-    return { path: moved.path, name: moved.name, crossDevice: moved.crossDevice, errorTextPath, errorsCsvPath };
+    return {
+      path: moved.path,
+      name: moved.name,
+      crossDevice: moved.crossDevice,
+      errorTextPath,
+      errorsCsvPath,
+    };
   } catch (e) {
     throw archiveError(e, file, failedDir);
   }
 }
 
-async function writeInto(fs: FsPort, path: string, text: string): Promise<void> {
+async function writeInto(
+  fs: FsPort,
+  path: string,
+  text: string,
+): Promise<void> {
   const handle = await fs.open(path, 'r+');
   try {
     await handle.writeFile(text, 'utf8');
@@ -125,7 +152,11 @@ async function writeInto(fs: FsPort, path: string, text: string): Promise<void> 
   }
 }
 
-function archiveError(e: unknown, file: ArchivableFile, folder: string): AppError {
+function archiveError(
+  e: unknown,
+  file: ArchivableFile,
+  folder: string,
+): AppError {
   if (isAppError(e)) {
     return e;
   }
@@ -138,6 +169,10 @@ function archiveError(e: unknown, file: ArchivableFile, folder: string): AppErro
       ? `Cannot move '${file.originalName}' to '${folder}': the claimed file '${file.path}' is gone`
       : `Cannot move '${file.originalName}' to '${folder}' (${code ?? err.message}); it stays in processing/ and will be tried again`,
     // A missing source will not come back by waiting; anything else (busy share, full disk) might.
-    { cause: err, retryable: !gone, details: { file: file.originalName, folder, code: code ?? 'UNKNOWN' } },
+    {
+      cause: err,
+      retryable: !gone,
+      details: { file: file.originalName, folder, code: code ?? 'UNKNOWN' },
+    },
   );
 }

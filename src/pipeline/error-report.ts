@@ -8,7 +8,15 @@ import { csvLine } from '../util/csv-safe.js';
  * Cell values appear here and nowhere in the logs.
  */
 
-export const ERRORS_CSV_HEADER = ['line', 'column', 'cell', 'value', 'code', 'severity', 'message'] as const;
+export const ERRORS_CSV_HEADER = [
+  'line',
+  'column',
+  'cell',
+  'value',
+  'code',
+  'severity',
+  'message',
+] as const;
 
 /** CSV with a UTF-8 BOM so Excel shows umlauts right; null when there is nothing to report. */
 export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
@@ -18,7 +26,15 @@ export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
   const lines = [csvLine(ERRORS_CSV_HEADER)];
   for (const issue of issues) {
     lines.push(
-      csvLine([issue.line, issue.column, issue.cell ?? null, issue.value, issue.code, issue.severity, issue.message]),
+      csvLine([
+        issue.line,
+        issue.column,
+        issue.cell ?? null,
+        issue.value,
+        issue.code,
+        issue.severity,
+        issue.message,
+      ]),
     );
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
@@ -27,7 +43,10 @@ export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
 const MAX_ISSUES_IN_TEXT = 50;
 
 /** A plain-text explanation of a run, for `<name>.error.txt` and e-mails. */
-export function formatOutcomeText(outcome: FileOutcome, context: { job?: string | null; instance?: string }): string {
+export function formatOutcomeText(
+  outcome: FileOutcome,
+  context: { job?: string | null; instance?: string },
+): string {
   const c = outcome.counts;
   const lines = [
     `File:      ${outcome.file}`,
@@ -59,9 +78,14 @@ export function formatOutcomeText(outcome: FileOutcome, context: { job?: string 
   }
   const errors = outcome.issues.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
-    lines.push('', `Row errors (${errors.length}${errors.length > MAX_ISSUES_IN_TEXT ? `, first ${MAX_ISSUES_IN_TEXT}` : ''}; all in the .errors.csv report):`);
+    lines.push(
+      '',
+      `Row errors (${errors.length}${errors.length > MAX_ISSUES_IN_TEXT ? `, first ${MAX_ISSUES_IN_TEXT}` : ''}; all in the .errors.csv report):`,
+    );
     for (const issue of errors.slice(0, MAX_ISSUES_IN_TEXT)) {
-      lines.push(`  line ${issue.line}${issue.column ? `, column ${issue.column}` : ''}: ${issue.message}`);
+      lines.push(
+        `  line ${issue.line}${issue.column ? `, column ${issue.column}` : ''}: ${issue.message}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

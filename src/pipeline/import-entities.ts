@@ -14,7 +14,10 @@ import {
 import type { ImportMode } from '../domain/file-outcome.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { describeColumnSource, type FormatDefinition } from '../formats/format-definition.js';
+import {
+  describeColumnSource,
+  type FormatDefinition,
+} from '../formats/format-definition.js';
 import type { BatchResult, ImportSession } from '../store/customer-store.js';
 
 /**
@@ -43,7 +46,10 @@ export interface BatchOutcome extends BatchResult {
 }
 
 export interface BatchImporter {
-  apply(records: readonly StagedRecord[], session: ImportSession): Promise<BatchOutcome>;
+  apply(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchOutcome>;
   /** Remarks for the outcome once the file is done (how many rows were paired by matching). */
   notices(): string[];
 }
@@ -58,10 +64,16 @@ export interface BatchImporterOptions {
  * The importer for a format. Throws AppError USAGE for a mode that only customer files have
  * (a contacts file is never the full customer list, so `rebuild` would deactivate nothing right).
  */
-export function createBatchImporter(format: FormatDefinition, options: BatchImporterOptions): BatchImporter {
+export function createBatchImporter(
+  format: FormatDefinition,
+  options: BatchImporterOptions,
+): BatchImporter {
   const entity = format.entity;
   if (entity === 'customer') {
-    return new CustomerImporter(format, options.matchExisting ?? format.matchExisting);
+    return new CustomerImporter(
+      format,
+      options.matchExisting ?? format.matchExisting,
+    );
   }
   if (options.mode === 'rebuild') {
     throw new AppError(
@@ -89,11 +101,18 @@ class CustomerImporter implements BatchImporter {
   constructor(format: FormatDefinition, matchOn: readonly MatchField[]) {
     this.#format = format;
     this.#matchOn = matchOn;
-    this.#embeds = format.columns.some((c) => embeddedPrefixOf(c.field) !== undefined);
-    this.#checksAgents = format.columns.some((c) => c.field === 'salespersonCode');
+    this.#embeds = format.columns.some(
+      (c) => embeddedPrefixOf(c.field) !== undefined,
+    );
+    this.#checksAgents = format.columns.some(
+      (c) => c.field === 'salespersonCode',
+    );
   }
 
-  async apply(records: readonly StagedRecord[], session: ImportSession): Promise<BatchOutcome> {
+  async apply(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchOutcome> {
     if (this.#matchOn.length === 0 && !this.#embeds && !this.#checksAgents) {
       return withoutIssues(await session.applyBatch(records));
     }
@@ -129,13 +148,22 @@ class CustomerImporter implements BatchImporter {
   notices(): string[] {
     return this.#matched === 0
       ? []
-      : [`${this.#matched} new key(s) were paired with existing customers that had no ERP key (matchExisting: ${this.#matchOn.join(', ')}).`];
+      : [
+          `${this.#matched} new key(s) were paired with existing customers that had no ERP key (matchExisting: ${this.#matchOn.join(', ')}).`,
+        ];
   }
 
   /** Customer fields go to the customer; `contact.*` and `…Address.*` fields to their own records. */
-  async #applyWithEmbedded(records: readonly StagedRecord[], session: ImportSession): Promise<BatchResult> {
+  async #applyWithEmbedded(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchResult> {
     const customers: StagedRecord[] = [];
-    const related: Record<RelatedEntityKind, EntityRecord[]> = { contact: [], address: [], salesAgent: [] };
+    const related: Record<RelatedEntityKind, EntityRecord[]> = {
+      contact: [],
+      address: [],
+      salesAgent: [],
+    };
     for (const record of records) {
       const own = Object.create(null) as Record<string, FieldValue>;
       const parts = new Map<EmbeddedPrefix, Record<string, FieldValue>>();
@@ -145,7 +173,9 @@ class CustomerImporter implements BatchImporter {
           own[field] = value;
           continue;
         }
-        const part = parts.get(prefix) ?? (Object.create(null) as Record<string, FieldValue>);
+        const part =
+          parts.get(prefix) ??
+          (Object.create(null) as Record<string, FieldValue>);
         part[field.slice(prefix.length + 1)] = value;
         parts.set(prefix, part);
       }
@@ -155,7 +185,9 @@ class CustomerImporter implements BatchImporter {
         if (!Object.values(fields).some((v) => v !== null)) {
           continue;
         }
-        related[EMBEDDED_PREFIXES[prefix]].push(embeddedRecord(prefix, record, fields));
+        related[EMBEDDED_PREFIXES[prefix]].push(
+          embeddedRecord(prefix, record, fields),
+        );
       }
     }
     const result = await session.applyBatch(customers);
@@ -168,7 +200,11 @@ class CustomerImporter implements BatchImporter {
     return result;
   }
 
-  async #checkSalesAgents(records: readonly StagedRecord[], session: ImportSession, outcome: BatchOutcome): Promise<void> {
+  async #checkSalesAgents(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+    outcome: BatchOutcome,
+  ): Promise<void> {
     const codes = new Set<string>();
     for (const record of records) {
       const code = keyPart(record.fields['salespersonCode']);
@@ -179,7 +215,9 @@ class CustomerImporter implements BatchImporter {
     if (codes.size === 0) {
       return;
     }
-    const { storeHasAgents, known } = await session.lookupSalesAgents([...codes]);
+    const { storeHasAgents, known } = await session.lookupSalesAgents([
+      ...codes,
+    ]);
     if (!storeHasAgents) {
       // No sales agent export is imported into this store: codes cannot be checked at all.
       this.#agentsKnown = false;
@@ -203,7 +241,10 @@ class CustomerImporter implements BatchImporter {
     }
   }
 
-  #ambiguous(record: StagedRecord, decision: Extract<MatchDecision, { kind: 'ambiguous' }>): RowIssue {
+  #ambiguous(
+    record: StagedRecord,
+    decision: Extract<MatchDecision, { kind: 'ambiguous' }>,
+  ): RowIssue {
     const candidates = decision.candidateIds.map((id) => `#${id}`).join(', ');
     const value = record.fields[decision.field];
     return {
@@ -232,17 +273,30 @@ class EntityImporter implements BatchImporter {
     this.#ownKey = recordKeyFields(format).at(-1) ?? 'key';
   }
 
-  async apply(records: readonly StagedRecord[], session: ImportSession): Promise<BatchOutcome> {
-    const toRecord = (record: StagedRecord, customerKey: string | null): EntityRecord => ({
+  async apply(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchOutcome> {
+    const toRecord = (
+      record: StagedRecord,
+      customerKey: string | null,
+    ): EntityRecord => ({
       customerKey,
       key: keyPart(record.fields[this.#ownKey]),
       fields: record.fields,
       line: record.line,
     });
     if (this.#entity === 'salesAgent') {
-      return withoutIssues(await session.applyEntityBatch(this.#entity, records.map((r) => toRecord(r, null))));
+      return withoutIssues(
+        await session.applyEntityBatch(
+          this.#entity,
+          records.map((r) => toRecord(r, null)),
+        ),
+      );
     }
-    const existing = await session.existingCustomerKeys(records.map((r) => keyPart(r.fields['customerNo'])));
+    const existing = await session.existingCustomerKeys(
+      records.map((r) => keyPart(r.fields['customerNo'])),
+    );
     const issues: RowIssue[] = [];
     const kept: EntityRecord[] = [];
     const label = ENTITY_LABELS[this.#entity];
@@ -273,14 +327,28 @@ class EntityImporter implements BatchImporter {
 }
 
 /** The contact or address a customer row carries, keyed within its customer. */
-function embeddedRecord(prefix: EmbeddedPrefix, customer: StagedRecord, fields: Record<string, FieldValue>): EntityRecord {
+function embeddedRecord(
+  prefix: EmbeddedPrefix,
+  customer: StagedRecord,
+  fields: Record<string, FieldValue>,
+): EntityRecord {
   const type = embeddedAddressType(prefix);
   if (type === undefined) {
     const contactNo = keyPart(fields['contactNo']);
-    return { customerKey: customer.key, key: contactNo === '' ? EMBEDDED_CONTACT_KEY : contactNo, fields, line: customer.line };
+    return {
+      customerKey: customer.key,
+      key: contactNo === '' ? EMBEDDED_CONTACT_KEY : contactNo,
+      fields,
+      line: customer.line,
+    };
   }
   const addressId = keyPart(fields['addressId']);
-  return { customerKey: customer.key, key: addressId === '' ? type : addressId, fields: { ...fields, type }, line: customer.line };
+  return {
+    customerKey: customer.key,
+    key: addressId === '' ? type : addressId,
+    fields: { ...fields, type },
+    line: customer.line,
+  };
 }
 
 /** A key part as text (validation made key cells non-empty text or numbers). */
@@ -302,11 +370,21 @@ function columnLabel(format: FormatDefinition, field: string): string | null {
  * describe customers. For contacts, addresses and sales agents only the filter applies: the name
  * fallback would otherwise split an address's or a sales agent's `name` into first/last names.
  */
-export function ruleOptionsForEntity<T extends { format: FormatDefinition; defaultClass?: string }>(options: T): T {
+export function ruleOptionsForEntity<
+  T extends { format: FormatDefinition; defaultClass?: string },
+>(options: T): T {
   if (options.format.entity === 'customer') {
     return options;
   }
   const { customerClass: _customerClass, ...format } = options.format;
   const { defaultClass: _defaultClass, ...rest } = options;
-  return { ...rest, format: { ...format, customerType: false, blockedField: false, nameFallback: false } } as T;
+  return {
+    ...rest,
+    format: {
+      ...format,
+      customerType: false,
+      blockedField: false,
+      nameFallback: false,
+    },
+  } as T;
 }

@@ -25,11 +25,15 @@ export interface ImportOptions {
 }
 
 /** The options of a watch job (or, without a job, of the config alone: the CLI's base). */
-export function importOptionsFor(config: AppConfig, job?: WatchJob): ImportOptions {
+export function importOptionsFor(
+  config: AppConfig,
+  job?: WatchJob,
+): ImportOptions {
   const options: ImportOptions = {
     newStatus: job?.newStatus ?? config.newStatus,
     customerClasses: config.customerClasses,
-    maxDeactivatePercent: job?.maxDeactivatePercent ?? config.rebuild.maxDeactivatePercent,
+    maxDeactivatePercent:
+      job?.maxDeactivatePercent ?? config.rebuild.maxDeactivatePercent,
   };
   if (job?.since !== undefined) {
     options.since = job.since;

@@ -7,11 +7,16 @@ import type { FormatDefinition } from '../formats/format-definition.js';
  */
 
 /** True once more rows were skipped than the format allows: the run must fail and write nothing. */
-export function isErrorBudgetSpent(counts: ImportCounts, format: FormatDefinition): boolean {
+export function isErrorBudgetSpent(
+  counts: ImportCounts,
+  format: FormatDefinition,
+): boolean {
   return counts.skipped > format.onInvalidRows.maxSkippedRows;
 }
 
 /** Status of a run that got through the whole file within its budget. */
-export function completedStatus(counts: ImportCounts): Extract<OutcomeStatus, 'imported' | 'partial'> {
+export function completedStatus(
+  counts: ImportCounts,
+): Extract<OutcomeStatus, 'imported' | 'partial'> {
   return counts.skipped > 0 ? 'partial' : 'imported';
 }

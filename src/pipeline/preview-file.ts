@@ -26,8 +26,16 @@ export interface FilePreview {
 }
 
 export async function previewFile(
-  request: { path: string; displayName: string; format: FormatDefinition; rows: number },
-  deps: { parserFor: (format: FormatDefinition) => Parser; defaultTimeZone: string },
+  request: {
+    path: string;
+    displayName: string;
+    format: FormatDefinition;
+    rows: number;
+  },
+  deps: {
+    parserFor: (format: FormatDefinition) => Parser;
+    defaultTimeZone: string;
+  },
 ): Promise<FilePreview> {
   const { path, displayName, format } = request;
   let sizeBytes: number;
@@ -36,12 +44,17 @@ export async function previewFile(
   } catch (e) {
     throw new AppError(
       ErrorCode.FILE_UNREADABLE,
-      fsErrorCode(e) === 'ENOENT' ? `File '${displayName}' does not exist.` : `'${displayName}' cannot be read.`,
+      fsErrorCode(e) === 'ENOENT'
+        ? `File '${displayName}' does not exist.`
+        : `'${displayName}' cannot be read.`,
       { cause: e },
     );
   }
   if (sizeBytes === 0) {
-    throw new AppError(ErrorCode.FILE_EMPTY, `'${displayName}' is empty (0 bytes).`);
+    throw new AppError(
+      ErrorCode.FILE_EMPTY,
+      `'${displayName}' is empty (0 bytes).`,
+    );
   }
   const parsed = await deps.parserFor(format).open({
     path,
@@ -53,14 +66,20 @@ export async function previewFile(
   const rows: PreviewRow[] = [];
   try {
     const binding = bindColumns(format, parsed.header, displayName);
-    const validator = createRowValidator(format, binding, { defaultTimeZone: deps.defaultTimeZone });
+    const validator = createRowValidator(format, binding, {
+      defaultTimeZone: deps.defaultTimeZone,
+    });
     outer: for await (const batch of parsed.rows) {
       for (const raw of batch) {
         const result = validator.validate(raw);
         if (result.blank) {
           continue;
         }
-        rows.push({ line: raw.line, record: result.record, issues: result.issues });
+        rows.push({
+          line: raw.line,
+          record: result.record,
+          issues: result.issues,
+        });
         if (rows.length >= request.rows) {
           break outer;
         }

@@ -19,7 +19,10 @@ export interface CreateStoreDeps {
  * Throws AppError: STORE_UNAVAILABLE (cannot open, locked beyond the busy timeout; retryable),
  * STORE_MIGRATION_FAILED.
  */
-export async function createStore(config: StoreConfig, deps: CreateStoreDeps): Promise<CustomerStore> {
+export async function createStore(
+  config: StoreConfig,
+  deps: CreateStoreDeps,
+): Promise<CustomerStore> {
   const clock = deps.clock ?? SYSTEM_CLOCK;
   switch (config.type) {
     case 'sqlite': {
@@ -35,7 +38,9 @@ export async function createStore(config: StoreConfig, deps: CreateStoreDeps): P
       return store;
     }
     case 'postgres': {
-      const { store, migration } = await PostgresCustomerStore.open(config, { clock });
+      const { store, migration } = await PostgresCustomerStore.open(config, {
+        clock,
+      });
       if (migration.applied.length > 0) {
         deps.logger.info('Store schema migrated.', {
           event: 'store.migrated',

@@ -1,4 +1,8 @@
-import type { CustomerStatus, CustomerType, ImportedStatus } from '../domain/customer.js';
+import type {
+  CustomerStatus,
+  CustomerType,
+  ImportedStatus,
+} from '../domain/customer.js';
 import type { FieldChange } from '../domain/file-outcome.js';
 
 /**
@@ -38,19 +42,31 @@ export interface TypePlan {
 }
 
 /** `stored` undefined: new customer; null: a customer whose type was never derived. */
-export function planType(stored: CustomerType | null | undefined, incoming: CustomerType | undefined): TypePlan {
+export function planType(
+  stored: CustomerType | null | undefined,
+  incoming: CustomerType | undefined,
+): TypePlan {
   if (stored === undefined || stored === null) {
     return { type: incoming ?? null, conflict: false };
   }
-  return { type: stored, conflict: incoming !== undefined && incoming !== stored };
+  return {
+    type: stored,
+    conflict: incoming !== undefined && incoming !== stored,
+  };
 }
 
 /** The status change as a history field change (appended after the data changes), or none. */
-export function statusChange(before: CustomerStatus, after: CustomerStatus): FieldChange[] {
+export function statusChange(
+  before: CustomerStatus,
+  after: CustomerStatus,
+): FieldChange[] {
   return before === after ? [] : [{ field: 'status', old: before, new: after }];
 }
 
 /** History note of a refused type change, e.g. "type change B2C→B2B ignored". */
-export function typeChangeIgnoredNote(stored: CustomerType, incoming: CustomerType): string {
+export function typeChangeIgnoredNote(
+  stored: CustomerType,
+  incoming: CustomerType,
+): string {
   return `type change ${stored}→${incoming} ignored`;
 }

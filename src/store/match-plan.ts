@@ -1,4 +1,8 @@
-import { normalizeMatchValue, type MatchDecision, type MatchField } from '../domain/customer-match.js';
+import {
+  normalizeMatchValue,
+  type MatchDecision,
+  type MatchField,
+} from '../domain/customer-match.js';
 import type { StagedRecord } from '../domain/customer.js';
 
 /**
@@ -15,8 +19,14 @@ export interface MatchCandidate {
 }
 
 /** The normalised values a batch could match by, per field (for the candidate query). */
-export function matchValues(records: readonly StagedRecord[], on: readonly MatchField[]): Record<MatchField, string[]> {
-  const values: Record<MatchField, Set<string>> = { vatId: new Set(), email: new Set() };
+export function matchValues(
+  records: readonly StagedRecord[],
+  on: readonly MatchField[],
+): Record<MatchField, string[]> {
+  const values: Record<MatchField, Set<string>> = {
+    vatId: new Set(),
+    email: new Set(),
+  };
   for (const record of records) {
     for (const field of on) {
       const value = normalizeMatchValue(field, record.fields[field]);
@@ -53,13 +63,19 @@ export function planMatches(
       if (value === null) {
         continue;
       }
-      const found = byId.filter((c) => !taken.has(c.id) && c.values[field] === value);
+      const found = byId.filter(
+        (c) => !taken.has(c.id) && c.values[field] === value,
+      );
       const first = found[0];
       if (first === undefined) {
         continue;
       }
       if (found.length > 1) {
-        return { kind: 'ambiguous', candidateIds: found.map((c) => c.id), field };
+        return {
+          kind: 'ambiguous',
+          candidateIds: found.map((c) => c.id),
+          field,
+        };
       }
       taken.add(first.id);
       return { kind: 'matched', customerId: first.id, field };
@@ -69,6 +85,10 @@ export function planMatches(
 }
 
 /** The history note of a pairing; no customer data (the value matched is in the run's report, not here). */
-export function matchNote(field: MatchField, customerId: number, key: string): string {
+export function matchNote(
+  field: MatchField,
+  customerId: number,
+  key: string,
+): string {
   return `matched by ${field} to customer #${customerId}, which had no ERP key; it now has key '${key}'`;
 }

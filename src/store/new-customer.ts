@@ -1,6 +1,10 @@
 import type { FieldValue } from '../domain/customer.js';
 import type { NewCustomer } from './customer-store.js';
-import { customerSearchText, dataContentHash, serializeData } from './record-diff.js';
+import {
+  customerSearchText,
+  dataContentHash,
+  serializeData,
+} from './record-diff.js';
 
 /**
  * The stored columns of a customer created on our side, the same on every back-end: data
@@ -8,7 +12,12 @@ import { customerSearchText, dataContentHash, serializeData } from './record-dif
  * hash, and search text without a key. No row hash: the first ERP row that pairs with it has to
  * be merged in full.
  */
-export function newCustomerRow(customer: NewCustomer): { data: string; contentHash: string; searchText: string; status: string } {
+export function newCustomerRow(customer: NewCustomer): {
+  data: string;
+  contentHash: string;
+  searchText: string;
+  status: string;
+} {
   const data: Record<string, FieldValue> = {};
   for (const [field, value] of Object.entries(customer.data)) {
     if (value !== null) {

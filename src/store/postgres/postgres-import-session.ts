@@ -11,7 +11,6 @@ import type {
   RunMeta,
   RunSummary,
   StagedRecord,
-  TypeConflict,
 } from '../customer-store.js';
 import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
 import { toFieldChanges } from './postgres-rows.js';
