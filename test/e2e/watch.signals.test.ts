@@ -79,13 +79,13 @@ describe('watch process exit', () => {
     const proc = p.start({ args: ['--once'] });
     expect(await proc.exited).toEqual({ code: 0, signal: null });
     expect(proc.events('file.archived')).toHaveLength(2);
-    expect(await storeSummary(p.root)).toEqual({
-      customers: 15,
-      runs: [
-        ['succeeded', 10],
-        ['succeeded', 5],
-      ],
-    });
+    // Both files were there before the start, so either may pass its window first.
+    const summary = await storeSummary(p.root);
+    expect(summary.customers).toBe(15);
+    expect([...summary.runs].sort((a, b) => b[1] - a[1])).toEqual([
+      ['succeeded', 10],
+      ['succeeded', 5],
+    ]);
     expect((await readdir(p.exchange)).sort()).toEqual([
       'archive',
       'notes.txt',
