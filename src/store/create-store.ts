@@ -3,8 +3,6 @@ import type { Logger } from '../logging/logger.js';
 import { SYSTEM_CLOCK } from '../util/clock.js';
 import type { Clock } from '../util/clock.js';
 import type { CustomerStore } from './customer-store.js';
-import { PostgresCustomerStore } from './postgres/postgres-customer-store.js';
-import { SqliteCustomerStore } from './sqlite/sqlite-customer-store.js';
 
 export interface CreateStoreDeps {
   logger: Logger;
@@ -26,6 +24,10 @@ export async function createStore(
   const clock = deps.clock ?? SYSTEM_CLOCK;
   switch (config.type) {
     case 'sqlite': {
+      // Each back-end (and its driver) is loaded only when configured: an import on SQLite does
+      // not pay pg's memory and start-up time, and the other way round.
+      const { SqliteCustomerStore } =
+        await import('./sqlite/sqlite-customer-store.js');
       const { store, migration } = SqliteCustomerStore.open(config, { clock });
       if (migration.applied.length > 0) {
         deps.logger.info('Store schema migrated.', {
@@ -38,6 +40,8 @@ export async function createStore(
       return store;
     }
     case 'postgres': {
+      const { PostgresCustomerStore } =
+        await import('./postgres/postgres-customer-store.js');
       const { store, migration } = await PostgresCustomerStore.open(config, {
         clock,
       });
