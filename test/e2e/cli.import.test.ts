@@ -459,6 +459,32 @@ describe('import: bad files', () => {
   });
 });
 
+describe('import: the errors report', () => {
+  it('warns but still reports the run when the report cannot be written', async () => {
+    await writeFile(
+      join(dir, 'r.txt'),
+      nav(['1;Alpha;not-an-email;Bonn;DE;1;Nein;', '2;Beta;;Bonn;DE;1;Nein;']),
+    );
+    const result = await runCli(
+      [
+        'import',
+        'r.txt',
+        '--format',
+        'nav',
+        '--report',
+        join(dir, 'no-such-folder', 'r.errors.csv'),
+      ],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: could not write the errors report',
+    );
+    expect(result.stdout).toContain('read 2 · insert 1');
+    expect(result.stdout).not.toContain('Error report:');
+  });
+});
+
 describe('import: header differences that do not stop the run', () => {
   it('notes an optional column missing from the file, and imports the rest', async () => {
     await writeFile(

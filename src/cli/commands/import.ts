@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { AppError, ErrorCode } from '../../errors.js';
+import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import {
   IMPORTED_STATUSES,
   type ImportedStatus,
@@ -120,7 +120,9 @@ export async function importCommand(
     bar.stop();
   }
 
-  const reportPath = await writeReport(outcome, path, flags.report);
+  const reportPath = await writeReport(outcome, path, flags.report, (text) =>
+    ctx.io.stderr.write(text),
+  );
   if (flags.json) {
     printJson(ctx.io.stdout, outcomeToJson(outcome, reportPath));
   } else {
@@ -239,6 +241,7 @@ async function writeReport(
   outcome: FileOutcome,
   path: string,
   report: string | false | undefined,
+  warn: (text: string) => void,
 ): Promise<string | null> {
   if (report === false) {
     return null;
@@ -248,7 +251,16 @@ async function writeReport(
     return null;
   }
   const target = report ?? `${path}.errors.csv`;
-  await writeFile(target, text, 'utf8');
+  try {
+    await writeFile(target, text, 'utf8');
+  } catch (e) {
+    // The run is recorded either way (`runs show` lists every row problem): a folder we may not
+    // write to must not turn a finished import into a crash.
+    warn(
+      `warning: could not write the errors report ${target}: ${coerceError(e).message}\n`,
+    );
+    return null;
+  }
   return target;
 }
 
