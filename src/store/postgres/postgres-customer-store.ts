@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { toRowIssue } from '../store-rows.js';
 import type { StoredCustomer } from '../../domain/customer.js';
 import type { RelatedEntityKind } from '../../domain/entity.js';
 import { emptyCounts } from '../../domain/file-outcome.js';
@@ -31,7 +32,6 @@ import { POSTGRES_MIGRATIONS } from './migrations/index.js';
 import {
   toFileStateEntry,
   toHistoryEntry,
-  toRowIssue,
   toRunRecord,
   toStoredCustomer,
 } from './postgres-rows.js';

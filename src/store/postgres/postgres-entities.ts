@@ -1,4 +1,5 @@
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
+import { toFieldChanges, type StoredChange } from '../store-rows.js';
 import type {
   FieldValue,
   StagedRecord,
@@ -29,12 +30,7 @@ import {
   type StoredState,
 } from '../record-diff.js';
 import { POSTGRES_MATCH_EXPRESSIONS } from './postgres-match-sql.js';
-import {
-  toFieldChanges,
-  toStoredCustomer,
-  type CustomerRow,
-  type StoredChange,
-} from './postgres-rows.js';
+import { toStoredCustomer, type CustomerRow } from './postgres-rows.js';
 import type { Queryable } from './postgres-run-writes.js';
 
 /**

@@ -13,8 +13,7 @@ import type {
   StagedRecord,
 } from '../customer-store.js';
 import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
-import { toFieldChanges } from './postgres-rows.js';
-import type { StoredChange } from './postgres-rows.js';
+import { toFieldChanges, type StoredChange } from '../store-rows.js';
 import {
   finishRunParams,
   insertRun,

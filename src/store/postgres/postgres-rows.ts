@@ -1,3 +1,9 @@
+import {
+  toFieldChanges,
+  toRunCounts,
+  toRunError,
+  type StoredChange,
+} from '../store-rows.js';
 import type {
   CustomerStatus,
   CustomerType,
@@ -5,7 +11,6 @@ import type {
   StoredCustomer,
 } from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
-import type { RowIssue } from '../../domain/row-issue.js';
 import type {
   FileState,
   FileStateEntry,
@@ -80,13 +85,6 @@ export interface CustomerRow {
   deactivated_run_id: BigintColumn | null;
 }
 
-/** History changes are stored as jsonb, where an `undefined` side is simply left out. */
-export interface StoredChange {
-  field: string;
-  old?: FieldValue;
-  new?: FieldValue;
-}
-
 export interface HistoryRow {
   run_id: BigintColumn;
   key: string;
@@ -135,43 +133,14 @@ export function toRunRecord(row: RunRow): RunRecord {
     source: row.source,
     instance: row.instance,
     status: row.status as RunStatus,
-    counts: {
-      read: row.read,
-      inserted: row.inserted,
-      updated: row.updated,
-      unchanged: row.unchanged,
-      skipped: row.skipped,
-      warnings: row.warnings,
-      filtered: row.filtered,
-      notChanged: row.not_changed,
-      deactivated: row.deactivated,
-      reactivated: row.reactivated,
-    },
+    counts: toRunCounts(row),
     lastModifiedMax: row.last_modified_max,
-    error:
-      row.error_code === null
-        ? null
-        : { code: row.error_code, message: row.error_message ?? '' },
+    error: toRunError(row),
     duplicateOfRunId: numOrNull(row.duplicate_of_run_id),
     startedAt: iso(row.started_at),
     finishedAt: row.finished_at === null ? null : iso(row.finished_at),
     durationMs: numOrNull(row.duration_ms),
   };
-}
-
-export function toRowIssue(row: RunIssueRow): RowIssue {
-  const issue: RowIssue = {
-    line: row.line,
-    column: row.column_name,
-    value: row.value,
-    code: row.code as RowIssue['code'],
-    message: row.message,
-    severity: row.severity as RowIssue['severity'],
-  };
-  if (row.cell !== null) {
-    issue.cell = row.cell;
-  }
-  return issue;
 }
 
 export function toStoredCustomer(row: CustomerRow): StoredCustomer {
@@ -189,13 +158,6 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
     deactivatedAt: row.deactivated_at === null ? null : iso(row.deactivated_at),
     deactivatedRunId: numOrNull(row.deactivated_run_id),
   };
-}
-
-/** `{ field, old?, new? }` as stored, to the contract's shape with explicit `undefined` sides. */
-export function toFieldChanges(
-  changes: readonly StoredChange[],
-): HistoryEntry['changes'] {
-  return changes.map((c) => ({ field: c.field, old: c.old, new: c.new }));
 }
 
 export function toHistoryEntry(row: HistoryRow): HistoryEntry {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { toRowIssue } from '../store-rows.js';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -33,7 +34,6 @@ import { SQLITE_MIGRATIONS } from './migrations/index.js';
 import {
   toFileStateEntry,
   toHistoryEntry,
-  toRowIssue,
   toRunRecord,
   toStoredCustomer,
 } from './sqlite-rows.js';

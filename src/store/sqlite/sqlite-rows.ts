@@ -1,3 +1,9 @@
+import {
+  toFieldChanges,
+  toRunCounts,
+  toRunError,
+  type StoredChange,
+} from '../store-rows.js';
 import type {
   CustomerStatus,
   CustomerType,
@@ -5,7 +11,6 @@ import type {
   StoredCustomer,
 } from '../../domain/customer.js';
 import type { ImportMode } from '../../domain/file-outcome.js';
-import type { RowIssue } from '../../domain/row-issue.js';
 import type {
   FileState,
   FileStateEntry,
@@ -127,43 +132,14 @@ export function toRunRecord(row: RunRow): RunRecord {
     source: row.source,
     instance: row.instance,
     status: row.status as RunStatus,
-    counts: {
-      read: row.read,
-      inserted: row.inserted,
-      updated: row.updated,
-      unchanged: row.unchanged,
-      skipped: row.skipped,
-      warnings: row.warnings,
-      filtered: row.filtered,
-      notChanged: row.not_changed,
-      deactivated: row.deactivated,
-      reactivated: row.reactivated,
-    },
+    counts: toRunCounts(row),
     lastModifiedMax: row.last_modified_max,
-    error:
-      row.error_code === null
-        ? null
-        : { code: row.error_code, message: row.error_message ?? '' },
+    error: toRunError(row),
     duplicateOfRunId: row.duplicate_of_run_id,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
   };
-}
-
-export function toRowIssue(row: RunIssueRow): RowIssue {
-  const issue: RowIssue = {
-    line: row.line,
-    column: row.column_name,
-    value: row.value,
-    code: row.code as RowIssue['code'],
-    message: row.message,
-    severity: row.severity as RowIssue['severity'],
-  };
-  if (row.cell !== null) {
-    issue.cell = row.cell;
-  }
-  return issue;
 }
 
 export function toStoredCustomer(row: CustomerRow): StoredCustomer {
@@ -183,20 +159,13 @@ export function toStoredCustomer(row: CustomerRow): StoredCustomer {
   };
 }
 
-/** History changes are stored as JSON, where an `undefined` side is simply left out. */
-interface StoredChange {
-  field: string;
-  old?: FieldValue;
-  new?: FieldValue;
-}
-
 export function toHistoryEntry(row: HistoryRow): HistoryEntry {
   const changes = JSON.parse(row.changes) as StoredChange[];
   return {
     runId: row.run_id,
     key: row.key,
     operation: row.operation as HistoryEntry['operation'],
-    changes: changes.map((c) => ({ field: c.field, old: c.old, new: c.new })),
+    changes: toFieldChanges(changes),
     line: row.line,
     at: row.at,
     note: row.note,
