@@ -10,7 +10,10 @@ export interface GlobOptions {
   caseInsensitive?: boolean;
 }
 
-/** Builds a RegExp that matches a whole name. `*` and `?` never match a `/`. */
+/**
+ * Builds a RegExp that matches a whole name. `*` and `?` never match a `/` or a backslash: a
+ * backslash separates folders on the Windows side of a share, so such a name is not a plain file.
+ */
 export function globToRegExp(
   pattern: string,
   options: GlobOptions = {},
@@ -23,9 +26,9 @@ export function globToRegExp(
       while (pattern.charAt(i + 1) === '*') {
         i++;
       }
-      source += '[^/]*';
+      source += '[^/\\\\]*';
     } else if (ch === '?') {
-      source += '[^/]';
+      source += '[^/\\\\]';
     } else if (ch === '[') {
       const end = classEnd(pattern, i);
       if (end === -1) {

@@ -1,3 +1,5 @@
+import { globToRegExp } from '../util/glob.js';
+
 /**
  * Which names in the exchange folder the watcher cares about. Pure; the watcher asks it about
  * every event and every directory entry.
@@ -46,35 +48,6 @@ const TEMPORARY_PATTERNS = ['*.tmp', '*.part', '~$*', '.~lock*'].map((p) =>
 
 export function isTemporaryName(name: string): boolean {
   return TEMPORARY_PATTERNS.some((re) => re.test(name));
-}
-
-/** A case-insensitive, anchored RegExp for a file-name glob. `/` never matches: names only. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob.charAt(i);
-    if (ch === '*') {
-      source += '[^/\\\\]*';
-    } else if (ch === '?') {
-      source += '[^/\\\\]';
-    } else if (ch === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) {
-        source += '\\[';
-        continue;
-      }
-      let body = glob.slice(i + 1, end);
-      const negate = body.startsWith('!') || body.startsWith('^');
-      if (negate) {
-        body = body.slice(1);
-      }
-      source += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-      i = end;
-    } else {
-      source += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${source}$`, 'iu');
 }
 
 export function createNameFilter(options: NameFilterOptions): NameFilter {

@@ -1,7 +1,7 @@
+import { globToRegExp } from '../../../src/util/glob.js';
 import { describe, expect, it } from 'vitest';
 import {
   createNameFilter,
-  globToRegExp,
   isTemporaryName,
 } from '../../../src/watcher/name-filter.js';
 
