@@ -26,6 +26,7 @@ import type {
   StagedRecord,
 } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
+import { backoffMs } from '../util/backoff.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
@@ -45,7 +46,6 @@ import { createSelection, type Selection } from '../rules/selection.js';
 import type { ImportOptions } from './import-options.js';
 import {
   isStoreRetryable,
-  retryDelayMs,
   sleepMs,
   type RunRetryPolicy,
 } from './run-retries.js';
@@ -133,7 +133,7 @@ export async function processFile(
       }
       return outcome;
     }
-    const retryInMs = retryDelayMs(retry, attempt);
+    const retryInMs = backoffMs(retry, attempt);
     deps.logger.warn('The store is unavailable; the run will be tried again', {
       event: 'store.retry',
       file: request.displayName,

@@ -15,15 +15,6 @@ export interface RunRetryPolicy {
   maxIntervalMs: number;
 }
 
-/** Capped exponential back-off: initial, 2×, 4× … up to maxIntervalMs. `attempt` starts at 1. */
-export function retryDelayMs(policy: RunRetryPolicy, attempt: number): number {
-  const exponent = Math.max(0, Math.min(attempt - 1, 30));
-  return Math.min(
-    policy.initialIntervalMs * 2 ** exponent,
-    policy.maxIntervalMs,
-  );
-}
-
 /** A deferred outcome because the store is unavailable (not a busy file, not a shutdown). */
 export function isStoreRetryable(outcome: FileOutcome): boolean {
   return (

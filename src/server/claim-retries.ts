@@ -1,5 +1,5 @@
 import type { RetryConfig } from '../config/app-config.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../util/backoff.js';
 
 /**
  * Back-off for drops that cannot be claimed yet (locked by the ERP, a virus scanner, a share

@@ -14,7 +14,7 @@ import {
   createExchangeWatcher,
   type StableFile,
 } from '../watcher/exchange-watcher.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../util/backoff.js';
 import { ClaimStage } from './claim-stage.js';
 import { createClaimTakeover, type ClaimTakeover } from './claim-takeover.js';
 import { FileStateRecorder } from './file-state-recorder.js';
