@@ -50,6 +50,10 @@ export interface HarnessOptions {
   };
   /** Files to put into the exchange folder before the service starts. */
   before?: Record<string, string>;
+  /** The job's format definition (id `erp-test`); default ERP_FORMAT_YAML. */
+  formatYaml?: string;
+  /** More settings of the watch job (e.g. matchExisting), laid over the defaults. */
+  job?: Record<string, unknown>;
 }
 
 export interface ServiceHarness {
@@ -105,6 +109,7 @@ export async function createServiceHarness(
     polling: options.polling,
     pollIntervalMs: 50,
     marker: options.marker ?? { enabled: false },
+    ...options.job,
   };
   const configJson = {
     instanceName: 'test-instance',
@@ -116,7 +121,7 @@ export async function createServiceHarness(
   };
   await writeTree(root, {
     'customer-import.config.json': JSON.stringify(configJson, null, 2),
-    'formats/erp-test.yaml': ERP_FORMAT_YAML,
+    'formats/erp-test.yaml': options.formatYaml ?? ERP_FORMAT_YAML,
     'exchange/README.txt': 'not a customers file\n',
     ...Object.fromEntries(
       Object.entries(options.before ?? {}).map(([name, text]) => [
