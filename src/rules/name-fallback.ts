@@ -5,6 +5,11 @@ import type { FieldValue } from '../domain/customer.js';
  * name, they come from the account name — the first word is the first name, the rest the last
  * name ("Anna Maria Schulz" → "Anna" / "Maria Schulz"). A one-word name gives only the first
  * name. Rows with either name, or without an account name, are returned as they are.
+ *
+ * An account name that is a company's, ending in a legal form ("Müller GmbH", "Acme Ltd.",
+ * "Dupont S.A.R.L."), is no person's name: the names stay empty instead of becoming first name
+ * "Müller", last name "GmbH". (A row whose account name is the contact's, next to a separate
+ * company column, is split as usual.)
  */
 export function applyNameFallback(
   fields: Readonly<Record<string, FieldValue>>,
@@ -21,7 +26,7 @@ export function applyNameFallback(
     .split(/\s+/u)
     .filter((w) => w !== '');
   const [first, ...rest] = words;
-  if (first === undefined) {
+  if (first === undefined || endsWithLegalForm(words)) {
     return fields;
   }
   const filled: Record<string, FieldValue> = { ...fields, firstName: first };
@@ -29,6 +34,45 @@ export function applyNameFallback(
     filled['lastName'] = rest.join(' ');
   }
   return filled;
+}
+
+/**
+ * Legal forms that end a company name, compared without dots and case ("GmbH", "S.A.R.L.",
+ * "Ltd."). "Müller GmbH & Co. KG" ends in KG, "Kowalski Sp. z o.o." in "o.o.". Only the last
+ * word is looked at: legal forms come last, and a word inside a name is more often a name.
+ */
+const LEGAL_FORMS = new Set(
+  (
+    'gmbh mbh ggmbh ohg gbr kgaa partg ' +
+    'ltd limited llc llp plc inc incorporated corp corporation ' +
+    'sarl sas sasu eurl spa srl sapa lda bvba sprl aps oyj asa sro kft zrt nyrt doo spzoo '
+  )
+    .trim()
+    .split(' '),
+);
+
+/**
+ * Short forms that are also names or words ("Sa", "Ab", "Co"): they count only when written
+ * as a legal form is, in capitals or with dots ("AG", "S.A.", "e.K.").
+ */
+const SHORT_LEGAL_FORMS = new Set(
+  'ag kg ug ek ev eg se co sa sl snc sc bv nv vof ab as oy oo dd cv '
+    .trim()
+    .split(' '),
+);
+
+function endsWithLegalForm(words: readonly string[]): boolean {
+  const last = (words[words.length - 1] ?? '').replace(/[,;]+$/u, '');
+  const bare = last.replace(/\./gu, '');
+  const lower = bare.toLowerCase();
+  if (LEGAL_FORMS.has(lower)) {
+    return true;
+  }
+  return (
+    SHORT_LEGAL_FORMS.has(lower) &&
+    words.length > 1 &&
+    (last.includes('.') || bare === bare.toUpperCase())
+  );
 }
 
 function isEmpty(value: FieldValue | undefined): boolean {
