@@ -2,6 +2,7 @@ import type { FieldValue } from '../domain/customer.js';
 import type { FieldChange } from '../domain/file-outcome.js';
 import { contentHash } from '../util/hash.js';
 import { stableStringify } from '../util/stable-json.js';
+import type { HistoryEntry } from './customer-store.js';
 
 /**
  * The pure half of an upsert, shared by every store back-end: how an incoming record is laid
@@ -236,11 +237,12 @@ export interface HistoryChanges {
 }
 
 /**
- * History of an insert is stored without its field list: on a first import of a million rows it
- * was the biggest thing written (every field again, as `{field, new}` pairs). The fields a record
+ * The `inserted` entry of a record comes without its field list (see withInsertedEntry; stored
+ * with every field again, as `{field, new}` pairs, it was the biggest thing a first import of a
+ * million rows wrote). The fields a record
  * was created with follow from its current data and the later entries, which keep their old
  * values: walking the history newest → oldest and undoing each change arrives at the first
- * version. This fills the `inserted` entries stored empty with that version, so readers see the
+ * version. This fills the `inserted` entry, which has no changes, with that version, so readers see the
  * same list as before. `status` changes are no data field (the status is a column of its own).
  *
  * `history` must be the key's whole history, newest first; the entries are copied, not changed.
@@ -273,6 +275,46 @@ export function restoreInsertedChanges<T extends HistoryChanges>(
     }
     return entry;
   });
+}
+
+/** Where a record was created, as its row keeps it (created_run_id, created_at, created_line). */
+export interface CreatedBy {
+  /** Null for a record an import did not create (a customer made on our side): no entry. */
+  runId: number | null;
+  at: string;
+  line: number | null;
+}
+
+/**
+ * History with the record's `inserted` entry appended (it is the oldest). That entry is not a
+ * history row: it follows entirely from the record's own row (the run, time and line that created
+ * it), so an import does not write a second row per new record (on a first import of a million
+ * rows that was a third of the store's writing). Its fields come from restoreInsertedChanges, as
+ * for the empty `inserted` rows stored before (migration 5 moved their line into the record's row
+ * and deleted them, so every store reads history by this one rule).
+ *
+ * `stored` is the record's history as stored, newest first.
+ */
+export function withInsertedEntry(
+  stored: readonly HistoryEntry[],
+  key: string,
+  created: CreatedBy,
+): HistoryEntry[] {
+  if (created.runId === null) {
+    return [...stored];
+  }
+  return [
+    ...stored,
+    {
+      runId: created.runId,
+      key,
+      operation: 'inserted',
+      changes: [],
+      line: created.line,
+      at: created.at,
+      note: null,
+    },
+  ];
 }
 
 /** Status changes ride along in history as this pseudo-field (customer-state.ts statusChange). */

@@ -21,7 +21,11 @@ import type {
   RunRecord,
   RunSummary,
 } from '../customer-store.js';
-import { likePattern, restoreInsertedChanges } from '../record-diff.js';
+import {
+  likePattern,
+  restoreInsertedChanges,
+  withInsertedEntry,
+} from '../record-diff.js';
 import { wrapPostgresError } from './postgres-errors.js';
 import { PostgresEntities } from './postgres-entities.js';
 import { PostgresImportSession } from './postgres-import-session.js';
@@ -291,7 +295,15 @@ export class PostgresCustomerStore implements CustomerStore {
     );
     const entries = restoreInsertedChanges(
       customer.data,
-      history.rows.map((r) => toHistoryEntry(r)),
+      withInsertedEntry(
+        history.rows.map((r) => toHistoryEntry(r)),
+        key,
+        {
+          runId: customer.createdRunId,
+          at: customer.createdAt,
+          line: rows[0].created_line,
+        },
+      ),
     );
     return { customer, history: entries, ...relations };
   }

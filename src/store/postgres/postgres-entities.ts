@@ -27,6 +27,7 @@ import {
   SEARCH_FIELDS,
   planUpsert,
   restoreInsertedChanges,
+  withInsertedEntry,
   type StoredState,
 } from '../record-diff.js';
 import { POSTGRES_MATCH_EXPRESSIONS } from './postgres-match-sql.js';
@@ -67,6 +68,7 @@ interface EntityRow extends EntityStateRow {
   updated_at: Date;
   created_run_id: string | number | null;
   updated_run_id: string | number | null;
+  created_line: number | null;
 }
 
 /** Where a write happens: the run (null in dry runs: no history), its source and time. */
@@ -82,6 +84,8 @@ interface PendingWrite {
   dataJson: string;
   contentHash: string;
   rowHash: string;
+  /** The line of the row that created the record (kept as created_line by an insert). */
+  line: number;
 }
 
 export class PostgresEntities {
@@ -201,7 +205,6 @@ export class PostgresEntities {
     const history: {
       customerKey: string | null;
       key: string;
-      operation: string;
       changes: string;
       line: number;
     }[] = [];
@@ -224,24 +227,26 @@ export class PostgresEntities {
         contentHash: plan.contentHash,
         dataJson: plan.dataJson,
       });
+      // A key written twice in a batch keeps the line of the row that created it.
+      const earlier = writes.get(id);
       writes.set(id, {
         customerKey: record.customerKey,
         key: record.key,
         ...plan,
+        line: earlier?.line ?? record.line,
       });
       refreshes.delete(id);
       const operation = plan.action === 'insert' ? 'inserted' : 'updated';
       result[operation]++;
-      // An insert's fields are restored on read (record-diff restoreInsertedChanges), not stored twice.
-      const changes =
-        operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
-      history.push({
-        customerKey: record.customerKey,
-        key: record.key,
-        operation,
-        changes,
-        line: record.line,
-      });
+      // As for customers: an insert's history entry is derived from the row (withInsertedEntry).
+      if (operation === 'updated') {
+        history.push({
+          customerKey: record.customerKey,
+          key: record.key,
+          changes: JSON.stringify(plan.changes),
+          line: record.line,
+        });
+      }
       result.changes.push({
         key: id,
         line: record.line,
@@ -260,6 +265,7 @@ export class PostgresEntities {
         ctx.source,
         ctx.at,
         ctx.runId,
+        list.map((w) => w.line),
       ]);
     }
     if (refreshes.size > 0) {
@@ -273,16 +279,15 @@ export class PostgresEntities {
     if (ctx.runId !== null && history.length > 0) {
       await db.query(
         `INSERT INTO ${this.#s}.entity_history (run_id, entity, customer_key, key, operation, changes, line, at)
-         SELECT $1::bigint, $2::text, h.customer_key, h.key, h.operation, h.changes::jsonb, h.line, $8::timestamptz
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[]) WITH ORDINALITY
-           AS h (customer_key, key, operation, changes, line, seq)
+         SELECT $1::bigint, $2::text, h.customer_key, h.key, 'updated', h.changes::jsonb, h.line, $7::timestamptz
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) WITH ORDINALITY
+           AS h (customer_key, key, changes, line, seq)
          ORDER BY h.seq`,
         [
           ctx.runId,
           entity,
           history.map((h) => h.customerKey),
           history.map((h) => h.key),
-          history.map((h) => h.operation),
           history.map((h) => h.changes),
           history.map((h) => h.line),
           ctx.at,
@@ -396,9 +401,10 @@ export class PostgresEntities {
        WHERE entity = $1 AND customer_key IS NOT DISTINCT FROM $2 AND key = $3 ORDER BY id DESC`,
       [entity, customerKey, key],
     );
+    const displayKey = entityDisplayKey({ customerKey, key });
     const entries = rows.map((r) => ({
       runId: Number(r.run_id),
-      key: entityDisplayKey({ customerKey, key }),
+      key: displayKey,
       operation: r.operation as HistoryEntry['operation'],
       changes: toFieldChanges(r.changes),
       line: r.line,
@@ -409,8 +415,18 @@ export class PostgresEntities {
       customerKey,
       key,
     ]);
-    const data = current.rows[0]?.data;
-    return data === undefined ? entries : restoreInsertedChanges(data, entries);
+    const row = current.rows[0];
+    return row === undefined
+      ? entries
+      : restoreInsertedChanges(
+          row.data,
+          withInsertedEntry(entries, displayKey, {
+            runId:
+              row.created_run_id === null ? null : Number(row.created_run_id),
+            at: row.created_at.toISOString(),
+            line: row.created_line,
+          }),
+        );
   }
 
   /** Customers without ERP key that share a normalised value with the batch, locked for this run. */
@@ -460,11 +476,12 @@ function tableSql(s: string, table: string, perCustomer: boolean): TableSql {
       FROM ${t} t JOIN unnest($1::text[], $2::text[]) AS u (customer_key, key) ON ${match}
       ORDER BY t.key FOR UPDATE OF t`,
     upsert: `INSERT INTO ${t} AS t
-        (customer_key, key, data, content_hash, row_hash, source, created_at, updated_at, created_run_id, updated_run_id)
+        (customer_key, key, data, content_hash, row_hash, source, created_at, updated_at, created_run_id, updated_run_id,
+         created_line)
       SELECT w.customer_key, w.key, w.data::jsonb, w.content_hash, w.row_hash, $6::text, $7::timestamptz, $7::timestamptz,
-             $8::bigint, $8::bigint
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-        AS w (customer_key, key, data, content_hash, row_hash)
+             $8::bigint, $8::bigint, w.line
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $9::int[])
+        AS w (customer_key, key, data, content_hash, row_hash, line)
       ORDER BY w.key
       ON CONFLICT ${conflict} DO UPDATE SET
         data = excluded.data, content_hash = excluded.content_hash, row_hash = excluded.row_hash,

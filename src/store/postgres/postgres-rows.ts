@@ -80,6 +80,8 @@ export interface CustomerRow {
   updated_at: Date;
   created_run_id: BigintColumn | null;
   updated_run_id: BigintColumn | null;
+  /** The file line that created it (with created_run_id and created_at: its `inserted` history). */
+  created_line: number | null;
   type: string | null;
   deactivated_at: Date | null;
   deactivated_run_id: BigintColumn | null;

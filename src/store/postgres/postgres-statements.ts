@@ -105,7 +105,8 @@ export function postgresStatements(s: string): PostgresStatements {
     // - written: INSERT … ON CONFLICT DO UPDATE … WHERE the content changed. xmax = 0 tells an
     //   insert from an update, so the counts are what the database did;
     // - refreshed: unchanged content under a new row hash: remember the hash for the fast path;
-    // - history: one row per written customer (not for dry runs); an insert's without its fields.
+    // - history: one row per updated customer (not for dry runs). An insert writes none: its entry
+    //   is derived from created_run_id, created_at and created_line (record-diff withInsertedEntry).
     upsertRound: `
       WITH locked AS (
         SELECT c.key, c.data, c.row_hash, c.status, c.type
@@ -162,9 +163,9 @@ export function postgresStatements(s: string): PostgresStatements {
       written AS (
         INSERT INTO ${s}.customers AS c
           (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
-           status, type)
+           created_line, status, type)
         SELECT ch.key, ch.new_data, ${dataHash('ch.new_data')}, ch.row_hash, ${searchText('ch.key', 'ch.new_data')},
-               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint, ch.new_status, ch.new_type
+               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint, ch.line, ch.new_status, ch.new_type
         FROM changed ch
         ORDER BY ch.key
         ON CONFLICT (key) DO UPDATE SET
@@ -185,13 +186,11 @@ export function postgresStatements(s: string): PostgresStatements {
       ),
       history AS (
         INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
-        SELECT $4::bigint, ch.key,
-               CASE WHEN w.inserted THEN 'inserted' WHEN ch.reactivated THEN 'reactivated' ELSE 'updated' END,
-               -- an insert's fields are restored on read (record-diff restoreInsertedChanges)
-               CASE WHEN w.inserted THEN '[]'::jsonb ELSE ch.changes END, ch.line, $3::timestamptz, ch.note
+        SELECT $4::bigint, ch.key, CASE WHEN ch.reactivated THEN 'reactivated' ELSE 'updated' END,
+               ch.changes, ch.line, $3::timestamptz, ch.note
         FROM changed ch
         JOIN written w ON w.key = ch.key
-        WHERE $4::bigint IS NOT NULL
+        WHERE $4::bigint IS NOT NULL AND NOT w.inserted
         ORDER BY ch.seq
       )
       SELECT

@@ -23,7 +23,11 @@ import type {
   RunRecord,
   RunSummary,
 } from '../customer-store.js';
-import { likePattern, restoreInsertedChanges } from '../record-diff.js';
+import {
+  likePattern,
+  restoreInsertedChanges,
+  withInsertedEntry,
+} from '../record-diff.js';
 import { wrapSqliteError } from './sqlite-errors.js';
 import { SqliteEntities } from './sqlite-entities.js';
 import { SqliteImportSession } from './sqlite-import-session.js';
@@ -308,9 +312,16 @@ export class SqliteCustomerStore implements CustomerStore {
         return null;
       }
       const customer = toStoredCustomer(row);
+      const stored = this.#statements.selectHistory
+        .all(key)
+        .map((r) => toHistoryEntry(r));
       const history = restoreInsertedChanges(
         customer.data,
-        this.#statements.selectHistory.all(key).map((r) => toHistoryEntry(r)),
+        withInsertedEntry(stored, key, {
+          runId: row.created_run_id,
+          at: row.created_at,
+          line: row.created_line,
+        }),
       );
       return { customer, history, ...this.#entities.relations(customer) };
     });

@@ -27,6 +27,7 @@ import {
   customerSearchText,
   planUpsert,
   restoreInsertedChanges,
+  withInsertedEntry,
   type CustomerData,
 } from '../record-diff.js';
 import { SQLITE_MATCH_EXPRESSIONS } from './sqlite-match-sql.js';
@@ -58,6 +59,7 @@ interface EntityRow extends EntityStateRow {
   updated_at: string;
   created_run_id: number | null;
   updated_run_id: number | null;
+  created_line: number | null;
 }
 
 interface EntityWriteParams {
@@ -69,6 +71,7 @@ interface EntityWriteParams {
   source: string;
   at: string;
   runId: number | null;
+  line: number;
 }
 
 interface EntityStatements {
@@ -143,8 +146,9 @@ export class SqliteEntities {
       ),
       insert: db.prepare(
         `INSERT INTO ${table}
-           (customer_key, key, data, content_hash, row_hash, source, created_at, updated_at, created_run_id, updated_run_id)
-         VALUES (@customerKey, @key, @data, @contentHash, @rowHash, @source, @at, @at, @runId, @runId)`,
+           (customer_key, key, data, content_hash, row_hash, source, created_at, updated_at, created_run_id, updated_run_id,
+            created_line)
+         VALUES (@customerKey, @key, @data, @contentHash, @rowHash, @source, @at, @at, @runId, @runId, @line)`,
       ),
       update: db.prepare(
         `UPDATE ${table}
@@ -294,6 +298,7 @@ export class SqliteEntities {
         source: ctx.source,
         at: ctx.at,
         runId: ctx.runId,
+        line: record.line,
       };
       const operation = plan.action === 'insert' ? 'inserted' : 'updated';
       if (operation === 'inserted') {
@@ -303,17 +308,15 @@ export class SqliteEntities {
         st.update.run(params);
         result.updated++;
       }
-      if (ctx.runId !== null) {
-        // As for customers: an insert's fields are restored on read, not stored twice.
-        const changes =
-          operation === 'inserted' ? '[]' : JSON.stringify(plan.changes);
+      // As for customers: an insert's history entry is derived from the row (withInsertedEntry).
+      if (ctx.runId !== null && operation === 'updated') {
         this.#insertHistory.run(
           ctx.runId,
           entity,
           record.customerKey,
           record.key,
           operation,
-          changes,
+          JSON.stringify(plan.changes),
           record.line,
           ctx.at,
         );
@@ -397,18 +400,20 @@ export class SqliteEntities {
     customerKey: string | null,
     key: string,
   ): HistoryEntry[] {
+    const displayKey = entityDisplayKey({ customerKey, key });
     const entries = this.#selectHistory
       .all(entity, customerKey, key)
-      .map((row) => ({
-        ...toHistoryEntry(row),
-        key: entityDisplayKey({ customerKey: row.customer_key, key: row.key }),
-      }));
+      .map((row) => ({ ...toHistoryEntry(row), key: displayKey }));
     const current = this.#tables[entity].selectOne.get(customerKey, key);
     return current === undefined
       ? entries
       : restoreInsertedChanges(
           JSON.parse(current.data) as CustomerData,
-          entries,
+          withInsertedEntry(entries, displayKey, {
+            runId: current.created_run_id,
+            at: current.created_at,
+            line: current.created_line,
+          }),
         );
   }
 

@@ -33,9 +33,6 @@ import type { EntityWriteContext, SqliteEntities } from './sqlite-entities.js';
 import type { MatchDecision, MatchField } from '../../domain/customer-match.js';
 import type { EntityRecord, RelatedEntityKind } from '../../domain/entity.js';
 
-/** The stored change list of an `inserted` history entry (see restoreInsertedChanges). */
-const NO_CHANGES = '[]';
-
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
   readonly db: Database;
@@ -191,6 +188,7 @@ export class SqliteImportSession implements ImportSession {
               at,
               runId,
               runId,
+              record.line,
               status,
               typePlan.type,
               record.key,
@@ -232,20 +230,15 @@ export class SqliteImportSession implements ImportSession {
           typePlan.conflict && stored?.type && record.type
             ? typeChangeIgnoredNote(stored.type as CustomerType, record.type)
             : null;
-        // Dry runs have no run to point at, and their writes are rolled back anyway.
-        if (runId !== null) {
-          const operation = inserted
-            ? 'inserted'
-            : reactivated
-              ? 'reactivated'
-              : 'updated';
-          // An insert's fields are not repeated: reads restore them (record-diff restoreInsertedChanges).
-          const stored = inserted ? NO_CHANGES : JSON.stringify(changes);
+        // Dry runs have no run to point at, and their writes are rolled back anyway. An insert
+        // writes no history row: its entry is derived from the customer row (created_run_id,
+        // created_at, created_line; record-diff withInsertedEntry).
+        if (runId !== null && !inserted) {
           st.insertHistory.run(
             runId,
             record.key,
-            operation,
-            stored,
+            reactivated ? 'reactivated' : 'updated',
+            JSON.stringify(changes),
             record.line,
             at,
             note,

@@ -81,6 +81,8 @@ export interface CustomerRow {
   updated_at: string;
   created_run_id: number | null;
   updated_run_id: number | null;
+  /** The file line that created it (with created_run_id and created_at: its `inserted` history). */
+  created_line: number | null;
   type: string | null;
   deactivated_at: string | null;
   deactivated_run_id: number | null;

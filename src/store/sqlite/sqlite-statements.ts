@@ -112,6 +112,8 @@ export type InsertCustomerArgs = [
   updatedAt: string,
   createdRunId: number | null,
   updatedRunId: number | null,
+  /** The file line of the row that created it: its derived `inserted` history entry's line. */
+  createdLine: number,
   status: string,
   type: string | null,
   key: string,
@@ -184,8 +186,8 @@ export function prepareStatements(db: Database): SqliteStatements {
     insertCustomer: db.prepare<InsertCustomerArgs>(
       `INSERT INTO customers
          (data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
-          status, type, key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          created_line, status, type, key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // A customer that is not deactivated (any more) has no deactivation time.
     updateCustomer: db.prepare<UpdateCustomerArgs>(

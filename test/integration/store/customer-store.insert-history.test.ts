@@ -57,7 +57,7 @@ for (const backend of BACKENDS) {
       await db.cleanup();
     });
 
-    it('stores an insert without its fields, and shows the fields the customer was created with', async () => {
+    it('stores no history row for an insert, and shows the fields the customer was created with', async () => {
       const first = await importRun(store, [
         [
           record('K1', {
@@ -87,13 +87,9 @@ for (const backend of BACKENDS) {
         content: 'c',
       });
 
+      // The insert's entry comes from the customer row (created run, time and line).
       const raw = await storedChanges(db.config, 'K1');
-      expect(raw.map((r) => r.operation)).toEqual([
-        'inserted',
-        'updated',
-        'updated',
-      ]);
-      expect(raw[0]?.changes).toEqual([]);
+      expect(raw.map((r) => r.operation)).toEqual(['updated', 'updated']);
 
       const detail = await store.getCustomer('K1');
       expect(detail?.customer.data).toEqual({
@@ -126,6 +122,48 @@ for (const backend of BACKENDS) {
       expect(detail?.history[1]?.changes).toEqual([
         { field: 'city', old: undefined, new: 'Ulm' },
         { field: 'name', old: undefined, new: 'First' },
+      ]);
+    });
+
+    it('gives the inserted entry the run, time and line of the row that created the record', async () => {
+      const first = await importRun(store, [
+        [record('K1', { name: 'First' }, 4)],
+        [record('K1', { name: 'Second' }, 9)],
+      ]);
+      const session = await store.beginImport(runMeta('contacts'), {
+        dryRun: false,
+        force: false,
+      });
+      await session.applyEntityBatch('contact', [
+        { customerKey: 'K1', key: 'C1', fields: { firstName: 'Eva' }, line: 3 },
+        { customerKey: 'K1', key: 'C1', fields: { firstName: 'Ева' }, line: 8 },
+      ]);
+      await session.commit(summary());
+      // A later run that changes the customer leaves its inserted entry as it was.
+      await importRun(store, [[record('K1', { name: 'Third' }, 12)]], {
+        content: 'c',
+      });
+
+      const detail = await store.getCustomer('K1');
+      const customer = detail?.customer;
+      expect(
+        detail?.history.map((h) => [h.operation, h.runId, h.line, h.note]),
+      ).toEqual([
+        ['updated', customer?.updatedRunId, 12, null],
+        ['updated', first.runId, 9, null],
+        ['inserted', first.runId, 4, null],
+      ]);
+      expect(detail?.history[2]?.at).toBe(customer?.createdAt);
+      const contact = detail?.contacts?.[0];
+      const history = await store.getEntityHistory('contact', 'K1', 'C1');
+      expect(
+        history.map((h) => [h.operation, h.key, h.runId, h.line, h.at]),
+      ).toEqual([
+        ['updated', 'K1/C1', session.runId, 8, contact?.createdAt],
+        ['inserted', 'K1/C1', session.runId, 3, contact?.createdAt],
+      ]);
+      expect(history[1]?.changes).toEqual([
+        { field: 'firstName', old: undefined, new: 'Eva' },
       ]);
     });
 

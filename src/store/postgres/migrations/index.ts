@@ -3,6 +3,7 @@ import { initialSchema } from './0001-initial-schema.js';
 import { fileStateOwner } from './0002-file-state-owner.js';
 import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
+import { derivedInsertHistory } from './0005-derived-insert-history.js';
 
 /**
  * Every PostgreSQL migration, oldest first. Append only: a released migration is never edited,
@@ -14,4 +15,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   fileStateOwner,
   entitiesAndMatching,
   importRules,
+  derivedInsertHistory,
 ];
