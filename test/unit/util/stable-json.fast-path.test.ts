@@ -70,6 +70,37 @@ describe('stableStringify', () => {
     }
   });
 
+  it('gives the same text for flat records whose keys were set in sorted order (taken as they are)', () => {
+    for (const record of randomRecords(2000)) {
+      const sorted = Object.create(null) as Record<string, unknown>;
+      const plain: Record<string, unknown> = {};
+      for (const key of Object.keys(record).sort()) {
+        sorted[key] = record[key];
+        Object.defineProperty(plain, key, {
+          value: record[key],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      expect(stableStringify(sorted)).toBe(reference(record));
+      expect(stableStringify(plain)).toBe(reference(record));
+    }
+  });
+
+  it('never lets a toJSON of the prototype stand in for the keys (class instances, dates)', () => {
+    class Tagged {
+      a = 1;
+      b = 'x';
+      toJSON(): string {
+        return 'tagged';
+      }
+    }
+    for (const value of [new Tagged(), new Date(0), { d: new Date(0) }]) {
+      expect(stableStringify(value)).toBe(reference(value));
+    }
+  });
+
   it('sorts keys whatever the insertion order, and leaves undefined values out', () => {
     expect(stableStringify({ b: 1, a: 'x', c: undefined })).toBe(
       '{"a":"x","b":1}',
