@@ -1,149 +1,139 @@
+import { tmpdir } from 'node:os';
+import { AppError, ErrorCode, coerceError } from '../errors.js';
+import { DiskKeyLines } from './disk-key-lines.js';
+import { KeyFilter } from './key-filter.js';
+import { PackedKeyTable } from './packed-key-table.js';
+
 /**
- * The line on which each key of a file first appeared, to report keys that appear twice.
+ * The line on which each key of a file first appeared, to report keys that appear twice, with
+ * memory that does not grow with the file.
  *
- * Why not a `Map<string, number>`: an export has a million keys, and a Map holds a string object
- * and a hash-table entry for each, about 60 bytes a key before the table doubles. Here keys are
- * packed into shared text blocks (a key costs its characters plus an offset), and an
- * open-addressing table of typed arrays points at them: about 18 bytes a key plus its
- * characters, in a handful of large allocations the garbage collector never has to trace.
- * Lookups compare the stored key text exactly, so there are no false positives. No hash is
- * kept per key (it would cost 4 bytes a key): a probe compares lengths first, and the table is
- * at most half full, so a lookup compares about two keys; growing the table hashes the packed
- * keys again, which happens ~20 times for a million keys.
+ * A run judges each row when it reads it (the `duplicateKeys` rule needs the first line at
+ * once), so every key seen so far must be at hand. Up to `maxMemoryKeys` keys are kept in memory
+ * (packed-key-table.ts, ~26 bytes a key plus its characters); an export with more keys moves them
+ * into a temporary SQLite file (disk-key-lines.ts) and goes on there, with a fixed-size Bloom
+ * filter (key-filter.ts, 16 MB) in front so that a new key, the usual case, costs no disk lookup.
+ * From then on memory stays flat: the filter, SQLite's small page cache, nothing per key.
+ *
+ * The temporary file lives in `tempDir` (default: the OS temp folder, `TMPDIR`) and never
+ * outlives the run: see disk-key-lines.ts. `close()` must be called when the run ends, however
+ * it ends.
  *
  * @internal
  */
 
-/** Keys per text block; a block is joined into one string once it is full. */
-const BLOCK_KEYS = 4096;
-const INITIAL_SLOTS = 1 << 12;
+/**
+ * Keys kept in memory before the index moves to a temporary file: 2²⁰, about 26 MB with keys of
+ * ten characters (the largest table that still fits the memory table's power-of-two sizes).
+ */
+export const DEFAULT_MAX_MEMORY_KEYS = 1 << 20;
+
+export interface KeyLinesOptions {
+  /** Keys kept in memory before moving to a temporary file. Default DEFAULT_MAX_MEMORY_KEYS. */
+  maxMemoryKeys?: number;
+  /** Folder of the temporary file. Default: `os.tmpdir()`. */
+  tempDir?: string;
+}
 
 export class KeyLines {
-  /** Entry index + 1 per slot (0 = empty); the table is kept at most half full. */
-  #slots = new Int32Array(INITIAL_SLOTS);
-  /** First line per entry (lines are positive and far below 2³²). */
-  #lines = new Uint32Array(INITIAL_SLOTS / 2);
-  /** Sealed blocks: all keys of the block joined, and where each key starts in that text. */
-  readonly #blocks: string[] = [];
-  readonly #blockStarts: Uint32Array[] = [];
-  /** Keys of the block being filled, kept as strings until it is sealed. */
-  #open: string[] = [];
+  readonly #maxMemoryKeys: number;
+  readonly #tempDir: string;
+  /** Until the spill: every key. Null afterwards. */
+  #memory: PackedKeyTable | null = new PackedKeyTable();
+  /** After the spill: every key, and the filter in front of it. */
+  #disk: DiskKeyLines | null = null;
+  #filter: KeyFilter | null = null;
   #size = 0;
+  #closed = false;
 
+  constructor(options: KeyLinesOptions = {}) {
+    this.#maxMemoryKeys = options.maxMemoryKeys ?? DEFAULT_MAX_MEMORY_KEYS;
+    this.#tempDir = options.tempDir ?? tmpdir();
+  }
+
+  /** Number of distinct keys added. */
   get size(): number {
     return this.#size;
   }
 
+  /** True once the keys moved to the temporary file. */
+  get onDisk(): boolean {
+    return this.#disk !== null;
+  }
+
   /** The first line of `key`, or undefined when the key was not seen yet. */
   get(key: string): number | undefined {
-    const entry = this.#find(key, hashKey(key));
-    return entry < 0 ? undefined : this.#lines[entry];
+    if (this.#memory !== null) {
+      return this.#memory.get(key);
+    }
+    const disk = this.#open();
+    if (!(this.#filter as KeyFilter).mightHave(key)) {
+      return undefined;
+    }
+    return this.#guard(() => disk.get(key));
   }
 
   /** Records the first line of a key not seen yet (call only after `get` returned undefined). */
   add(key: string, line: number): void {
-    if ((this.#size + 1) * 2 > this.#slots.length) {
-      this.#grow();
+    if (this.#memory !== null && this.#memory.size < this.#maxMemoryKeys) {
+      this.#memory.add(key, line);
+      this.#size++;
+      return;
     }
-    const hash = hashKey(key);
-    const entry = this.#size;
-    this.#lines[entry] = line;
-    this.#open.push(key);
-    if (this.#open.length === BLOCK_KEYS) {
-      this.#seal();
+    if (this.#memory !== null) {
+      this.#spill(this.#memory);
     }
-    this.#insertSlot(hash, entry);
+    const disk = this.#open();
+    (this.#filter as KeyFilter).add(key);
+    this.#guard(() => disk.add(key, line));
     this.#size++;
   }
 
-  #find(key: string, hash: number): number {
-    const mask = this.#slots.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const stored = this.#slots[slot] ?? 0;
-      if (stored === 0) {
-        return -1;
-      }
-      const entry = stored - 1;
-      if (this.#keyEquals(entry, key)) {
-        return entry;
-      }
-    }
+  /** Releases the memory and removes the temporary file; safe to call more than once. */
+  close(): void {
+    this.#closed = true;
+    this.#memory = null;
+    this.#filter = null;
+    const disk = this.#disk;
+    this.#disk = null;
+    disk?.close();
   }
 
-  #keyEquals(entry: number, key: string): boolean {
-    const block = Math.floor(entry / BLOCK_KEYS);
-    const index = entry % BLOCK_KEYS;
-    if (block === this.#blocks.length) {
-      return this.#open[index] === key;
-    }
-    const starts = this.#blockStarts[block] as Uint32Array;
-    const start = starts[index] ?? 0;
-    const end = starts[index + 1] ?? 0;
-    return (
-      end - start === key.length &&
-      (this.#blocks[block] as string).startsWith(key, start)
+  /** Moves every key into a new temporary file and drops the memory table. */
+  #spill(memory: PackedKeyTable): void {
+    const disk = this.#guard(() => DiskKeyLines.open(this.#tempDir));
+    // Owned from here on, so close() removes the file whatever happens next.
+    this.#disk = disk;
+    const filter = new KeyFilter();
+    this.#filter = filter;
+    this.#guard(() =>
+      memory.forEach((key, line) => {
+        disk.add(key, line);
+        filter.add(key);
+      }),
     );
+    this.#memory = null;
   }
 
-  #insertSlot(hash: number, entry: number): void {
-    const mask = this.#slots.length - 1;
-    let slot = hash & mask;
-    while ((this.#slots[slot] ?? 0) !== 0) {
-      slot = (slot + 1) & mask;
+  #open(): DiskKeyLines {
+    if (this.#closed || this.#disk === null) {
+      throw new Error('KeyLines was used after close()');
     }
-    this.#slots[slot] = entry + 1;
+    return this.#disk;
   }
 
-  #grow(): void {
-    const slots = this.#slots.length * 2;
-    const lines = new Uint32Array(slots / 2);
-    lines.set(this.#lines);
-    this.#lines = lines;
-    this.#slots = new Int32Array(slots);
-    for (let entry = 0; entry < this.#size; entry++) {
-      this.#insertSlot(hashKey(this.#keyAt(entry)), entry);
+  /** Runs a call on the temporary file; its failure (a full disk, say) becomes an AppError. */
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const cause = coerceError(e);
+      throw new AppError(
+        ErrorCode.RESOURCE_LIMIT,
+        `The index of the file's keys (for duplicate-key reports) needs a temporary file in '${this.#tempDir}', ` +
+          `which failed: ${cause.message}. Free some space there, or point TMPDIR at a folder with room; the file will be tried again.`,
+        { cause, retryable: true, details: { tempDir: this.#tempDir } },
+      );
     }
   }
-
-  /** The text of an entry's key (a slice of its block, or the open block's string). */
-  #keyAt(entry: number): string {
-    const block = Math.floor(entry / BLOCK_KEYS);
-    const index = entry % BLOCK_KEYS;
-    if (block === this.#blocks.length) {
-      return this.#open[index] ?? '';
-    }
-    const starts = this.#blockStarts[block] as Uint32Array;
-    return (this.#blocks[block] as string).slice(
-      starts[index] ?? 0,
-      starts[index + 1] ?? 0,
-    );
-  }
-
-  /** Joins the full open block into one flat string plus start offsets. */
-  #seal(): void {
-    const starts = new Uint32Array(this.#open.length + 1);
-    let at = 0;
-    this.#open.forEach((key, i) => {
-      starts[i] = at;
-      at += key.length;
-    });
-    starts[this.#open.length] = at;
-    // join() copies into one flat string, so the key strings themselves can be collected.
-    this.#blocks.push(this.#open.join(''));
-    this.#blockStarts.push(starts);
-    this.#open = [];
-  }
-}
-
-/** FNV-1a over UTF-16 code units, with a final mix so sequential keys spread over the table. */
-function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h | 0;
 }

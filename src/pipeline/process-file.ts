@@ -49,7 +49,7 @@ import {
   sleepMs,
   type RunRetryPolicy,
 } from './run-retries.js';
-import { KeyLines } from './key-lines.js';
+import { KeyLines, type KeyLinesOptions } from './key-lines.js';
 import {
   createBatchImporter,
   ruleOptionsForEntity,
@@ -111,6 +111,8 @@ export interface ProcessFileDeps {
   signal?: AbortSignal;
   /** In-process retries of the run after a transient store error; none when absent. */
   retry?: RunRetryPolicy;
+  /** The duplicate-key index: keys kept in memory, and where the temporary file goes beyond them. */
+  keyIndex?: KeyLinesOptions;
 }
 
 export async function processFile(
@@ -157,7 +159,7 @@ class FileRun {
   readonly #changes: RecordChange[] = [];
   readonly #notices: string[] = [];
   /** Key → line of its first row in this file, to report keys that appear twice. */
-  readonly #seenKeys = new KeyLines();
+  readonly #seenKeys: KeyLines;
   #sha256: string | null = null;
   #sizeBytes = 0;
   readonly #options: ImportOptions;
@@ -190,9 +192,19 @@ class FileRun {
       }),
     );
     this.#selection = createSelection(this.#options.only);
+    this.#seenKeys = new KeyLines(deps.keyIndex);
   }
 
   async execute(): Promise<FileOutcome> {
+    try {
+      return await this.#execute();
+    } finally {
+      // The key index may have a temporary file: it goes however the run ended.
+      this.#seenKeys.close();
+    }
+  }
+
+  async #execute(): Promise<FileOutcome> {
     const { request, deps } = { request: this.#request, deps: this.#deps };
     try {
       await this.#checkFile();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { KeyLines } from '../../../src/pipeline/key-lines.js';
+import { PackedKeyTable } from '../../../src/pipeline/packed-key-table.js';
 
-describe('KeyLines', () => {
+describe('PackedKeyTable', () => {
   it('gives the first line of every key, across table growth and sealed text blocks', () => {
-    const keys = new KeyLines();
+    const keys = new PackedKeyTable();
     const expected = new Map<string, number>();
     // Prefixes of each other, non-ASCII and empty keys: packed side by side in one block text,
     // they must still only match exactly.
@@ -37,10 +37,14 @@ describe('KeyLines', () => {
     for (const [key, first] of expected) {
       expect(keys.get(key)).toBe(first);
     }
+    // forEach hands out every key with its line, in the order they were added.
+    const listed: [string, number][] = [];
+    keys.forEach((key, line) => listed.push([key, line]));
+    expect(listed).toEqual([...expected]);
   });
 
   it('does not find keys it was never given, however similar', () => {
-    const keys = new KeyLines();
+    const keys = new PackedKeyTable();
     for (let i = 0; i < 10_000; i++) {
       keys.add(`K${String(i).padStart(7, '0')}`, i + 2);
     }

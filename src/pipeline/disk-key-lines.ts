@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { fsErrorCode } from '../errors.js';
+
+/**
+ * The on-disk part of the duplicate-key index (key-lines.ts): key → first line in a temporary
+ * SQLite file, for exports with more keys than the index keeps in memory. It is scratch space of
+ * one run, not the customer store: no journal, no syncs, a small page cache (so memory stays flat
+ * however many keys), one connection, nothing to recover after a crash.
+ *
+ * The file must not outlive the run, however the run ends:
+ * - it is unlinked right after it is opened (POSIX keeps an open file readable and writable
+ *   until its last descriptor closes), so even a killed process leaves nothing behind;
+ * - where an open file cannot be unlinked (Windows), `close()` removes it, and a crashed
+ *   process's file is removed by the next index opened in the same folder: the name carries the
+ *   pid (`customer-import-keys-<pid>-<random>.sqlite`), and a file whose process is gone is stale.
+ *
+ * @internal
+ */
+
+export const KEY_FILE_PREFIX = 'customer-import-keys-';
+const KEY_FILE_SUFFIX = '.sqlite';
+const KEY_FILE_NAME =
+  /^customer-import-keys-(\d+)-[0-9a-f]+\.sqlite(-journal)?$/;
+/** Writes are committed in transactions of this many keys (one transaction per key is slow). */
+const KEYS_PER_TRANSACTION = 50_000;
+/** Page cache of the index, in KiB (SQLite's default here would be 16 MB). */
+const CACHE_KIB = 4096;
+
+export class DiskKeyLines {
+  readonly #db: Database.Database;
+  readonly #select: Database.Statement<[string], number>;
+  readonly #insert: Database.Statement<[string, number]>;
+  /** The file's path while it still has a name (it could not be unlinked at open). */
+  #path: string | null;
+  #pending = 0;
+  #closed = false;
+
+  private constructor(db: Database.Database, path: string | null) {
+    this.#db = db;
+    this.#path = path;
+    this.#select = db
+      .prepare<[string], number>('SELECT line FROM key_lines WHERE key = ?')
+      .pluck();
+    this.#insert = db.prepare<[string, number]>(
+      'INSERT OR IGNORE INTO key_lines (key, line) VALUES (?, ?)',
+    );
+    db.exec('BEGIN');
+  }
+
+  /** Creates the index file in `dir` (removing stale ones of dead processes first). */
+  static open(dir: string): DiskKeyLines {
+    removeStaleKeyFiles(dir);
+    const path = join(
+      dir,
+      `${KEY_FILE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}${KEY_FILE_SUFFIX}`,
+    );
+    const db = new Database(path);
+    try {
+      // better-sqlite3 opens in defensive mode, which refuses journal_mode = OFF; a file that is
+      // thrown away after the run has nothing to roll back to.
+      db.unsafeMode(true);
+      db.pragma('journal_mode = OFF');
+      db.unsafeMode(false);
+      db.pragma('synchronous = OFF');
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma(`cache_size = -${CACHE_KIB}`);
+      db.exec(
+        'CREATE TABLE key_lines (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID',
+      );
+    } catch (e) {
+      db.close();
+      rmSync(path, { force: true });
+      throw e;
+    }
+    let named: string | null = path;
+    try {
+      unlinkSync(path);
+      named = null;
+    } catch {
+      // Windows: an open file keeps its name; close() (or a later sweep) removes it.
+    }
+    return new DiskKeyLines(db, named);
+  }
+
+  get(key: string): number | undefined {
+    return this.#select.get(key);
+  }
+
+  /** Records the first line of a key (a key already present keeps its line). */
+  add(key: string, line: number): void {
+    this.#insert.run(key, line);
+    if (++this.#pending >= KEYS_PER_TRANSACTION) {
+      this.#db.exec('COMMIT');
+      this.#db.exec('BEGIN');
+      this.#pending = 0;
+    }
+  }
+
+  /** Closes and removes the file; safe to call more than once. */
+  close(): void {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    try {
+      // The file is thrown away: what is not committed need not be.
+      this.#db.close();
+    } finally {
+      if (this.#path !== null) {
+        rmSync(this.#path, { force: true });
+        this.#path = null;
+      }
+    }
+  }
+}
+
+/**
+ * Removes index files in `dir` whose process is gone (a crash on a system that cannot unlink
+ * open files). Files of live processes, ours included, are left alone; so is anything that
+ * cannot be removed (still open elsewhere).
+ */
+export function removeStaleKeyFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = keyFilePid(name);
+    if (pid === null || pid === process.pid || isProcessAlive(pid)) {
+      continue;
+    }
+    try {
+      rmSync(join(dir, name), { force: true });
+    } catch {
+      // In use or not ours to remove: leave it.
+    }
+  }
+}
+
+/** The pid in an index file's name, or null when the name is not one of ours. */
+export function keyFilePid(name: string): number | null {
+  const match = KEY_FILE_NAME.exec(name);
+  return match === null ? null : Number(match[1]);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return fsErrorCode(e) === 'EPERM';
+  }
+}
