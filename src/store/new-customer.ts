@@ -9,8 +9,9 @@ import {
 /**
  * The stored columns of a customer created on our side, the same on every back-end: data
  * without nulls (null means "cleared", and a new customer has nothing to clear), its content
- * hash, and search text without a key. No row hash: the first ERP row that pairs with it has to
- * be merged in full.
+ * hash, and search text without a key. No row hash: the first ERP row that pairs with it is
+ * merged in full (SQLite reads a missing row hash as the content hash, which only lets a row
+ * through that serializes exactly as the stored data, that is one that changes nothing).
  */
 export function newCustomerRow(customer: NewCustomer): {
   data: string;

@@ -82,7 +82,7 @@ export interface InsertIssueParams {
 /** A status/type change of a customer whose data stays as it is (e.g. reactivated with the same row). */
 export interface WriteCustomerStateParams {
   key: string;
-  rowHash: string;
+  rowHash: string | null;
   status: string;
   type: string | null;
   source: string;
@@ -105,7 +105,8 @@ export interface DeactivateParams {
 export type InsertCustomerArgs = [
   data: string,
   contentHash: string,
-  rowHash: string,
+  /** Null when it equals the content hash (sqlite-import-session storedRowHash). */
+  rowHash: string | null,
   searchText: string,
   source: string,
   createdAt: string,
@@ -123,7 +124,8 @@ export type InsertCustomerArgs = [
 export type UpdateCustomerArgs = [
   data: string,
   contentHash: string,
-  rowHash: string,
+  /** Null when it equals the content hash (sqlite-import-session storedRowHash). */
+  rowHash: string | null,
   searchText: string,
   source: string,
   updatedAt: string,
@@ -140,7 +142,7 @@ export interface SqliteStatements {
   selectCustomerState: Statement<[string], CustomerStateRow>;
   insertCustomer: Statement<InsertCustomerArgs>;
   updateCustomer: Statement<UpdateCustomerArgs>;
-  refreshRowHash: Statement<[string, string]>;
+  refreshRowHash: Statement<[string | null, string]>;
   updateCustomerState: Statement<[WriteCustomerStateParams]>;
   /** rebuild: the keys of the file, in the connection's TEMP table (rolled back with the run). */
   clearPresentKeys: Statement<[]>;
@@ -232,7 +234,7 @@ export function prepareStatements(db: Database): SqliteStatements {
        WHERE source = ? AND status = 'succeeded' AND last_modified_max IS NOT NULL
        ORDER BY id DESC LIMIT 1`,
     ),
-    refreshRowHash: db.prepare<[string, string]>(
+    refreshRowHash: db.prepare<[string | null, string]>(
       'UPDATE customers SET row_hash = ? WHERE key = ?',
     ),
     insertHistory: db.prepare<

@@ -4,6 +4,7 @@ import { fileStateOwner } from './0002-file-state-owner.js';
 import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
 import { derivedInsertHistory } from './0005-derived-insert-history.js';
+import { dropStatusIndex } from './0006-drop-status-index.js';
 
 /**
  * Every PostgreSQL migration, oldest first. Append only: a released migration is never edited,
@@ -16,4 +17,5 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   entitiesAndMatching,
   importRules,
   derivedInsertHistory,
+  dropStatusIndex,
 ];

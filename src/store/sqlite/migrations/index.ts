@@ -4,6 +4,7 @@ import { fileStateOwner } from './0002-file-state-owner.js';
 import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
 import { derivedInsertHistory } from './0005-derived-insert-history.js';
+import { dropStatusIndex } from './0006-drop-status-index.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
@@ -15,4 +16,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   entitiesAndMatching,
   importRules,
   derivedInsertHistory,
+  dropStatusIndex,
 ];
