@@ -37,8 +37,11 @@ export interface ArchivedFile {
 }
 
 export interface FailureReports {
-  /** Every skipped row, as CSV; null when there are no row issues (then no .errors.csv is written). */
-  errorsCsv: string | null;
+  /**
+   * Every skipped row, as CSV text or as pieces of it (written one after the other, so a large
+   * report is never one string); null when there are no row issues (then no .errors.csv is written).
+   */
+  errorsCsv: string | Iterable<string> | null;
   /** Why the run failed, for people. */
   errorText: string;
 }
@@ -141,11 +144,13 @@ export async function moveToFailed(
 async function writeInto(
   fs: FsPort,
   path: string,
-  text: string,
+  text: string | Iterable<string>,
 ): Promise<void> {
   const handle = await fs.open(path, 'r+');
   try {
-    await handle.writeFile(text, 'utf8');
+    for (const piece of typeof text === 'string' ? [text] : text) {
+      await handle.writeFile(piece, 'utf8');
+    }
     await handle.sync();
   } finally {
     await handle.close();

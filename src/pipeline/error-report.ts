@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { FileOutcome } from '../domain/file-outcome.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import { csvLine } from '../util/csv-safe.js';
@@ -18,26 +19,74 @@ export const ERRORS_CSV_HEADER = [
   'message',
 ] as const;
 
+/** Lines per piece of `errorsCsvChunks`. */
+const CSV_CHUNK_LINES = 2000;
+
 /** CSV with a UTF-8 BOM so Excel shows umlauts right; null when there is nothing to report. */
 export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
+  return issues.length === 0 ? null : [...errorsCsvChunks(issues)].join('');
+}
+
+/**
+ * The text of `formatErrorsCsv` in pieces of a few thousand lines, for writing to a file: a run
+ * with a million row issues would otherwise build the whole report as one string (several times
+ * the memory of the issues themselves) at its very end. Nothing when there are no issues.
+ */
+export function* errorsCsvChunks(
+  issues: readonly RowIssue[],
+): Generator<string> {
   if (issues.length === 0) {
-    return null;
+    return;
   }
-  const lines = [csvLine(ERRORS_CSV_HEADER)];
-  for (const issue of issues) {
-    lines.push(
-      csvLine([
-        issue.line,
-        issue.column,
-        issue.cell ?? null,
-        issue.value,
-        issue.code,
-        issue.severity,
-        issue.message,
-      ]),
-    );
+  for (let start = 0; start < issues.length; start += CSV_CHUNK_LINES) {
+    const lines = start === 0 ? [`\uFEFF${csvLine(ERRORS_CSV_HEADER)}`] : [];
+    for (const issue of issues.slice(start, start + CSV_CHUNK_LINES)) {
+      lines.push(
+        csvLine([
+          issue.line,
+          issue.column,
+          issue.cell ?? null,
+          issue.value,
+          issue.code,
+          issue.severity,
+          issue.message,
+        ]),
+      );
+    }
+    yield `${lines.join('\r\n')}\r\n`;
   }
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+/** The `.errors.csv` of these issues as pieces to write (each iteration starts over), or null. */
+export function errorsCsvPieces(
+  issues: readonly RowIssue[],
+): Iterable<string> | null {
+  return issues.length === 0
+    ? null
+    : { [Symbol.iterator]: () => errorsCsvChunks(issues) };
+}
+
+/**
+ * Writes the `.errors.csv` of these issues to `path` piece by piece (see errorsCsvChunks);
+ * `flag` as for `fs.open` (`wx`: never overwrite). False, and no file, when there are no issues.
+ */
+export async function writeErrorsCsv(
+  path: string,
+  issues: readonly RowIssue[],
+  flag = 'w',
+): Promise<boolean> {
+  if (issues.length === 0) {
+    return false;
+  }
+  const handle = await open(path, flag);
+  try {
+    for (const chunk of errorsCsvChunks(issues)) {
+      await handle.writeFile(chunk, 'utf8');
+    }
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
 
 const MAX_ISSUES_IN_TEXT = 50;

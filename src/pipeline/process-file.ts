@@ -27,6 +27,7 @@ import type {
 } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { backoffMs } from '../util/backoff.js';
+import { flatString } from '../util/flat-string.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
@@ -160,6 +161,8 @@ class FileRun {
   readonly #notices: string[] = [];
   /** Key → line of its first row in this file, to report keys that appear twice. */
   readonly #seenKeys: KeyLines;
+  /** The key's field name(s) for duplicate-key messages, made at the first duplicate. */
+  #keyField: string | undefined;
   #sha256: string | null = null;
   #sizeBytes = 0;
   readonly #options: ImportOptions;
@@ -545,9 +548,9 @@ class FileRun {
     }
     const rule = this.#request.format.duplicateKeys;
     // Contacts and addresses: `customerNo/contactNo 'K1/C7'`; customers: `customerNo 'K1'`.
-    const keyField = recordKeyFields(this.#request.format).join(
-      KEY_PART_SEPARATOR,
-    );
+    const keyField = (this.#keyField ??= recordKeyFields(
+      this.#request.format,
+    ).join(KEY_PART_SEPARATOR));
     const base = {
       column: keyField,
       value: record.key,
@@ -557,7 +560,10 @@ class FileRun {
       case 'last-wins':
       case 'first-wins': {
         const winner = rule === 'last-wins' ? record.line : firstLine;
-        const message = `${keyField} '${record.key}' appears on lines ${firstLine} and ${record.line}; line ${winner} wins`;
+        // Kept until the run is recorded, once for both lines (a file may repeat every key).
+        const message = flatString(
+          `${keyField} '${record.key}' appears on lines ${firstLine} and ${record.line}; line ${winner} wins`,
+        );
         this.#issues.push(
           { ...base, line: firstLine, message, severity: 'warning' },
           { ...base, line: record.line, message, severity: 'warning' },
@@ -569,7 +575,9 @@ class FileRun {
         this.#issues.push({
           ...base,
           line: record.line,
-          message: `${keyField} '${record.key}' already appeared on line ${firstLine}; this row is skipped`,
+          message: flatString(
+            `${keyField} '${record.key}' already appeared on line ${firstLine}; this row is skipped`,
+          ),
           severity: 'error',
         });
         this.#counts.skipped += 1;

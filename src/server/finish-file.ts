@@ -1,11 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { ErrorCode, coerceError, type AppError } from '../errors.js';
 import { emptyCounts, type FileOutcome } from '../domain/file-outcome.js';
 import type { Logger } from '../logging/logger.js';
 import { moveToArchive, moveToFailed } from '../pipeline/archive.js';
 import {
-  formatErrorsCsv,
+  errorsCsvPieces,
   formatOutcomeText,
+  writeErrorsCsv,
 } from '../pipeline/error-report.js';
 import type { Clock } from '../util/clock.js';
 import type { ClaimedFile } from '../watcher/claim.js';
@@ -53,11 +53,12 @@ export async function finishFile(
       const archived = await moveToArchive(claimed, runtime.archiveDir, {
         clock,
       });
-      const report = formatErrorsCsv(outcome.issues);
-      if (report !== null) {
-        await writeFile(`${archived.path}.errors.csv`, report, {
-          flag: 'wx',
-        }).catch((e: unknown) =>
+      if (outcome.issues.length > 0) {
+        await writeErrorsCsv(
+          `${archived.path}.errors.csv`,
+          outcome.issues,
+          'wx',
+        ).catch((e: unknown) =>
           log.warn(
             'Could not write the errors report next to the archived file',
             { event: 'file.archived', error: coerceError(e) },
@@ -92,7 +93,7 @@ export async function finishFile(
       claimed,
       runtime.failedDir,
       {
-        errorsCsv: formatErrorsCsv(outcome.issues),
+        errorsCsv: errorsCsvPieces(outcome.issues),
         errorText:
           deps.gaveUpAfter === null
             ? text

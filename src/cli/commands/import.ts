@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { AppError, ErrorCode, coerceError } from '../../errors.js';
 import {
@@ -16,7 +15,7 @@ import {
   importOptionsFor,
   type ImportOptions,
 } from '../../pipeline/import-options.js';
-import { formatErrorsCsv } from '../../pipeline/error-report.js';
+import { writeErrorsCsv } from '../../pipeline/error-report.js';
 import { processFile } from '../../pipeline/process-file.js';
 import { parserFactory } from '../../pipeline/parser-factory.js';
 import {
@@ -246,13 +245,12 @@ async function writeReport(
   if (report === false) {
     return null;
   }
-  const text = formatErrorsCsv(outcome.issues);
-  if (text === null) {
+  if (outcome.issues.length === 0) {
     return null;
   }
   const target = report ?? `${path}.errors.csv`;
   try {
-    await writeFile(target, text, 'utf8');
+    await writeErrorsCsv(target, outcome.issues);
   } catch (e) {
     // The run is recorded either way (`runs show` lists every row problem): a folder we may not
     // write to must not turn a finished import into a crash.

@@ -194,6 +194,19 @@ describe('moveToArchive / moveToFailed', () => {
     );
   });
 
+  it('writes a report given in pieces one after the other', async () => {
+    const pieces = ['line;code\r\n', '2;A\r\n', '3;B\r\n'];
+    const result = await moveToFailed(
+      await claimed('c1', 'bad data'),
+      failed,
+      { errorText: 'rejected', errorsCsv: pieces },
+      { clock },
+    );
+    expect(await readFile(result.errorsCsvPath ?? '', 'utf8')).toBe(
+      pieces.join(''),
+    );
+  });
+
   it('writes no .errors.csv when there are no row issues', async () => {
     const result = await moveToFailed(
       await claimed('c1', ''),

@@ -1,3 +1,5 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import {
@@ -7,9 +9,12 @@ import {
 import type { RowIssue } from '../../../src/domain/row-issue.js';
 import {
   ERRORS_CSV_HEADER,
+  errorsCsvChunks,
   formatErrorsCsv,
   formatOutcomeText,
+  writeErrorsCsv,
 } from '../../../src/pipeline/error-report.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The two reports of a run: `<name>.errors.csv` (opened in Excel by admins, so every value
 // from the file is neutralised) and `<name>.error.txt`.
@@ -114,6 +119,33 @@ describe('formatErrorsCsv', () => {
   it('keeps line breaks and separators inside one quoted field', () => {
     const text = formatErrorsCsv([issue({ value: 'a,b;c\r\nd' })]) ?? '';
     expect(text).toContain('"a,b;c\r\nd"');
+  });
+});
+
+describe('writeErrorsCsv', () => {
+  it('writes the same bytes as formatErrorsCsv, a few thousand lines at a time', async () => {
+    const issues = Array.from({ length: 4500 }, (_, i) =>
+      issue({ line: i + 2, value: i % 7 === 0 ? '=1+1' : `Müller ${i}` }),
+    );
+    const chunks = [...errorsCsvChunks(issues)];
+    expect(chunks).toHaveLength(3);
+    expect(chunks.join('')).toBe(formatErrorsCsv(issues));
+    const dir = await makeTempDir('errors-csv-');
+    try {
+      const path = join(dir, 'x.errors.csv');
+      expect(await writeErrorsCsv(path, issues)).toBe(true);
+      expect(await readFile(path, 'utf8')).toBe(formatErrorsCsv(issues));
+      // No issues, no file; and `wx` never overwrites a report that is there.
+      expect(await writeErrorsCsv(join(dir, 'none.csv'), [])).toBe(false);
+      await expect(readFile(join(dir, 'none.csv'))).rejects.toThrow();
+      await writeFile(path, 'older');
+      await expect(writeErrorsCsv(path, issues, 'wx')).rejects.toMatchObject({
+        code: 'EEXIST',
+      });
+      expect(await readFile(path, 'utf8')).toBe('older');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
