@@ -89,7 +89,9 @@ export function createZoneConverter(timeZone: string): ZoneConverter {
   });
   // formatToParts costs microseconds; a million rows must not call it three times each. Offsets
   // are cached per UTC day; a day that contains a transition is marked NaN and computed exactly.
+  // The exact offset at each midnight (UTC) is kept too: a day and the next share one.
   const dayOffsets = new Map<number, number>();
+  const midnightOffsets = new Map<number, number>();
 
   const exactOffset = (epochMs: number): number => {
     const wholeSeconds = Math.floor(epochMs / 1000) * 1000;
@@ -97,23 +99,67 @@ export function createZoneConverter(timeZone: string): ZoneConverter {
     return wallTimeToUtcMs(parts) - wholeSeconds;
   };
 
-  const offsetAt = (epochMs: number): number => {
-    const day = Math.floor(epochMs / MS_PER_DAY);
+  const midnightOffset = (day: number): number => {
+    let offset = midnightOffsets.get(day);
+    if (offset === undefined) {
+      offset = exactOffset(day * MS_PER_DAY);
+      if (midnightOffsets.size >= MAX_CACHED_DAYS) {
+        midnightOffsets.clear();
+      }
+      midnightOffsets.set(day, offset);
+    }
+    return offset;
+  };
+
+  /** The offset of a whole UTC day, or NaN when it changes during that day. */
+  const dayOffset = (day: number): number => {
     let cached = dayOffsets.get(day);
     if (cached === undefined) {
-      const atStart = exactOffset(day * MS_PER_DAY);
-      const atNextStart = exactOffset((day + 1) * MS_PER_DAY);
+      const atStart = midnightOffset(day);
+      const atNextStart = midnightOffset(day + 1);
       cached = atStart === atNextStart ? atStart : Number.NaN;
       if (dayOffsets.size >= MAX_CACHED_DAYS) {
         dayOffsets.clear();
       }
       dayOffsets.set(day, cached);
     }
+    return cached;
+  };
+
+  const offsetAt = (epochMs: number): number => {
+    const cached = dayOffset(Math.floor(epochMs / MS_PER_DAY));
     return Number.isNaN(cached) ? exactOffset(epochMs) : cached;
+  };
+
+  // Wall day (the wall time read as UTC, in days) → the offset every wall time of that day
+  // gets, or NaN when the day is near a transition and needs the probes below. A wall time t
+  // probes the instants t ± 12 h, which lie in the UTC days before, of and after its wall day:
+  // when those three days have one offset, both probes return it, so this is the same answer
+  // with one lookup instead of two.
+  const wallDayOffsets = new Map<number, number>();
+
+  const wallDayOffset = (wallDay: number): number => {
+    let cached = wallDayOffsets.get(wallDay);
+    if (cached === undefined) {
+      const offset = dayOffset(wallDay);
+      cached =
+        dayOffset(wallDay - 1) === offset && dayOffset(wallDay + 1) === offset
+          ? offset
+          : Number.NaN;
+      if (wallDayOffsets.size >= MAX_CACHED_DAYS) {
+        wallDayOffsets.clear();
+      }
+      wallDayOffsets.set(wallDay, cached);
+    }
+    return cached;
   };
 
   const toEpochMs = (wall: WallTime): number => {
     const asUtc = wallTimeToUtcMs(wall);
+    const uniform = wallDayOffset(Math.floor(asUtc / MS_PER_DAY));
+    if (!Number.isNaN(uniform)) {
+      return asUtc - uniform;
+    }
     const before = offsetAt(asUtc - PROBE_MS);
     const after = offsetAt(asUtc + PROBE_MS);
     const withBefore = asUtc - before;
