@@ -1,27 +1,34 @@
+import {
+  DIGIT_0,
+  DIGIT_9,
+  checkedInto,
+  copyOf,
+  emptyParsed,
+  type DatePattern,
+  type ParsedDateTime,
+  type PatternKind,
+} from './date-values.js';
+import { ISO_DATE_PATTERN, ISO_DATE_TIME_PATTERN } from './iso-date-time.js';
 import type { WallTime } from './time-zone.js';
+
+export {
+  daysInMonth,
+  isLeapYear,
+  type DatePattern,
+  type ParsedDateTime,
+  type PatternKind,
+} from './date-values.js';
 
 /**
  * Date and date-time patterns as admins write them in format definitions (`dd.MM.yyyy`,
- * `MM/dd/yyyy HH:mm`, `iso`), compiled once per column into a regular expression.
+ * `MM/dd/yyyy HH:mm`, `iso`), compiled once per column into a regular expression and, where
+ * that gives the same answer, a scanner that reads the text once, left to right, with no match
+ * array or strings per cell (see isScannable; `iso` is in iso-date-time.ts).
  *
  * Tokens: yyyy, yy, MM, M, dd, d, HH, H, mm, ss, SSS. Double letters need exactly two digits
  * (so `yyyyMMdd` works), single letters take one or two. A bare `T` and any non-letter are
  * literal; other literal text goes in single quotes (`dd.MM.yyyy 'um' HH:mm`).
  */
-
-/** A parsed date/time as written, plus its UTC offset in ms when the text carried one. */
-export interface ParsedDateTime extends WallTime {
-  offsetMs: number | null;
-}
-
-export interface DatePattern {
-  /** What the admin should expect to see, for messages: the pattern or a readable ISO shape. */
-  readonly expected: string;
-  /** Parses trimmed text; undefined when it does not match or is not a real date and time. */
-  parse(text: string): ParsedDateTime | undefined;
-}
-
-export type PatternKind = 'date' | 'datetime';
 
 type Slot =
   | 'year'
@@ -33,27 +40,40 @@ type Slot =
   | 'second'
   | 'millisecond';
 
-const TOKENS: Record<string, { slot: Slot; regex: string }> = {
-  yyyy: { slot: 'year', regex: '(\\d{4})' },
-  yy: { slot: 'year2', regex: '(\\d{2})' },
-  MM: { slot: 'month', regex: '(\\d{2})' },
-  M: { slot: 'month', regex: '(\\d{1,2})' },
-  dd: { slot: 'day', regex: '(\\d{2})' },
-  d: { slot: 'day', regex: '(\\d{1,2})' },
-  HH: { slot: 'hour', regex: '(\\d{2})' },
-  H: { slot: 'hour', regex: '(\\d{1,2})' },
-  mm: { slot: 'minute', regex: '(\\d{2})' },
-  ss: { slot: 'second', regex: '(\\d{2})' },
-  SSS: { slot: 'millisecond', regex: '(\\d{3})' },
+/** Each token is a run of ASCII digits: at least `min`, at most `max` (`\\d` in the regex). */
+const TOKENS: Record<
+  string,
+  { slot: Slot; regex: string; min: number; max: number }
+> = {
+  yyyy: { slot: 'year', regex: '(\\d{4})', min: 4, max: 4 },
+  yy: { slot: 'year2', regex: '(\\d{2})', min: 2, max: 2 },
+  MM: { slot: 'month', regex: '(\\d{2})', min: 2, max: 2 },
+  M: { slot: 'month', regex: '(\\d{1,2})', min: 1, max: 2 },
+  dd: { slot: 'day', regex: '(\\d{2})', min: 2, max: 2 },
+  d: { slot: 'day', regex: '(\\d{1,2})', min: 1, max: 2 },
+  HH: { slot: 'hour', regex: '(\\d{2})', min: 2, max: 2 },
+  H: { slot: 'hour', regex: '(\\d{1,2})', min: 1, max: 2 },
+  mm: { slot: 'minute', regex: '(\\d{2})', min: 2, max: 2 },
+  ss: { slot: 'second', regex: '(\\d{2})', min: 2, max: 2 },
+  SSS: { slot: 'millisecond', regex: '(\\d{3})', min: 3, max: 3 },
 };
 
-const TOKEN_LIST = 'yyyy, yy, MM, M, dd, d, HH, H, mm, ss, SSS';
+/** Slots in the order a scanner stores them (index into its values). */
+const SLOT_INDEX: Record<Slot, number> = {
+  year: 0,
+  year2: 1,
+  month: 2,
+  day: 3,
+  hour: 4,
+  minute: 5,
+  second: 6,
+  millisecond: 7,
+};
 
-/** `2024-02-29`, optionally with a midnight time part as SQL exports write it. */
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ]00:00(?::00(?:[.,]0+)?)?)?$/;
-/** RFC 3339 / ISO 8601 extended: date, optional time, optional offset (only after a time). */
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+/** One step of a compiled pattern: a literal character, or a run of digits for a slot. */
+type Step = { literal: number } | { slot: number; min: number; max: number };
+
+const TOKEN_LIST = 'yyyy, yy, MM, M, dd, d, HH, H, mm, ss, SSS';
 
 /**
  * Compiles a pattern. Throws an Error whose message says what is wrong with the pattern; the
@@ -67,6 +87,12 @@ export function compileDatePattern(
     return kind === 'date' ? ISO_DATE_PATTERN : ISO_DATE_TIME_PATTERN;
   }
   const slots: Slot[] = [];
+  const steps: Step[] = [];
+  const literal = (text: string): void => {
+    for (let k = 0; k < text.length; k++) {
+      steps.push({ literal: text.charCodeAt(k) });
+    }
+  };
   let source = '^';
   let i = 0;
   while (i < pattern.length) {
@@ -77,8 +103,9 @@ export function compileDatePattern(
         throw new Error(`unclosed quote in pattern '${pattern}'`);
       }
       // '' inside or as a whole stands for one literal quote.
-      source +=
-        close === i + 1 ? "'" : escapeRegex(pattern.slice(i + 1, close));
+      const text = close === i + 1 ? "'" : pattern.slice(i + 1, close);
+      source += close === i + 1 ? "'" : escapeRegex(text);
+      literal(text);
       i = close + 1;
       continue;
     }
@@ -99,8 +126,14 @@ export function compileDatePattern(
         }
         slots.push(token.slot);
         source += token.regex;
+        steps.push({
+          slot: SLOT_INDEX[token.slot],
+          min: token.min,
+          max: token.max,
+        });
       } else if (run === 'T') {
         source += 'T';
+        literal('T');
       } else {
         throw new Error(
           `unknown '${run}' in pattern '${pattern}' (tokens: ${TOKEN_LIST}; quote literal text)`,
@@ -110,6 +143,7 @@ export function compileDatePattern(
       continue;
     }
     source += escapeRegex(ch);
+    literal(ch);
     i += 1;
   }
   const hasYear = slots.includes('year') || slots.includes('year2');
@@ -119,80 +153,111 @@ export function compileDatePattern(
     );
   }
   const regex = new RegExp(`${source}$`);
-  const index = (slot: Slot): number => slots.indexOf(slot) + 1;
-  const at = {
-    y4: index('year'),
-    y2: index('year2'),
-    mo: index('month'),
-    d: index('day'),
+  const twoDigitYear = slots.includes('year2');
+  // One value per slot; slots the pattern lacks stay 0 (midnight, no milliseconds).
+  const values = [0, 0, 0, 0, 0, 0, 0, 0];
+  const captureOf = slots.map((slot) => SLOT_INDEX[slot]);
+  const fromRegex = (text: string): boolean => {
+    const m = regex.exec(text);
+    if (m === null) {
+      return false;
+    }
+    for (let k = 0; k < captureOf.length; k++) {
+      values[captureOf[k] as number] = Number(m[k + 1]);
+    }
+    return true;
   };
-  const time = {
-    h: index('hour'),
-    mi: index('minute'),
-    s: index('second'),
-    ms: index('millisecond'),
-  };
+  const read = isScannable(steps) ? scanner(steps, values) : fromRegex;
+  const shared = emptyParsed();
 
+  const parseShared = (text: string): ParsedDateTime | undefined => {
+    if (!read(text)) {
+      return undefined;
+    }
+    const year = twoDigitYear
+      ? expandTwoDigitYear(values[1] as number)
+      : (values[0] as number);
+    return checkedInto(
+      shared,
+      year,
+      values[2] as number,
+      values[3] as number,
+      values[4] as number,
+      values[5] as number,
+      values[6] as number,
+      values[7] as number,
+      null,
+    );
+  };
   return {
     expected: pattern,
-    parse(text) {
-      const m = regex.exec(text);
-      if (m === null) {
-        return undefined;
-      }
-      const year =
-        at.y4 > 0 ? Number(m[at.y4]) : expandTwoDigitYear(Number(m[at.y2]));
-      return checked(
-        year,
-        Number(m[at.mo]),
-        Number(m[at.d]),
-        time.h > 0 ? Number(m[time.h]) : 0,
-        time.mi > 0 ? Number(m[time.mi]) : 0,
-        time.s > 0 ? Number(m[time.s]) : 0,
-        time.ms > 0 ? Number(m[time.ms]) : 0,
-        null,
-      );
-    },
+    parse: (text) => copyOf(parseShared(text)),
+    parseShared,
   };
 }
 
-const ISO_DATE_PATTERN: DatePattern = {
-  expected: 'yyyy-MM-dd',
-  parse(text) {
-    const m = ISO_DATE.exec(text);
-    return m === null
-      ? undefined
-      : checked(Number(m[1]), Number(m[2]), Number(m[3]), 0, 0, 0, 0, null);
-  },
-};
-
-const ISO_DATE_TIME_PATTERN: DatePattern = {
-  expected: 'ISO 8601, e.g. 2026-11-21T14:05:00+01:00',
-  parse(text) {
-    const m = ISO_DATE_TIME.exec(text);
-    if (m === null) {
-      return undefined;
+/**
+ * Whether a pattern can be read left to right without ever going back, which gives exactly
+ * what its regular expression matches: every variable-width token (M, d, H) is followed by a
+ * literal that is not a digit, or ends the pattern. `Mdyyyy` is not (the regular expression
+ * would try M with one digit after two); such patterns keep the regular expression.
+ */
+function isScannable(steps: readonly Step[]): boolean {
+  return steps.every((step, k) => {
+    if (!('slot' in step) || step.min === step.max) {
+      return true;
     }
-    const offsetMs = m[8] === undefined ? null : parseOffset(m[8]);
-    if (offsetMs === undefined) {
-      return undefined;
-    }
-    // Fractions beyond milliseconds are cut, not rounded: rounding 59.9996 would roll the
-    // minute over and turn a valid value into a different one.
-    const millisecond =
-      m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-    return checked(
-      Number(m[1]),
-      Number(m[2]),
-      Number(m[3]),
-      Number(m[4] ?? 0),
-      Number(m[5] ?? 0),
-      Number(m[6] ?? 0),
-      millisecond,
-      offsetMs,
+    const next = steps[k + 1];
+    return (
+      next === undefined ||
+      ('literal' in next &&
+        !(next.literal >= DIGIT_0 && next.literal <= DIGIT_9))
     );
-  },
-};
+  });
+}
+
+/** Reads text by the steps into `values`; false when it does not match. */
+function scanner(
+  steps: readonly Step[],
+  values: number[],
+): (text: string) => boolean {
+  const count = steps.length;
+  const literals = steps.map((s) => ('literal' in s ? s.literal : -1));
+  const slotOf = steps.map((s) => ('slot' in s ? s.slot : -1));
+  const minOf = steps.map((s) => ('slot' in s ? s.min : 0));
+  const maxOf = steps.map((s) => ('slot' in s ? s.max : 0));
+  return (text) => {
+    const length = text.length;
+    let pos = 0;
+    for (let k = 0; k < count; k++) {
+      const expected = literals[k] as number;
+      if (expected >= 0) {
+        if (text.charCodeAt(pos) !== expected) {
+          return false;
+        }
+        pos++;
+        continue;
+      }
+      const max = maxOf[k] as number;
+      let value = 0;
+      let digits = 0;
+      while (digits < max) {
+        const c = text.charCodeAt(pos);
+        if (!(c >= DIGIT_0 && c <= DIGIT_9)) {
+          break;
+        }
+        value = value * 10 + (c - DIGIT_0);
+        digits++;
+        pos++;
+      }
+      if (digits < (minOf[k] as number)) {
+        return false;
+      }
+      values[slotOf[k] as number] = value;
+    }
+    return pos === length;
+  };
+}
 
 /** `2024-02-29`: the calendar date as stored for date fields. */
 export function formatCalendarDate(
@@ -200,7 +265,8 @@ export function formatCalendarDate(
   month: number,
   day: number,
 ): string {
-  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
+  const yyyy = year >= 1000 ? String(year) : String(year).padStart(4, '0');
+  return `${yyyy}-${pad2(month)}-${pad2(day)}`;
 }
 
 /** A Date cell as text for text columns: `2024-02-29`, or `2024-02-29 13:05:00` with a time of day. */
@@ -215,17 +281,6 @@ export function formatWallTime(wall: WallTime): string {
     return date;
   }
   return `${date} ${pad2(wall.hour)}:${pad2(wall.minute)}:${pad2(wall.second)}`;
-}
-
-export function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-export function daysInMonth(year: number, month: number): number {
-  if (month === 2) {
-    return isLeapYear(year) ? 29 : 28;
-  }
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**
@@ -278,48 +333,13 @@ function expandTwoDigitYear(yy: number): number {
   return yy >= 69 ? 1900 + yy : 2000 + yy;
 }
 
-function checked(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  millisecond: number,
-  offsetMs: number | null,
-): ParsedDateTime | undefined {
-  if (
-    year < 1 ||
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth(year, month) ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59
-  ) {
-    return undefined;
-  }
-  return { year, month, day, hour, minute, second, millisecond, offsetMs };
-}
-
-/** `Z`, `+01`, `+0100`, `+01:00` → ms east of UTC; undefined when out of range. */
-function parseOffset(text: string): number | undefined {
-  if (text === 'Z' || text === 'z') {
-    return 0;
-  }
-  const sign = text.startsWith('-') ? -1 : 1;
-  const digits = text.slice(1).replace(':', '');
-  const hours = Number(digits.slice(0, 2));
-  const minutes = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-  if (hours > 18 || minutes > 59) {
-    return undefined;
-  }
-  return sign * (hours * 60 + minutes) * 60_000;
-}
+/** `00` … `99`, made once: dates are formatted for every row. */
+const PAD2: readonly string[] = Array.from({ length: 100 }, (_, n) =>
+  n < 10 ? `0${n}` : String(n),
+);
 
 function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+  return PAD2[n] ?? (n < 10 ? `0${n}` : String(n));
 }
 
 function escapeRegex(text: string): string {
