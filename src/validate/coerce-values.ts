@@ -9,8 +9,10 @@ import { machineTimeZone } from './time-zone.js';
 import {
   compileNativeConverter,
   compileTextConverter,
-  emptyBooleanResult,
+  emptyBooleanValue,
+  toCoerceResult,
   type CoerceResult,
+  type Converted,
   type ValueSettings,
 } from './value-converters.js';
 
@@ -24,6 +26,14 @@ export type { CoerceResult, ValueSettings } from './value-converters.js';
 
 /** A compiled column conversion. Returns null for an empty cell: the caller applies the empty policy. */
 export type CellCoercer = (cell: Cell | undefined) => CoerceResult | null;
+
+/**
+ * The same conversion without a result object per cell (what the row validator runs): the
+ * field value, a ConversionFailure, or undefined for an empty cell.
+ *
+ * @internal
+ */
+export type CellConverter = (cell: Cell | undefined) => Converted | undefined;
 
 export interface CoerceOptions {
   /** Zone for datetimes without offset when neither column nor format names one. Default: the machine's. */
@@ -88,8 +98,17 @@ export function createCellCoercer(
   format: FormatDefinition,
   options: CoerceOptions = {},
 ): CellCoercer {
+  return coercerOf(createCellConverter(column, format, options));
+}
+
+/** {@link createCellCoercer} without result objects (see {@link CellConverter}). @internal */
+export function createCellConverter(
+  column: FormatColumn,
+  format: FormatDefinition,
+  options: CoerceOptions = {},
+): CellConverter {
   const where = `Format '${format.id}', column '${describeColumnSource(column)}' (${column.field})`;
-  return compileCoercer(resolveValueSettings(column, format, options), where);
+  return compileConverter(resolveValueSettings(column, format, options), where);
 }
 
 /**
@@ -122,33 +141,79 @@ export function compileCoercer(
   settings: ValueSettings,
   where: string,
 ): CellCoercer {
+  return coercerOf(compileConverter(settings, where));
+}
+
+function coercerOf(convert: CellConverter): CellCoercer {
+  return (cell) => {
+    const value = convert(cell);
+    return value === undefined ? null : toCoerceResult(value);
+  };
+}
+
+/**
+ * The converter of one column. Text cells come first (every cell of a text file); a column of
+ * type string with the default `trim` and no value map, the most common column there is, gets a
+ * converter of its own that makes no call besides trim().
+ *
+ * @internal
+ */
+export function compileConverter(
+  settings: ValueSettings,
+  where: string,
+): CellConverter {
   const transform = composeTransforms(settings.transforms);
   const valueMap = toValueMap(settings.valueMap);
   const fromText = compileTextConverter(settings, where);
   const fromNative = compileNativeConverter(settings, fromText, where);
   // An empty word in the boolean lists (by default: false) gives empty cells that meaning.
-  const emptyResult: CoerceResult | null =
-    settings.type === 'boolean' ? emptyBooleanResult(settings, where) : null;
+  const emptyValue: boolean | undefined =
+    settings.type === 'boolean'
+      ? emptyBooleanValue(settings, where)
+      : undefined;
 
-  return (cell) => {
+  /** Number, boolean and Date cells (spreadsheets), and empty ones. */
+  const fromOther = (
+    cell: Exclude<Cell, string> | undefined,
+  ): Converted | undefined => {
     if (cell === null || cell === undefined) {
-      return emptyResult;
-    }
-    if (typeof cell === 'string') {
-      let text = transform(cell);
-      if (valueMap !== undefined) {
-        text = valueMap.get(text) ?? text;
-      }
-      return isBlank(text) ? emptyResult : fromText(text);
+      return emptyValue;
     }
     if (valueMap !== undefined && typeof cell !== 'object') {
       // A number or boolean cell is looked up by its text, as the admin sees it in the sheet.
       const mapped = valueMap.get(String(cell));
       if (mapped !== undefined) {
-        return isBlank(mapped) ? emptyResult : fromText(mapped);
+        return isBlank(mapped) ? emptyValue : fromText(mapped);
       }
     }
     return fromNative(cell);
+  };
+
+  const transforms = settings.transforms;
+  if (
+    settings.type === 'string' &&
+    valueMap === undefined &&
+    transforms.length === 1 &&
+    transforms[0] === 'trim'
+  ) {
+    // After trim, blank is empty (isBlank trims too); a string value is the text itself.
+    return (cell) => {
+      if (typeof cell === 'string') {
+        const text = cell.trim();
+        return text.length === 0 ? emptyValue : text;
+      }
+      return fromOther(cell);
+    };
+  }
+  return (cell) => {
+    if (typeof cell === 'string') {
+      let text = transform(cell);
+      if (valueMap !== undefined) {
+        text = valueMap.get(text) ?? text;
+      }
+      return isBlank(text) ? emptyValue : fromText(text);
+    }
+    return fromOther(cell);
   };
 }
 

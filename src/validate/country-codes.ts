@@ -45,7 +45,8 @@ export function toCountryAlpha2(code: string): string | undefined {
   if (code.length !== 2 && code.length !== 3) {
     return undefined;
   }
-  return TO_ALPHA2.get(code.toUpperCase());
+  // Upper-case input (the usual case) is looked up as it is, without a new string.
+  return TO_ALPHA2.get(code) ?? TO_ALPHA2.get(code.toUpperCase());
 }
 
 function buildLookup(): Map<string, string> {

@@ -5,9 +5,10 @@ import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Cell, RawRow } from '../parse/parser.js';
 import type { StagedRecord } from '../domain/customer.js';
 import { KEY_PART_SEPARATOR, recordKeyFields } from '../domain/entity.js';
-import { createCellCoercer, type CellCoercer } from './coerce-values.js';
+import { createCellConverter, type CellConverter } from './coerce-values.js';
 import { formatWallTime, wallTimeOfCellDate } from './date-patterns.js';
 import type { ColumnBinding } from './map-columns.js';
+import { isFailure, type Converted } from './value-converters.js';
 
 /**
  * Turns raw rows into staged records plus row issues. Invalid rows are data, not exceptions:
@@ -15,8 +16,9 @@ import type { ColumnBinding } from './map-columns.js';
  * mean.
  *
  * This runs for every row of files with millions of rows, so all decisions that depend only on
- * the format (empty policy, default value, coercer, labels) are made once in
- * {@link createRowValidator}; `validate` is a loop over precomputed plans.
+ * the format (empty policy, default value, converter, labels, the order fields are set in) are
+ * made once in {@link createRowValidator}; `validate` is one loop over precomputed slots, and a
+ * good cell allocates nothing but its value.
  *
  * No zod parse per record: records are built here from coercers that only ever produce
  * strings, finite numbers, booleans and null, under a non-empty trimmed key, which is exactly
@@ -32,6 +34,13 @@ export interface RowValidatorOptions {
   cellRef?: (columnIndex: number, line: number) => string | undefined;
   /** Sheet the rows come from (spreadsheets), named with the cell in issue messages. */
   sheet?: string;
+  /**
+   * Set each record's fields in code-unit order of their names (attributes among them), so
+   * that `Object.keys(fields)` is sorted and a store can serialise the record canonically with
+   * one JSON.stringify. Default false: format columns in format order, then attributes in
+   * header order. Issues come in column order either way.
+   */
+  sortFields?: boolean;
 }
 
 export interface RowValidationResult {
@@ -55,15 +64,27 @@ type EmptyAction =
   | { kind: 'set'; value: FieldValue }
   | { kind: 'error'; code: RowIssueCode; message: string };
 
-interface FieldPlan {
-  index: number;
-  field: string;
-  label: string;
-  coerce: CellCoercer;
-  onEmpty: EmptyAction;
+/** One field of the record: a format column, or an unmapped column kept as an attribute. */
+interface FieldSlot {
+  readonly index: number;
+  readonly field: string;
+  readonly label: string;
+  /** Null for an attribute column: it has no type (see attributeValue). */
+  readonly convert: CellConverter | null;
+  readonly onEmpty: EmptyAction;
+  /** Format columns in format order, then attributes in header order: the order of issues. */
+  readonly order: number;
+}
+
+/** A bad cell found during the loop; issues are made once the row is done. */
+interface CellFailure {
+  slot: FieldSlot;
+  code: RowIssueCode;
+  message: string;
 }
 
 const KEEP: EmptyAction = { kind: 'keep' };
+const SET_NULL: EmptyAction = { kind: 'set', value: null };
 
 export function createRowValidator(
   format: FormatDefinition,
@@ -73,36 +94,54 @@ export function createRowValidator(
   const coerceOptions = { defaultTimeZone: options.defaultTimeZone };
   // Customers have one key field; contacts and addresses add their customer's number to theirs.
   const keyFields = recordKeyFields(format);
-  const plans: FieldPlan[] = binding.columns.map(({ column, index, label }) => {
-    const coerce = createCellCoercer(column, format, coerceOptions);
-    const isKey = keyFields.includes(column.field);
-    let onEmpty: EmptyAction = KEEP;
-    const policy = column.empty ?? format.emptyCells;
-    if (isKey) {
-      // An empty key cannot be upserted, whatever the policy; a default key would merge rows.
-      onEmpty = {
-        kind: 'error',
-        code: 'KEY_MISSING',
-        message: `The key column '${label}' (${column.field}) is empty; a row without a key cannot be imported`,
-      };
-    } else if (policy === 'default' && column.default !== undefined) {
-      onEmpty = {
-        kind: 'set',
-        value: coerceDefault(coerce, column.default, format.id, label),
-      };
-    } else if (column.required) {
-      onEmpty = {
-        kind: 'error',
-        code: 'REQUIRED_MISSING',
-        message: `The required column '${label}' is empty`,
-      };
-    } else if (policy === 'clear') {
-      onEmpty = { kind: 'set', value: null };
-    }
-    return { index, field: column.field, label, coerce, onEmpty };
-  });
-  const attributes = binding.attributes;
-  const clearAttributes = format.emptyCells === 'clear';
+  const plans: FieldSlot[] = binding.columns.map(
+    ({ column, index, label }, order) => {
+      const convert = createCellConverter(column, format, coerceOptions);
+      const isKey = keyFields.includes(column.field);
+      let onEmpty: EmptyAction = KEEP;
+      const policy = column.empty ?? format.emptyCells;
+      if (isKey) {
+        // An empty key cannot be upserted, whatever the policy; a default key would merge rows.
+        onEmpty = {
+          kind: 'error',
+          code: 'KEY_MISSING',
+          message: `The key column '${label}' (${column.field}) is empty; a row without a key cannot be imported`,
+        };
+      } else if (policy === 'default' && column.default !== undefined) {
+        onEmpty = {
+          kind: 'set',
+          value: coerceDefault(convert, column.default, format.id, label),
+        };
+      } else if (column.required) {
+        onEmpty = {
+          kind: 'error',
+          code: 'REQUIRED_MISSING',
+          message: `The required column '${label}' is empty`,
+        };
+      } else if (policy === 'clear') {
+        onEmpty = { kind: 'set', value: null };
+      }
+      return { index, field: column.field, label, convert, onEmpty, order };
+    },
+  );
+  // Unmapped columns have no empty policy of their own: the format's clears them or keeps them.
+  const attributeEmpty = format.emptyCells === 'clear' ? SET_NULL : KEEP;
+  const slots: FieldSlot[] = [
+    ...plans,
+    ...binding.attributes.map(({ index, field, label }, i) => ({
+      index,
+      field,
+      label,
+      convert: null,
+      onEmpty: attributeEmpty,
+      order: plans.length + i,
+    })),
+  ];
+  if (options.sortFields === true) {
+    // A stable sort: two columns of one field keep their order, so the later one still wins.
+    slots.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
+  }
+  const slotCount = slots.length;
   const keyPlans = keyFields.map((field) =>
     plans.find((p) => p.field === field),
   );
@@ -112,7 +151,7 @@ export function createRowValidator(
 
   const issueAt = (
     row: RawRow,
-    plan: FieldPlan,
+    plan: FieldSlot,
     cell: Cell | undefined,
     code: RowIssueCode,
     message: string,
@@ -147,39 +186,49 @@ export function createRowValidator(
         return { record: null, issues: [], blank: true };
       }
       const issues: RowIssue[] = parserIssue === undefined ? [] : [parserIssue];
-      let failed = false;
+      let failures: CellFailure[] | null = null;
       // Field names include attributes.<header> from the file: no prototype to collide with.
       const fields = Object.create(null) as Record<string, FieldValue>;
 
-      for (const plan of plans) {
-        const cell = cells[plan.index];
-        const result = plan.coerce(cell);
-        if (result === null) {
-          const action = plan.onEmpty;
+      for (let s = 0; s < slotCount; s++) {
+        const slot = slots[s] as FieldSlot;
+        const cell = cells[slot.index];
+        const convert = slot.convert;
+        const value: Converted | undefined =
+          convert === null ? attributeValue(cell) : convert(cell);
+        if (value === undefined) {
+          const action = slot.onEmpty;
           if (action.kind === 'set') {
-            fields[plan.field] = action.value;
+            fields[slot.field] = action.value;
           } else if (action.kind === 'error') {
-            issues.push(issueAt(row, plan, cell, action.code, action.message));
-            failed = true;
+            (failures ??= []).push({
+              slot,
+              code: action.code,
+              message: action.message,
+            });
           }
-        } else if (result.ok) {
-          fields[plan.field] = result.value;
+        } else if (isFailure(value)) {
+          (failures ??= []).push({
+            slot,
+            code: value.code,
+            message: value.message,
+          });
         } else {
-          issues.push(issueAt(row, plan, cell, result.code, result.message));
-          failed = true;
+          fields[slot.field] = value;
         }
       }
-      for (const attribute of attributes) {
-        const value = attributeValue(cells[attribute.index]);
-        if (value !== undefined) {
-          fields[attribute.field] = value;
-        } else if (clearAttributes) {
-          fields[attribute.field] = null;
+      const failed = failures !== null;
+      if (failures !== null) {
+        if (failures.length > 1) {
+          failures.sort((a, b) => a.slot.order - b.slot.order);
+        }
+        for (const { slot, code, message } of failures) {
+          issues.push(issueAt(row, slot, cells[slot.index], code, message));
         }
       }
 
       let key = '';
-      let emptyPart: FieldPlan | undefined | null = null;
+      let emptyPart: FieldSlot | undefined | null = null;
       for (const keyPlan of keyPlans) {
         const part =
           keyPlan === undefined ? '' : keyText(fields[keyPlan.field]);
@@ -192,7 +241,9 @@ export function createRowValidator(
       if (emptyPart !== null) {
         key = '';
       }
+      let keyMissing = false;
       if (key === '' && !failed) {
+        keyMissing = true;
         issues.push({
           line: row.line,
           column: emptyPart?.label ?? null,
@@ -201,9 +252,8 @@ export function createRowValidator(
           message: `The key (${keyLabel}) is empty; a row without a key cannot be imported`,
           severity: 'error',
         });
-        failed = true;
       }
-      if (failed) {
+      if (failed || keyMissing) {
         // The key of a skipped row, when it could be read: a rebuild must not deactivate that customer.
         return key === ''
           ? { record: null, issues, blank: false }
@@ -216,7 +266,7 @@ export function createRowValidator(
 
 /** The column default as the field value, checked once; a bad default is a definition error. */
 function coerceDefault(
-  coerce: CellCoercer,
+  convert: CellConverter,
   value: FieldValue,
   formatId: string,
   label: string,
@@ -224,17 +274,17 @@ function coerceDefault(
   if (value === null) {
     return null;
   }
-  const result = coerce(value);
-  if (result === null) {
+  const result = convert(value);
+  if (result === undefined) {
     return null;
   }
-  if (!result.ok) {
+  if (isFailure(result)) {
     throw new AppError(
       ErrorCode.FORMAT_DEFINITION_INVALID,
       `Format '${formatId}', column '${label}': the default does not fit the column: ${result.message}. Fix the format definition.`,
     );
   }
-  return result.value;
+  return result;
 }
 
 function isBlankRow(cells: readonly Cell[]): boolean {

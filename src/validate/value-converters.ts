@@ -22,11 +22,43 @@ import {
  * The per-type converters behind coerce-values.ts: one compiled function per column for text
  * cells and one for typed spreadsheet cells. Compile-time problems (a bad pattern, equal
  * separators) throw here, once, never per cell.
+ *
+ * A converter returns the field value itself, or a {@link ConversionFailure}: they run for
+ * every cell of every row, so a good cell costs no result object (a million rows of 20 columns
+ * would otherwise allocate 20 million of them).
  */
 
 export type CoerceResult =
   | { ok: true; value: FieldValue }
   | { ok: false; code: RowIssueCode; message: string };
+
+/** Why a cell could not be converted; the only object a converter makes, and only for a bad cell. */
+export class ConversionFailure {
+  readonly code: RowIssueCode;
+  readonly message: string;
+
+  constructor(code: RowIssueCode, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+}
+
+/** A converted cell: the field value, or why it has none. */
+export type Converted = FieldValue | ConversionFailure;
+
+/** True for a failure (field values are never objects, apart from null). */
+export function isFailure(
+  value: Converted | undefined,
+): value is ConversionFailure {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The result object of the public coercer API for a converted cell. */
+export function toCoerceResult(value: Converted): CoerceResult {
+  return isFailure(value)
+    ? { ok: false, code: value.code, message: value.message }
+    : { ok: true, value };
+}
 
 /** The value options of one column after column → format → built-in defaults. */
 export interface ValueSettings {
@@ -66,20 +98,20 @@ const zoneConverters = new Map<string, ZoneConverter>();
 export function compileTextConverter(
   settings: ValueSettings,
   where: string,
-): (text: string) => CoerceResult {
+): (text: string) => Converted {
   const code = CODE_BY_TYPE[settings.type];
   const fail = (
     text: string,
     what: string,
     expected?: string,
-  ): CoerceResult => ({
-    ok: false,
-    code,
-    message: `${show(text)} is not ${what}${expected === undefined ? '' : ` (expected ${expected})`}`,
-  });
+  ): ConversionFailure =>
+    new ConversionFailure(
+      code,
+      `${show(text)} is not ${what}${expected === undefined ? '' : ` (expected ${expected})`}`,
+    );
   switch (settings.type) {
     case 'string':
-      return (text) => ({ ok: true, value: text });
+      return (text) => text;
     case 'integer': {
       const reader = definitionStep(where, () => numberReader(settings));
       const group = settings.thousandsSeparator;
@@ -93,7 +125,7 @@ export function compileTextConverter(
           return fail(text, 'a whole number', expected);
         }
         return Number.isSafeInteger(n)
-          ? { ok: true, value: n }
+          ? n
           : fail(text, 'a whole number in the safe range');
       };
     }
@@ -103,17 +135,29 @@ export function compileTextConverter(
         const n = reader.read(text.trim());
         return n === undefined
           ? fail(text, 'a valid number', reader.expected)
-          : { ok: true, value: n };
+          : n;
       };
     }
     case 'boolean': {
       const words = definitionStep(where, () => booleanWords(settings));
+      // The words as the admin wrote them (trimmed), so `Ja` needs no lower-casing per cell;
+      // such a hit gives what the lower-cased lookup gives (a word is never both).
+      const asWritten = new Map<string, boolean>();
+      for (const [list, value] of [
+        [settings.trueValues, true],
+        [settings.falseValues, false],
+      ] as const) {
+        for (const word of list) {
+          asWritten.set(word.trim(), value);
+        }
+      }
       const expected = `${listWords(settings.trueValues)} for yes, ${listWords(settings.falseValues)} for no`;
       return (text) => {
-        const value = words.get(text.trim().toLowerCase());
+        const value =
+          asWritten.get(text) ?? words.get(text.trim().toLowerCase());
         return value === undefined
           ? fail(text, 'a valid yes/no value', expected)
-          : { ok: true, value };
+          : value;
       };
     }
     case 'date': {
@@ -121,10 +165,10 @@ export function compileTextConverter(
         compileDatePattern(settings.dateFormat, 'date'),
       );
       return (text) => {
-        const p = pattern.parse(text.trim());
+        const p = pattern.parseShared(text.trim());
         return p === undefined
           ? fail(text, 'a valid date', pattern.expected)
-          : { ok: true, value: formatCalendarDate(p.year, p.month, p.day) };
+          : formatCalendarDate(p.year, p.month, p.day);
       };
     }
     case 'datetime': {
@@ -133,7 +177,7 @@ export function compileTextConverter(
       );
       const zone = zoneConverter(settings.timeZone);
       return (text) => {
-        const p = pattern.parse(text.trim());
+        const p = pattern.parseShared(text.trim());
         if (p === undefined) {
           return fail(text, 'a valid date and time', pattern.expected);
         }
@@ -141,14 +185,14 @@ export function compileTextConverter(
           p.offsetMs === null
             ? zone.toEpochMs(p)
             : wallTimeToUtcMs(p) - p.offsetMs;
-        return { ok: true, value: new Date(epochMs).toISOString() };
+        return new Date(epochMs).toISOString();
       };
     }
     case 'email':
       return (text) => {
         const value = text.trim().toLowerCase();
         return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value)
-          ? { ok: true, value }
+          ? value
           : fail(text, 'a valid e-mail address');
       };
     case 'country':
@@ -160,7 +204,7 @@ export function compileTextConverter(
               'an ISO 3166-1 country code',
               'two letters such as DE, or three such as DEU',
             )
-          : { ok: true, value };
+          : value;
       };
     default: {
       const never: never = settings.type;
@@ -177,9 +221,9 @@ export function compileTextConverter(
  */
 export function compileNativeConverter(
   settings: ValueSettings,
-  fromText: (text: string) => CoerceResult,
+  fromText: (text: string) => Converted,
   where: string,
-): (cell: number | boolean | Date) => CoerceResult | null {
+): (cell: number | boolean | Date) => Converted {
   const type = settings.type;
   const zone =
     type === 'datetime'
@@ -191,31 +235,25 @@ export function compileNativeConverter(
         (type === 'decimal' && Number.isFinite(cell)) ||
         (type === 'integer' && Number.isSafeInteger(cell))
       ) {
-        return { ok: true, value: cell === 0 ? 0 : cell };
+        return cell === 0 ? 0 : cell;
       }
       return fromText(String(cell));
     }
     if (typeof cell === 'boolean') {
-      return type === 'boolean'
-        ? { ok: true, value: cell }
-        : fromText(String(cell));
+      return type === 'boolean' ? cell : fromText(String(cell));
     }
     if (Number.isNaN(cell.getTime())) {
-      return {
-        ok: false,
-        code: CODE_BY_TYPE[type],
-        message: 'The cell holds an invalid date',
-      };
+      return new ConversionFailure(
+        CODE_BY_TYPE[type],
+        'The cell holds an invalid date',
+      );
     }
     const wall = wallTimeOfCellDate(cell);
     if (type === 'date') {
-      return {
-        ok: true,
-        value: formatCalendarDate(wall.year, wall.month, wall.day),
-      };
+      return formatCalendarDate(wall.year, wall.month, wall.day);
     }
     if (zone !== undefined) {
-      return { ok: true, value: new Date(zone.toEpochMs(wall)).toISOString() };
+      return new Date(zone.toEpochMs(wall)).toISOString();
     }
     return fromText(formatWallTime(wall));
   };
@@ -245,12 +283,12 @@ function booleanWords(settings: ValueSettings): Map<string, boolean> {
   return words;
 }
 
-export function emptyBooleanResult(
+/** What an empty cell of a boolean column means: the empty word's value, or undefined (empty). */
+export function emptyBooleanValue(
   settings: ValueSettings,
   where: string,
-): CoerceResult | null {
-  const value = definitionStep(where, () => booleanWords(settings)).get('');
-  return value === undefined ? null : { ok: true, value };
+): boolean | undefined {
+  return definitionStep(where, () => booleanWords(settings)).get('');
 }
 
 function zoneConverter(timeZone: string): ZoneConverter {
