@@ -106,16 +106,89 @@ export function lastModifiedMs(value: FieldValue | undefined): number | null {
 export class NewestLastModified {
   #ms = Number.NEGATIVE_INFINITY;
   #text: string | null = null;
+  /** The newest text is an instant as datetime columns store it (`toISOString()`). */
+  #canonical = false;
 
   see(value: FieldValue | undefined): void {
+    // Datetime columns store `2026-11-21T13:05:00.000Z`; for two such texts the text order is
+    // the time order, so a value that is not newer needs no Date.parse (nearly every row).
+    if (
+      this.#canonical &&
+      typeof value === 'string' &&
+      isCanonicalInstant(value) &&
+      value <= (this.#text as string)
+    ) {
+      return;
+    }
     const ms = lastModifiedMs(value);
     if (ms !== null && ms > this.#ms && typeof value === 'string') {
       this.#ms = ms;
       this.#text = value;
+      this.#canonical = isCanonicalInstant(value);
     }
   }
 
   get value(): string | null {
     return this.#text;
   }
+}
+
+/**
+ * `yyyy-MM-ddTHH:mm:ss.sssZ` holding a real date and time of day, the shape
+ * `Date#toISOString()` gives for the years a datetime column reads. Two such texts compare in
+ * text order as they do in time. (Date.parse also takes `2024-02-31` or `24:00`, which would
+ * break that; such texts are not canonical and take the Date.parse path.)
+ */
+function isCanonicalInstant(text: string): boolean {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 0x2d ||
+    text.charCodeAt(7) !== 0x2d ||
+    text.charCodeAt(10) !== 0x54 ||
+    text.charCodeAt(13) !== 0x3a ||
+    text.charCodeAt(16) !== 0x3a ||
+    text.charCodeAt(19) !== 0x2e ||
+    text.charCodeAt(23) !== 0x5a
+  ) {
+    return false;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  return (
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    inRange(digits(text, 11, 2), 23) &&
+    inRange(digits(text, 14, 2), 59) &&
+    inRange(digits(text, 17, 2), 59) &&
+    digits(text, 20, 3) >= 0
+  );
+}
+
+/** The decimal digits at `start` as a number, or -1 when one is not a digit. */
+function digits(text: string, start: number, count: number): number {
+  let n = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = text.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) {
+      return -1;
+    }
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+function inRange(n: number, max: number): boolean {
+  return n >= 0 && n <= max;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

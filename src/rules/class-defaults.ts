@@ -21,31 +21,56 @@ export function applyClassDefaults(
   classes: CustomerClasses,
   defaultClass: string | undefined,
 ): ClassDefaultsResult {
+  const changes = new Map<string, FieldValue>();
+  const unknownClass = collectClassDefaults(
+    fields,
+    classes,
+    defaultClass,
+    changes,
+  );
+  if (changes.size === 0) {
+    return { fields, unknownClass };
+  }
+  const filled: Record<string, FieldValue> = { ...fields };
+  for (const [field, value] of changes) {
+    filled[field] = value;
+  }
+  return { fields: filled, unknownClass };
+}
+
+/**
+ * What {@link applyClassDefaults} sets, without copying the fields: adds each field and its
+ * value to `changes` (a field set twice keeps its first place and its last value). Returns the
+ * class the row belongs to when the config does not define it.
+ */
+export function collectClassDefaults(
+  fields: Readonly<Record<string, FieldValue>>,
+  classes: CustomerClasses,
+  defaultClass: string | undefined,
+  changes: Map<string, FieldValue>,
+): string | null {
   const own = fields['customerClass'];
   const className =
     typeof own === 'string' && own.trim() !== '' ? own.trim() : defaultClass;
   if (className === undefined) {
-    return { fields, unknownClass: null };
+    return null;
   }
   // hasOwn: a class named "constructor" must not find Object.prototype's.
   const defaults = Object.hasOwn(classes, className)
     ? classes[className]
     : undefined;
   if (defaults === undefined) {
-    return { fields, unknownClass: className };
+    return className;
   }
-  let filled: Record<string, FieldValue> | null = null;
   for (const [field, value] of Object.entries(defaults)) {
     const current = fields[field];
     if (current === undefined || current === null || current === '') {
-      filled ??= { ...fields };
-      filled[field] = value;
+      changes.set(field, value);
     }
   }
   // A default class the row did not name is written too, so the stored customer says which class gave its values.
   if (own === undefined || own === null || own === '') {
-    filled ??= { ...fields };
-    filled['customerClass'] = className;
+    changes.set('customerClass', className);
   }
-  return { fields: filled ?? fields, unknownClass: null };
+  return null;
 }

@@ -14,12 +14,34 @@ import type { FieldValue } from '../domain/customer.js';
 export function applyNameFallback(
   fields: Readonly<Record<string, FieldValue>>,
 ): Readonly<Record<string, FieldValue>> {
-  if (!isEmpty(fields['firstName']) || !isEmpty(fields['lastName'])) {
+  const names = fallbackNames((field) => fields[field]);
+  if (names === null) {
     return fields;
   }
-  const name = fields['name'];
+  const filled: Record<string, FieldValue> = {
+    ...fields,
+    firstName: names.firstName,
+  };
+  if (names.lastName !== undefined) {
+    filled['lastName'] = names.lastName;
+  }
+  return filled;
+}
+
+/**
+ * What {@link applyNameFallback} fills in, without copying the fields (`read` gives a field's
+ * value): the first name, and the last name when the account name has more than one word;
+ * null when the rule does not apply.
+ */
+export function fallbackNames(
+  read: (field: string) => FieldValue | undefined,
+): { firstName: string; lastName: string | undefined } | null {
+  if (!isEmpty(read('firstName')) || !isEmpty(read('lastName'))) {
+    return null;
+  }
+  const name = read('name');
   if (typeof name !== 'string') {
-    return fields;
+    return null;
   }
   const words = name
     .trim()
@@ -27,13 +49,12 @@ export function applyNameFallback(
     .filter((w) => w !== '');
   const [first, ...rest] = words;
   if (first === undefined || endsWithLegalForm(words)) {
-    return fields;
+    return null;
   }
-  const filled: Record<string, FieldValue> = { ...fields, firstName: first };
-  if (rest.length > 0) {
-    filled['lastName'] = rest.join(' ');
-  }
-  return filled;
+  return {
+    firstName: first,
+    lastName: rest.length > 0 ? rest.join(' ') : undefined,
+  };
 }
 
 /**

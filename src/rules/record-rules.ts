@@ -1,8 +1,11 @@
 import type { FieldValue, StagedRecord } from '../domain/customer.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
-import { applyClassDefaults, type CustomerClasses } from './class-defaults.js';
+import {
+  collectClassDefaults,
+  type CustomerClasses,
+} from './class-defaults.js';
 import { deriveCustomerType } from './customer-type.js';
-import { applyNameFallback } from './name-fallback.js';
+import { fallbackNames } from './name-fallback.js';
 import { compileRowFilter, type RowFilter } from './row-filter.js';
 
 /**
@@ -13,6 +16,10 @@ import { compileRowFilter, type RowFilter } from './row-filter.js';
  * 4. the customer type (B2B/B2C) and the status the ERP's blocked flag asks for are attached
  *    for the store, which knows whether the customer is new and keeps the first type.
  * Pure: the same record and options always give the same result.
+ *
+ * Fields the rules add are put in code-unit order with the rest (a record whose field names
+ * were sorted stays sorted, so the store can serialise it with one JSON.stringify), in an
+ * object without a prototype, as validation makes them.
  */
 
 export type RuleFormat = Pick<
@@ -53,25 +60,56 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
     format.nameFallback &&
     (format.columns ?? []).some((c) => NAME_FIELDS.includes(c.field));
   const unknown = new Set<string>();
+  // What the class defaults and the name fallback set on the current row; one copy is made of
+  // the fields with these merged in (and none when the row needs nothing).
+  const changes = new Map<string, FieldValue>();
+  let given: Readonly<Record<string, FieldValue>> = {};
+  // The row as the name fallback sees it: after the class defaults.
+  const readClassed = (field: string): FieldValue | undefined =>
+    changes.has(field) ? changes.get(field) : given[field];
 
   return {
     apply(record) {
-      if (!filter(record.fields)) {
+      given = record.fields;
+      changes.clear();
+      if (!filter(given)) {
         return null;
       }
-      let fields: Readonly<Record<string, FieldValue>> = record.fields;
-      const classed = applyClassDefaults(fields, customerClasses, defaultClass);
-      fields = classed.fields;
-      if (classed.unknownClass !== null) {
-        unknown.add(classed.unknownClass);
+      // Without a default class, only a row that names its class can get defaults (or name an
+      // unknown class); most files have no class column at all.
+      if (defaultClass !== undefined || namesClass(given)) {
+        const unknownClass = collectClassDefaults(
+          given,
+          customerClasses,
+          defaultClass,
+          changes,
+        );
+        if (unknownClass !== null) {
+          unknown.add(unknownClass);
+        }
       }
       if (nameFallback) {
-        fields = applyNameFallback(fields);
+        const names = fallbackNames(readClassed);
+        if (names !== null) {
+          changes.set('firstName', names.firstName);
+          if (names.lastName !== undefined) {
+            changes.set('lastName', names.lastName);
+          }
+        }
       }
+      const fields = changes.size === 0 ? given : mergedSorted(given, changes);
+      // Built property by property: an object spread with an override costs ~1.5 us a row.
       const result: StagedRecord = {
-        ...record,
+        key: record.key,
         fields: fields as Record<string, FieldValue>,
+        line: record.line,
       };
+      if (record.type !== undefined) {
+        result.type = record.type;
+      }
+      if (record.status !== undefined) {
+        result.status = record.status;
+      }
       if (b2bFields !== null) {
         result.type = deriveCustomerType(fields, b2bFields);
       }
@@ -87,4 +125,33 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       return [...unknown];
     },
   };
+}
+
+/** Whether the row has a customer class of its own (what applyClassDefaults reads first). */
+function namesClass(fields: Readonly<Record<string, FieldValue>>): boolean {
+  const own = fields['customerClass'];
+  return typeof own === 'string' && own.trim() !== '';
+}
+
+/**
+ * The fields with the changes set, keys in code-unit order, without a prototype (field names
+ * are data): one copy, where copying with a spread and then sorting would make two.
+ */
+function mergedSorted(
+  fields: Readonly<Record<string, FieldValue>>,
+  changes: ReadonlyMap<string, FieldValue>,
+): Record<string, FieldValue> {
+  const keys = Object.keys(fields);
+  for (const key of changes.keys()) {
+    if (!Object.hasOwn(fields, key)) {
+      keys.push(key);
+    }
+  }
+  const merged = Object.create(null) as Record<string, FieldValue>;
+  for (const key of keys.sort()) {
+    merged[key] = (
+      changes.has(key) ? changes.get(key) : fields[key]
+    ) as FieldValue;
+  }
+  return merged;
 }
