@@ -324,6 +324,8 @@ class FileRun {
     }
     const validator = createRowValidator(format, binding, {
       defaultTimeZone: this.#deps.defaultTimeZone,
+      // Sorted field names: the store serialises a record with one JSON.stringify.
+      sortFields: true,
       ...(parsed.cellRef === undefined
         ? {}
         : { cellRef: parsed.cellRef.bind(parsed) }),
