@@ -10,6 +10,7 @@ import {
   wallTimeOfCellDate,
   type DatePattern,
 } from './date-patterns.js';
+import { isoInstant } from './iso-instant.js';
 import { createNumberReader, type NumberReader } from './number-format.js';
 import {
   createZoneConverter,
@@ -185,7 +186,7 @@ export function compileTextConverter(
           p.offsetMs === null
             ? zone.toEpochMs(p)
             : wallTimeToUtcMs(p) - p.offsetMs;
-        return new Date(epochMs).toISOString();
+        return isoInstant(epochMs);
       };
     }
     case 'email':
@@ -253,7 +254,7 @@ export function compileNativeConverter(
       return formatCalendarDate(wall.year, wall.month, wall.day);
     }
     if (zone !== undefined) {
-      return new Date(zone.toEpochMs(wall)).toISOString();
+      return isoInstant(zone.toEpochMs(wall));
     }
     return fromText(formatWallTime(wall));
   };
