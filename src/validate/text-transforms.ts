@@ -11,7 +11,7 @@ const STEPS: Record<Transform, TextStep> = {
   trim: (s) => s.trim(),
   upper: (s) => s.toUpperCase(),
   lower: (s) => s.toLowerCase(),
-  collapseSpaces: (s) => s.replace(/\s+/g, ' '),
+  collapseSpaces: (s) => (hasSpaceRun(s) ? s.replace(/\s+/g, ' ') : s),
   // Keeps one zero for "000", and does not touch "0,5"/"0.5": only zeros before another digit
   // or letter are padding.
   stripLeadingZeros: (s) => s.replace(/^0+(?=[^.,])/, ''),
@@ -47,4 +47,41 @@ export function toValueMap(
   }
   const entries = Object.entries(map);
   return entries.length === 0 ? undefined : new Map(entries);
+}
+
+/**
+ * Whether `\s+` → ' ' would change the text: it has a whitespace character other than a
+ * single space, or two in a row. Most names have neither, and a character loop is cheaper
+ * than a regular expression replace that replaces nothing.
+ */
+function hasSpaceRun(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20) {
+      if (i + 1 < s.length && isRegexSpace(s.charCodeAt(i + 1))) {
+        return true;
+      }
+    } else if (c < 0x21 || (c >= 0x7f && isRegexSpace(c))) {
+      // Control characters below 0x21 are checked by the replace itself (only some are \s).
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The characters `\s` matches: WhiteSpace and LineTerminator of ECMAScript. */
+function isRegexSpace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
