@@ -18,11 +18,15 @@ import type { HistoryEntry } from './customer-store.js';
 
 export type CustomerData = Record<string, FieldValue>;
 
-/** What a back-end read for one key; `dataJson` is parsed only when the row hash differs. */
+/**
+ * What a back-end read for one key. `dataJson` is read (when it is a function) and parsed only
+ * when the row hash differs: a re-import, where nearly every row is unchanged, need not read the
+ * stored data at all.
+ */
 export interface StoredState {
   rowHash: string | null;
   contentHash: string;
-  dataJson: string;
+  dataJson: string | (() => string);
 }
 
 export type UpsertPlan =
@@ -125,7 +129,9 @@ export function planUpsert(
   if (stored.rowHash === rowHash) {
     return { action: 'unchanged', rowHash, refreshRowHash: false };
   }
-  const before = JSON.parse(stored.dataJson) as CustomerData;
+  const storedJson =
+    typeof stored.dataJson === 'string' ? stored.dataJson : stored.dataJson();
+  const before = JSON.parse(storedJson) as CustomerData;
   const data = mergeFields(before, fields);
   const dataJson = serializeData(data);
   const hash = dataContentHash(dataJson);

@@ -47,6 +47,15 @@ function storedRowHash(
   return rowHash === contentHash ? null : rowHash;
 }
 
+/** A stored customer as the upsert sees it; `data` only once read or written in this batch. */
+interface CustomerState {
+  content_hash: string;
+  row_hash: string | null;
+  status: string;
+  type: string | null;
+  data?: string;
+}
+
 /** What a session needs from the store that opened it. */
 export interface SessionHost {
   readonly db: Database;
@@ -138,14 +147,15 @@ export class SqliteImportSession implements ImportSession {
       const at = this.#now();
       const runId = this.runId;
       this.#rememberKeys(records);
+      const states = this.#readStates(records);
       for (const record of records) {
-        const stored = st.selectCustomerState.get(record.key);
+        const stored = states.get(record.key);
         const plan = planUpsert(
           stored && {
             // No row hash stored: it is the content hash (see storedRowHash).
             rowHash: stored.row_hash ?? stored.content_hash,
             contentHash: stored.content_hash,
-            dataJson: stored.data,
+            dataJson: stored.data ?? (() => this.#readData(record.key)),
           },
           record.fields,
           this.#planOptions,
@@ -172,11 +182,9 @@ export class SqliteImportSession implements ImportSession {
             typePlan.type !== (stored.type as CustomerType | null));
         if (plan.action === 'unchanged' && !stateChanged) {
           // Remember this row's hash, so the next import of the same row takes the fast path.
-          if (plan.refreshRowHash) {
-            st.refreshRowHash.run(
-              storedRowHash(plan.rowHash, stored?.content_hash),
-              record.key,
-            );
+          if (stored !== undefined && plan.refreshRowHash) {
+            stored.row_hash = storedRowHash(plan.rowHash, stored.content_hash);
+            st.refreshRowHash.run(stored.row_hash, record.key);
           }
           result.unchanged++;
           continue;
@@ -191,10 +199,16 @@ export class SqliteImportSession implements ImportSession {
         };
         let dataChanges: BatchResult['changes'][number]['changes'] = [];
         if (plan.action === 'unchanged') {
-          st.updateCustomerState.run({
-            ...base,
-            rowHash: storedRowHash(plan.rowHash, stored?.content_hash),
-          });
+          const rowHash = storedRowHash(plan.rowHash, stored?.content_hash);
+          st.updateCustomerState.run({ ...base, rowHash });
+          if (stored !== undefined) {
+            states.set(record.key, {
+              ...stored,
+              row_hash: rowHash,
+              status,
+              type: typePlan.type,
+            });
+          }
         } else {
           const searchText = customerSearchText(record.key, plan.data);
           const { dataJson: data, contentHash: hash } = plan;
@@ -232,6 +246,14 @@ export class SqliteImportSession implements ImportSession {
             );
           }
           dataChanges = plan.changes;
+          // A key that comes again later in the batch sees this write.
+          states.set(record.key, {
+            content_hash: hash,
+            row_hash: rowHash,
+            status,
+            type: typePlan.type,
+            data,
+          });
         }
         const inserted = stored === undefined;
         const reactivated =
@@ -511,6 +533,41 @@ export class SqliteImportSession implements ImportSession {
     } finally {
       this.#host.release();
     }
+  }
+
+  /**
+   * What the store holds for the batch's keys, in one statement. The map is updated as the batch
+   * is written, so a key that comes twice sees its first row's write.
+   */
+  #readStates(records: readonly StagedRecord[]): Map<string, CustomerState> {
+    const keys = records.map((r) => r.key);
+    const states = new Map<string, CustomerState>();
+    for (const [
+      key,
+      contentHash,
+      rowHash,
+      status,
+      type,
+    ] of this.#host.statements.selectCustomerStates.all(JSON.stringify(keys))) {
+      states.set(key, {
+        content_hash: contentHash,
+        row_hash: rowHash,
+        status,
+        type,
+      });
+    }
+    return states;
+  }
+
+  #readData(key: string): string {
+    const data = this.#host.statements.selectCustomerData.get(key);
+    if (data === undefined) {
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `Customer '${key}' vanished from the SQLite store at ${this.#host.path} inside the run's transaction.`,
+      );
+    }
+    return data;
   }
 
   /** rebuild: notes the batch's keys as present in the file (rolled back with the run). */

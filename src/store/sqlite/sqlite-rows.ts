@@ -88,14 +88,17 @@ export interface CustomerRow {
   deactivated_run_id: number | null;
 }
 
-/** The columns an upsert needs to decide; `data` is parsed only when the row hash differs. */
-export interface CustomerStateRow {
-  data: string;
-  content_hash: string;
-  row_hash: string | null;
-  status: string;
-  type: string | null;
-}
+/**
+ * The columns an upsert needs to decide, read for a whole batch at once (as a tuple: key,
+ * content_hash, row_hash, status, type). The data is read only for a row whose hash differs.
+ */
+export type CustomerStateRow = [
+  key: string,
+  contentHash: string,
+  rowHash: string | null,
+  status: string,
+  type: string | null,
+];
 
 export interface HistoryRow {
   id: number;

@@ -75,6 +75,26 @@ describe('record-diff', () => {
     });
   });
 
+  it('reads stored data given as a function only when the row hash differs', () => {
+    const stored = storedAfter(planUpsert(undefined, { name: 'Alpha' }));
+    const json = stored.dataJson as string;
+    let reads = 0;
+    const lazy = {
+      ...stored,
+      dataJson: () => {
+        reads++;
+        return json;
+      },
+    };
+    expect(planUpsert(lazy, { name: 'Alpha' }).action).toBe('unchanged');
+    expect(reads).toBe(0);
+    expect(planUpsert(lazy, { name: 'Beta' })).toMatchObject({
+      action: 'update',
+      changes: [{ field: 'name', old: 'Alpha', new: 'Beta' }],
+    });
+    expect(reads).toBe(1);
+  });
+
   it('plans unchanged with a row-hash refresh when the row differs but the content does not', () => {
     const stored = storedAfter(
       planUpsert(undefined, { name: 'Alpha', city: 'Berlin' }),
