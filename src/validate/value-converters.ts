@@ -10,6 +10,7 @@ import {
   wallTimeOfCellDate,
   type DatePattern,
 } from './date-patterns.js';
+import { isEmailAddress } from './email-address.js';
 import { isoInstant } from './iso-instant.js';
 import { createNumberReader, type NumberReader } from './number-format.js';
 import {
@@ -86,9 +87,6 @@ const CODE_BY_TYPE: Record<ColumnType, RowIssueCode> = {
   country: 'INVALID_COUNTRY',
 };
 
-/** Dot-atom local part and LDH (or IDN) labels with a top-level domain; lower-cased before the test. */
-const EMAIL =
-  /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
 const MAX_EMAIL_LENGTH = 254;
 const MAX_SHOWN_VALUE = 80;
 
@@ -192,7 +190,7 @@ export function compileTextConverter(
     case 'email':
       return (text) => {
         const value = text.trim().toLowerCase();
-        return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value)
+        return value.length <= MAX_EMAIL_LENGTH && isEmailAddress(value)
           ? value
           : fail(text, 'a valid e-mail address');
       };
