@@ -20,6 +20,7 @@ import {
   insertRunIssues,
 } from './postgres-run-writes.js';
 import { copyIntoStaging, StagingChunk } from './postgres-staging.js';
+import { StepQueue } from './postgres-step-queue.js';
 import type { PostgresStatements } from './postgres-statements.js';
 import type {
   EntityWriteContext,
@@ -62,6 +63,14 @@ export interface SessionOptions {
  * (5–7 s; 200 000: 7.7 s). ANALYZE of the staging table made both slower (13 s, 10 s).
  */
 const BULK_CHUNK_ROWS = 20_000;
+
+/**
+ * Bulk mode: how many server steps (a batch's COPY, a chunk's upsert) may wait while the caller
+ * prepares the next batch. Each waiting COPY holds its batch's text (about 0.5 MB per 1 000 rows),
+ * so this bounds the memory the overlap costs; while a chunk's upsert runs, the caller can still
+ * prepare this many batches.
+ */
+const MAX_QUEUED_STEPS = 4;
 
 /** The partial unique index on runs that is the database-side exactly-once claim. */
 const CLAIM_INDEX = 'runs_claim_sha256_key';
@@ -120,6 +129,8 @@ export class PostgresImportSession implements ImportSession {
   #stagingCreated = false;
   /** The rows staged but not applied yet (bulk mode holds several batches). */
   readonly #chunk = new StagingChunk();
+  /** Bulk mode: the COPYs and upserts not done yet, in order (see postgres-step-queue.ts). */
+  readonly #steps = new StepQueue();
   /** Results of applied chunks, not returned yet. */
   #ready: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   /** BeginImportOptions.deferResults / collectChanges. */
@@ -174,6 +185,7 @@ export class PostgresImportSession implements ImportSession {
         });
       }
       await client.query('BEGIN');
+      await client.query(host.sql.importSettings);
       if (runId !== null) {
         await client.query(host.sql.lockRun, [host.lockNamespace, runId]);
       }
@@ -193,17 +205,24 @@ export class PostgresImportSession implements ImportSession {
   async applyBatch(records: readonly StagedRecord[]): Promise<BatchResult> {
     const client = this.#openClient('apply a batch');
     try {
-      if (records.length > 0) {
-        await this.#ensureStaging(client);
-        await copyIntoStaging(
-          client,
-          this.#host.sql,
-          this.#chunk.stage(records),
-        );
-      }
-      // Bulk mode writes a chunk once it is large; otherwise every batch is its own chunk.
-      if (!this.#deferResults || this.#chunk.rows >= BULK_CHUNK_ROWS) {
+      if (!this.#deferResults) {
+        // Every batch is its own chunk, written before this call returns.
+        if (records.length > 0) {
+          await this.#copy(client, this.#chunk.stage(records));
+        }
         await this.#applyChunk(client);
+      } else {
+        this.#steps.throwIfFailed();
+        if (records.length > 0) {
+          const text = this.#chunk.stage(records);
+          void this.#steps.enqueue(() => this.#copy(client, text));
+        }
+        if (this.#chunk.rows >= BULK_CHUNK_ROWS) {
+          const staged = this.#chunk.take();
+          void this.#steps.enqueue(() => this.#applyStaged(client, staged));
+        }
+        // The server writes while the caller prepares the next batches, a few of them at most.
+        await this.#steps.waitUntilAtMost(MAX_QUEUED_STEPS);
       }
     } catch (e) {
       // Half a batch may be in the transaction now; nothing of this run may be committed any more.
@@ -219,21 +238,33 @@ export class PostgresImportSession implements ImportSession {
     return this.#takeResults();
   }
 
-  /** The staging table, made once per transaction (ON COMMIT DROP); emptied after each chunk. */
-  async #ensureStaging(client: pg.PoolClient): Promise<void> {
+  /** COPYs staged text into the staging table, made once per transaction (ON COMMIT DROP). */
+  async #copy(client: pg.PoolClient, text: string): Promise<void> {
     if (!this.#stagingCreated) {
       await client.query(this.#host.sql.createStaging);
       this.#stagingCreated = true;
     }
+    await copyIntoStaging(client, this.#host.sql, text);
   }
 
   /**
-   * Applies the staged chunk: one set-based upsert per round (see postgres-staging.ts), with the
-   * counts, changes and history computed by the database. The results wait in #ready for the
-   * next applyBatch or flush.
+   * Writes everything held back, now: the steps still queued (bulk mode), then the rest of the
+   * chunk. Throws the failure of any of them.
    */
   async #applyChunk(client: pg.PoolClient): Promise<void> {
-    const chunk = this.#chunk;
+    await this.#steps.settle();
+    await this.#applyStaged(client, this.#chunk.take());
+  }
+
+  /**
+   * Applies a staged chunk: one set-based upsert per round (see postgres-staging.ts), with the
+   * counts, changes and history computed by the database; then empties the staging table. The
+   * results wait in #ready for the next applyBatch or flush.
+   */
+  async #applyStaged(
+    client: pg.PoolClient,
+    chunk: { rows: number; rounds: number },
+  ): Promise<void> {
     if (chunk.rows === 0) {
       return;
     }
@@ -243,7 +274,13 @@ export class PostgresImportSession implements ImportSession {
       await client.query(sql.addStagedPresent);
     }
     const at = this.#now();
-    const result = this.#ready;
+    // Added to #ready at the end: a caller may take the results meanwhile (bulk mode).
+    const result: BatchResult = {
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+      changes: [],
+    };
     const changes: UpsertRoundRow['changes'] = [];
     for (let round = 0; round < chunk.rounds; round++) {
       const { rows } = await client.query<UpsertRoundRow>(sql.upsertRound, [
@@ -284,7 +321,7 @@ export class PostgresImportSession implements ImportSession {
       });
     }
     await client.query(sql.truncateStaging);
-    chunk.reset();
+    addResults(this.#ready, result);
   }
 
   /** The results applied but not yet returned; the next call starts from nothing. */
@@ -579,6 +616,8 @@ export class PostgresImportSession implements ImportSession {
   }
 
   async #rollbackQuietly(): Promise<void> {
+    // No queued step may reach the connection after the ROLLBACK (it would run in autocommit).
+    await this.#steps.stop();
     if (this.#client === null || this.#lost !== null) {
       return;
     }
@@ -619,6 +658,20 @@ export class PostgresImportSession implements ImportSession {
 
   #now(): string {
     return new Date(this.#host.clock.now()).toISOString();
+  }
+}
+
+/** Adds the results of a chunk to those not returned yet. */
+function addResults(into: BatchResult, from: BatchResult): void {
+  into.inserted += from.inserted;
+  into.updated += from.updated;
+  into.unchanged += from.unchanged;
+  into.changes.push(...from.changes);
+  if (from.reactivated !== undefined) {
+    into.reactivated = (into.reactivated ?? 0) + from.reactivated;
+  }
+  if (from.typeConflicts !== undefined) {
+    (into.typeConflicts ??= []).push(...from.typeConflicts);
   }
 }
 

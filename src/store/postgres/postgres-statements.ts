@@ -28,6 +28,12 @@ export interface PostgresStatements {
   /** Qualified table names, for the queries built per call. */
   customersTable: string;
   fileStatesTable: string;
+  /**
+   * Settings of an import's transaction (SET LOCAL: they end with it). A 20 000-row chunk's sort
+   * and hashes need about 10 MB; with the default work_mem (4 MB) they spill to disk: 13 % of
+   * the upsert's time (measured on 20 000 staged rows).
+   */
+  importSettings: string;
   createStaging: string;
   truncateStaging: string;
   copyStaging: string;
@@ -80,6 +86,7 @@ export function postgresStatements(s: string): PostgresStatements {
   return {
     customersTable: `${s}.customers`,
     fileStatesTable: `${s}.file_states`,
+    importSettings: `SET LOCAL work_mem = '64MB'`,
     createStaging: `CREATE TEMP TABLE customer_import_staging (
         round integer NOT NULL,
         seq integer NOT NULL,
