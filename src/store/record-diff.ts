@@ -159,7 +159,10 @@ function planInsert(
   rowHash: string,
   withChanges: boolean,
 ): UpsertPlan {
-  if (!withChanges && !hasNull(fields)) {
+  // A null value is `:null` in the JSON text; without that text there is none (with it, maybe
+  // only inside a string: the loop below finds out). One string search instead of a walk over
+  // the fields.
+  if (!withChanges && !rowJson.includes(':null')) {
     // Most rows of a first import: the data is the record itself, as it was serialized.
     return {
       action: 'insert',
@@ -195,15 +198,6 @@ function planInsert(
     data,
     changes,
   };
-}
-
-function hasNull(fields: Readonly<Record<string, FieldValue>>): boolean {
-  for (const field in fields) {
-    if (fields[field] === null) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /**

@@ -62,6 +62,25 @@ describe('record-diff', () => {
     );
   });
 
+  it('plans an insert without change list the same whether a value merely looks like a null or one is', () => {
+    const options = { insertChanges: false };
+    const text = planUpsert(undefined, { name: 'x:null', b: 1 }, options);
+    expect(text).toMatchObject({
+      action: 'insert',
+      data: { b: 1, name: 'x:null' },
+      dataJson: '{"b":1,"name":"x:null"}',
+      changes: [],
+    });
+    expect(storedAfter(text).contentHash).toBe(text.rowHash);
+    const cleared = planUpsert(undefined, { name: 'A', fax: null }, options);
+    expect(cleared).toMatchObject({
+      data: { name: 'A' },
+      dataJson: '{"name":"A"}',
+      changes: [],
+    });
+    expect(storedAfter(cleared).contentHash).not.toBe(cleared.rowHash);
+  });
+
   it('settles the same row again by its row hash, without reading the stored data', () => {
     const stored = storedAfter(planUpsert(undefined, { name: 'Alpha' }));
     const plan = planUpsert(
