@@ -116,7 +116,10 @@ function stageLine(record: StagedRecord, round: number, seq: number): string {
     // contentHash of this very text is recordRowHash(record.fields), without serializing twice.
     `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${contentHash(fieldsJson)}` +
     // type and the blocked flag's status are fixed words; \N is COPY's NULL.
-    `\t${record.type ?? '\\N'}\t${record.status ?? '\\N'}\n`
+    `\t${record.type ?? '\\N'}\t${record.status ?? '\\N'}` +
+    // Whether the fields may hold a null (a null is `:null` in the JSON text): only then does
+    // the merge have to strip nulls.
+    `\t${fieldsJson.includes(':null') ? 't' : 'f'}\n`
   );
 }
 

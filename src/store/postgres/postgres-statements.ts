@@ -19,6 +19,7 @@ export const STAGING_COLUMNS = [
   'row_hash',
   'type',
   'flag',
+  'nulls',
 ] as const;
 
 /** The TEMP table of a rebuild's keys (the file's customers); dropped when the run's transaction ends. */
@@ -95,7 +96,8 @@ export function postgresStatements(s: string): PostgresStatements {
         fields jsonb NOT NULL,
         row_hash text NOT NULL,
         type text,
-        flag text
+        flag text,
+        nulls boolean NOT NULL
       ) ON COMMIT DROP`,
     truncateStaging: `TRUNCATE ${STAGING_TABLE}`,
     copyStaging: `COPY ${STAGING_TABLE} (${STAGING_COLUMNS.join(', ')}) FROM STDIN`,
@@ -106,7 +108,8 @@ export function postgresStatements(s: string): PostgresStatements {
     //   returns the newest committed version after waiting for such a run);
     // - planned: the merged data. Same row hash as last time: nothing to merge. Otherwise the
     //   stored data || the incoming fields, with the keys whose new value is JSON null stripped
-    //   ("keep" = an absent field keeps its value, null clears it);
+    //   ("keep" = an absent field keeps its value, null clears it). Stored data has no nulls, so
+    //   only fields that may hold one (st.nulls) need the strip, and a new key's data is its fields;
     // - changed: the new and really changed rows, with their field-level changes, old → new,
     //   sorted by field name (a side that is missing is left out of the change);
     // - written: INSERT … ON CONFLICT DO UPDATE … WHERE the content changed. xmax = 0 tells an
@@ -127,7 +130,9 @@ export function postgresStatements(s: string): PostgresStatements {
                l.key IS NOT NULL AS existed,
                l.data AS old_data,
                CASE WHEN l.row_hash = st.row_hash THEN l.data
-                    ELSE jsonb_strip_nulls(coalesce(l.data, '{}'::jsonb) || st.fields)
+                    WHEN st.nulls THEN jsonb_strip_nulls(coalesce(l.data, '{}'::jsonb) || st.fields)
+                    WHEN l.key IS NULL THEN st.fields
+                    ELSE l.data || st.fields
                END AS new_data,
                l.row_hash IS DISTINCT FROM st.row_hash AS new_row_hash,
                l.status AS old_status,
