@@ -278,8 +278,11 @@ export const AppConfigSchema = z
       .int()
       .min(1)
       .max(100_000)
-      .default(1000)
-      .describe('Rows written per batch. Default 1000'),
+      // Small enough that a batch's rows die young in V8's heap instead of piling up in the old
+      // generation: a 1 000 000-row import peaked at ~305 MB with 1000, ~245 MB with 250 (same
+      // build, same CPU time; README, Benchmark).
+      .default(250)
+      .describe('Rows written per batch. Default 250'),
     maxFileBytes: z
       .number()
       .int()

@@ -284,6 +284,6 @@ describe('loadConfig finding the config file', () => {
     await writeConfig('# nothing configured yet\n');
     const loaded = await loadConfig({ cwd: dir, env: {} });
     expect(loaded.configPath).toBe(join(dir, 'customer-import.config.yaml'));
-    expect(loaded.config.batchSize).toBe(1000);
+    expect(loaded.config.batchSize).toBe(250);
   });
 });
