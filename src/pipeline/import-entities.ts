@@ -179,7 +179,7 @@ class CustomerImporter implements BatchImporter {
         part[field.slice(prefix.length + 1)] = value;
         parts.set(prefix, part);
       }
-      customers.push({ ...record, fields: own });
+      customers.push(withFields(record, own));
       for (const [prefix, fields] of parts) {
         // Only cleared or kept cells: the row says nothing about this contact/address.
         if (!Object.values(fields).some((v) => v !== null)) {
@@ -346,9 +346,51 @@ function embeddedRecord(
   return {
     customerKey: customer.key,
     key: addressId === '' ? type : addressId,
-    fields: { ...fields, type },
+    fields: withField(fields, 'type', type),
     line: customer.line,
   };
+}
+
+/** The record with other fields; built property by property (an object spread costs ~1.5 us). */
+function withFields(
+  record: StagedRecord,
+  fields: Record<string, FieldValue>,
+): StagedRecord {
+  const copy: StagedRecord = { key: record.key, fields, line: record.line };
+  if (record.type !== undefined) {
+    copy.type = record.type;
+  }
+  if (record.status !== undefined) {
+    copy.status = record.status;
+  }
+  return copy;
+}
+
+/**
+ * The fields plus one, placed before the first name that does not sort before it, so fields in
+ * code-unit order stay in that order (the store serialises those with one JSON.stringify).
+ */
+function withField(
+  fields: Readonly<Record<string, FieldValue>>,
+  name: string,
+  value: FieldValue,
+): Record<string, FieldValue> {
+  const out = Object.create(null) as Record<string, FieldValue>;
+  let placed = false;
+  for (const key of Object.keys(fields)) {
+    if (!placed && key >= name) {
+      out[name] = value;
+      placed = true;
+      if (key === name) {
+        continue;
+      }
+    }
+    out[key] = fields[key] as FieldValue;
+  }
+  if (!placed) {
+    out[name] = value;
+  }
+  return out;
 }
 
 /** A key part as text (validation made key cells non-empty text or numbers). */
