@@ -65,10 +65,16 @@ export interface SessionOptions {
 const BULK_CHUNK_ROWS = 20_000;
 
 /**
- * Bulk mode: how many server steps (a batch's COPY, a chunk's upsert) may wait while the caller
- * prepares the next batch. Each waiting COPY holds its batch's text (about 0.5 MB per 1 000 rows),
- * so this bounds the memory the overlap costs; while a chunk's upsert runs, the caller can still
- * prepare this many batches.
+ * Bulk mode: batches are COPY'd together once they hold this many rows (or the chunk is full),
+ * so small batches (the pipeline's default is a few hundred rows) do not cost a COPY each.
+ */
+const COPY_ROWS = 1000;
+
+/**
+ * Bulk mode: how many server steps (a COPY of about COPY_ROWS rows, a chunk's upsert) may wait
+ * while the caller prepares the next batch. Each waiting COPY holds its text (about 0.5 MB per
+ * 1 000 rows), so this bounds the memory the overlap costs; while a chunk's upsert runs, the
+ * caller can still prepare about this many thousand rows.
  */
 const MAX_QUEUED_STEPS = 4;
 
@@ -131,6 +137,9 @@ export class PostgresImportSession implements ImportSession {
   readonly #chunk = new StagingChunk();
   /** Bulk mode: the COPYs and upserts not done yet, in order (see postgres-step-queue.ts). */
   readonly #steps = new StepQueue();
+  /** Bulk mode: COPY text of staged batches not handed to #steps yet, and its rows. */
+  #copyText: string[] = [];
+  #copyRows = 0;
   /** Results of applied chunks, not returned yet. */
   #ready: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   /** BeginImportOptions.deferResults / collectChanges. */
@@ -214,10 +223,14 @@ export class PostgresImportSession implements ImportSession {
       } else {
         this.#steps.throwIfFailed();
         if (records.length > 0) {
-          const text = this.#chunk.stage(records);
-          void this.#steps.enqueue(() => this.#copy(client, text));
+          this.#copyText.push(this.#chunk.stage(records));
+          this.#copyRows += records.length;
         }
-        if (this.#chunk.rows >= BULK_CHUNK_ROWS) {
+        const chunkFull = this.#chunk.rows >= BULK_CHUNK_ROWS;
+        if (chunkFull || this.#copyRows >= COPY_ROWS) {
+          this.#enqueueCopy(client);
+        }
+        if (chunkFull) {
           const staged = this.#chunk.take();
           void this.#steps.enqueue(() => this.#applyStaged(client, staged));
         }
@@ -247,11 +260,23 @@ export class PostgresImportSession implements ImportSession {
     await copyIntoStaging(client, this.#host.sql, text);
   }
 
+  /** Bulk mode: hands the staged text not yet copied to #steps, as one COPY. */
+  #enqueueCopy(client: pg.PoolClient): void {
+    if (this.#copyRows === 0) {
+      return;
+    }
+    const text = this.#copyText.join('');
+    this.#copyText = [];
+    this.#copyRows = 0;
+    void this.#steps.enqueue(() => this.#copy(client, text));
+  }
+
   /**
    * Writes everything held back, now: the steps still queued (bulk mode), then the rest of the
    * chunk. Throws the failure of any of them.
    */
   async #applyChunk(client: pg.PoolClient): Promise<void> {
+    this.#enqueueCopy(client);
     await this.#steps.settle();
     await this.#applyStaged(client, this.#chunk.take());
   }
