@@ -34,6 +34,7 @@ const CACHE_KIB = 2048;
 export class DiskKeyLines {
   readonly #db: Database.Database;
   readonly #select: Database.Statement<[string], number>;
+  readonly #selectKeys: Database.Statement<[], string>;
   readonly #insert: Database.Statement<unknown[]>;
   /** The file's path while it still has a name (it could not be unlinked at open). */
   #path: string | null;
@@ -49,6 +50,9 @@ export class DiskKeyLines {
     this.#path = path;
     this.#select = db
       .prepare<[string], number>('SELECT line FROM key_lines WHERE key = ?')
+      .pluck();
+    this.#selectKeys = db
+      .prepare<[], string>('SELECT key FROM key_lines')
       .pluck();
     this.#insert = db.prepare<unknown[]>(
       'INSERT OR IGNORE INTO key_lines (key, line) VALUES ' +
@@ -95,6 +99,14 @@ export class DiskKeyLines {
   get(key: string): number | undefined {
     const pending = this.#pendingKeys.indexOf(key);
     return pending >= 0 ? this.#pendingLines[pending] : this.#select.get(key);
+  }
+
+  /** Calls `fn` for every key added so far (in key order, then the ones not inserted yet). */
+  forEachKey(fn: (key: string) => void): void {
+    for (const key of this.#selectKeys.iterate()) {
+      fn(key);
+    }
+    this.#pendingKeys.forEach((key) => fn(key));
   }
 
   /** Records the first line of a key not added yet. */

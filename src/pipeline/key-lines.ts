@@ -11,9 +11,12 @@ import { PackedKeyTable } from './packed-key-table.js';
  * A run judges each row when it reads it (the `duplicateKeys` rule needs the first line at
  * once), so every key seen so far must be at hand. Up to `maxMemoryKeys` keys are kept in memory
  * (packed-key-table.ts, ~26 bytes a key plus its characters); an export with more keys moves them
- * into a temporary SQLite file (disk-key-lines.ts) and goes on there, with a fixed-size Bloom
- * filter (key-filter.ts, 8 MB) in front so that a new key, the usual case, costs no disk lookup.
- * From then on memory stays flat: the filter, SQLite's small page cache, nothing per key.
+ * into a temporary SQLite file (disk-key-lines.ts) and goes on there, and memory stays flat from
+ * then on. Most keys of an export are new, so the file is spared lookups where it can be:
+ * - a key greater than every key so far cannot have been seen: an export sorted by key (the
+ *   usual case) never looks anything up;
+ * - once keys come out of order (more than FILTER_AFTER_LOOKUPS times), a fixed-size Bloom filter
+ *   (key-filter.ts, 8 MB) is built from the file and answers "certainly new" from memory.
  *
  * The temporary file lives in `tempDir` (default: the OS temp folder, `TMPDIR`) and never
  * outlives the run: see disk-key-lines.ts. `close()` must be called when the run ends, however
@@ -23,13 +26,16 @@ import { PackedKeyTable } from './packed-key-table.js';
  */
 
 /**
- * Keys kept in memory before the index moves to a temporary file: 2¹⁸, about 7 MB with keys of
+ * Keys kept in memory before the index moves to a temporary file: 2¹⁷, about 3.5 MB with keys of
  * ten characters. Measured on the 1 000 000-row benchmark import (README, Benchmark): with 2²⁰
- * keys in memory the peak RSS was ~245 MB, moved at 2¹⁸ ~220 MB (the memory table's strings grow
- * V8's heap, the file and its filter do not); the move costs ~0.4 µs of CPU a key beyond it
- * when the export is sorted by key, a few µs when it is not.
+ * keys in memory the peak RSS was ~245 MB, with the index moved at 2¹⁸ ~220 MB (the memory
+ * table's strings grow V8's heap, the file does not); a key beyond the budget costs well under
+ * 1 µs of CPU when the export is sorted by key, about 5 µs when it is not.
  */
-export const DEFAULT_MAX_MEMORY_KEYS = 1 << 18;
+export const DEFAULT_MAX_MEMORY_KEYS = 1 << 17;
+
+/** Out-of-order lookups in the file before the filter is built (a few duplicates need none). */
+const FILTER_AFTER_LOOKUPS = 1024;
 
 export interface KeyLinesOptions {
   /** Keys kept in memory before moving to a temporary file. Default DEFAULT_MAX_MEMORY_KEYS. */
@@ -43,9 +49,13 @@ export class KeyLines {
   readonly #tempDir: string;
   /** Until the spill: every key. Null afterwards. */
   #memory: PackedKeyTable | null = new PackedKeyTable();
-  /** After the spill: every key, and the filter in front of it. */
+  /** After the spill: every key. */
   #disk: DiskKeyLines | null = null;
+  /** After FILTER_AFTER_LOOKUPS out-of-order lookups in the file: every key. */
   #filter: KeyFilter | null = null;
+  /** The greatest key added (UTF-16 code unit order); a greater one is certainly new. */
+  #maxKey: string | null = null;
+  #lookups = 0;
   #size = 0;
   #closed = false;
 
@@ -64,20 +74,36 @@ export class KeyLines {
     return this.#disk !== null;
   }
 
+  /** True once the Bloom filter stands in front of the file (keys came out of order). */
+  get filtered(): boolean {
+    return this.#filter !== null;
+  }
+
   /** The first line of `key`, or undefined when the key was not seen yet. */
   get(key: string): number | undefined {
     if (this.#memory !== null) {
       return this.#memory.get(key);
     }
     const disk = this.#open();
-    if (!(this.#filter as KeyFilter).mightHave(key)) {
+    if (this.#maxKey !== null && key > this.#maxKey) {
       return undefined;
     }
-    return this.#guard(() => disk.get(key));
+    if (this.#filter === null) {
+      if (++this.#lookups <= FILTER_AFTER_LOOKUPS) {
+        return this.#guard(() => disk.get(key));
+      }
+      this.#filter = this.#guard(() => filterOf(disk));
+    }
+    return this.#filter.mightHave(key)
+      ? this.#guard(() => disk.get(key))
+      : undefined;
   }
 
   /** Records the first line of a key not seen yet (call only after `get` returned undefined). */
   add(key: string, line: number): void {
+    if (this.#maxKey === null || key > this.#maxKey) {
+      this.#maxKey = key;
+    }
     if (this.#memory !== null && this.#memory.size < this.#maxMemoryKeys) {
       this.#memory.add(key, line);
       this.#size++;
@@ -87,7 +113,7 @@ export class KeyLines {
       this.#spill(this.#memory);
     }
     const disk = this.#open();
-    (this.#filter as KeyFilter).add(key);
+    this.#filter?.add(key);
     this.#guard(() => disk.add(key, line));
     this.#size++;
   }
@@ -107,14 +133,7 @@ export class KeyLines {
     const disk = this.#guard(() => DiskKeyLines.open(this.#tempDir));
     // Owned from here on, so close() removes the file whatever happens next.
     this.#disk = disk;
-    const filter = new KeyFilter();
-    this.#filter = filter;
-    this.#guard(() =>
-      memory.forEach((key, line) => {
-        disk.add(key, line);
-        filter.add(key);
-      }),
-    );
+    this.#guard(() => memory.forEach((key, line) => disk.add(key, line)));
     this.#memory = null;
   }
 
@@ -139,4 +158,11 @@ export class KeyLines {
       );
     }
   }
+}
+
+/** A filter of every key in the file (a scan of it, about a second per million keys). */
+function filterOf(disk: DiskKeyLines): KeyFilter {
+  const filter = new KeyFilter();
+  disk.forEachKey((key) => filter.add(key));
+  return filter;
 }

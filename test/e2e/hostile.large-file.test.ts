@@ -28,7 +28,7 @@ const TARGET_BYTES = 300 * 1024 * 1024;
  * Measured here: ~225 MB peak for a 30 MB file (Node, SQLite, one batch of rows and its
  * garbage) and ~300-310 MB for this one. The parse and the upsert hold one batch at a time; the
  * index of keys seen in the file (for duplicate-key reports, src/pipeline/key-lines.ts) keeps
- * 2¹⁸ keys in memory and moves to a temporary file beyond them, which this file's 1.4 million
+ * 2¹⁷ keys in memory and moves to a temporary file beyond them, which this file's 1.4 million
  * keys do (hostile.many-keys.test.ts checks that memory stays flat once it has moved).
  */
 const MAX_PEAK_RSS_MB = 350;

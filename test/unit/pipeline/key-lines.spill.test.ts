@@ -59,6 +59,8 @@ describe('KeyLines beyond its memory budget', () => {
       line += 1 + (i % 3);
     }
     expect(keys.onDisk).toBe(true);
+    // `K${i}` is not in code unit order ('K10' < 'K9'): lookups came out of order, hence a filter.
+    expect(keys.filtered).toBe(true);
     expect(keys.size).toBe(expected.size);
     for (const [key, first] of expected) {
       expect(keys.get(key)).toBe(first);
@@ -70,6 +72,40 @@ describe('KeyLines beyond its memory budget', () => {
       'Müller ',
       'x'.repeat(4999),
     ]) {
+      expect(keys.get(absent)).toBeUndefined();
+    }
+    keys.close();
+  });
+
+  it('answers a sorted export without a filter, and builds one when keys come out of order', () => {
+    const keys = new KeyLines({ maxMemoryKeys: 50, tempDir: dir });
+    const key = (i: number) => `K${String(i).padStart(6, '0')}`;
+    // Sorted, with a repeat of an earlier key now and then (a lookup in the file each).
+    for (let i = 0; i < 5000; i++) {
+      if (i % 500 === 499) {
+        expect(keys.get(key(i - 300))).toBe(i - 300 + 2);
+      }
+      expect(keys.get(key(i))).toBeUndefined();
+      keys.add(key(i), i + 2);
+    }
+    expect(keys.onDisk).toBe(true);
+    expect(keys.filtered).toBe(false);
+    // Now out of order: new keys below the greatest one, and repeats; the filter comes after
+    // 1024 such lookups and must know every key, including the ones added before it existed.
+    for (let i = 0; i < 3000; i++) {
+      const fresh = `J${String(i).padStart(6, '0')}`;
+      expect(keys.get(fresh)).toBeUndefined();
+      keys.add(fresh, 10_000 + i);
+      expect(keys.get(key((i * 37) % 5000))).toBe(((i * 37) % 5000) + 2);
+    }
+    expect(keys.filtered).toBe(true);
+    for (let i = 0; i < 5000; i += 7) {
+      expect(keys.get(key(i))).toBe(i + 2);
+    }
+    for (let i = 0; i < 3000; i += 7) {
+      expect(keys.get(`J${String(i).padStart(6, '0')}`)).toBe(10_000 + i);
+    }
+    for (const absent of ['J003000', 'K', 'K0049999', 'I000001', 'J']) {
       expect(keys.get(absent)).toBeUndefined();
     }
     keys.close();
