@@ -17,7 +17,7 @@ import { TEST_CONFIG_YAML, writeTree } from '../helpers/run-cli.js';
  * for it without a 2 GB fixture. A 50 MB line without a line break is stopped by the record
  * limit with the same flat memory.
  *
- * Takes 60-90 s on a two-core machine (generating the file, then importing 1.4 million rows),
+ * Takes 30-90 s on a two-core machine (generating the file, then importing 1.4 million rows),
  * so SKIP_LARGE_FILE_TEST=1 skips it for quick local runs; CI and `npm test` run it.
  */
 
@@ -25,13 +25,14 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const TARGET_BYTES = 300 * 1024 * 1024;
 /**
- * Measured here: ~225 MB peak for a 30 MB file (Node, SQLite, one batch of rows and its
- * garbage) and ~300-310 MB for this one. The parse and the upsert hold one batch at a time; the
+ * Measured here: ~300-310 MB for this file with 1000-row batches and every key in memory; 178 MB
+ * since batches are 250 rows (they die young in V8's heap), text is read 16 KiB at a time and the
  * index of keys seen in the file (for duplicate-key reports, src/pipeline/key-lines.ts) keeps
  * 2¹⁷ keys in memory and moves to a temporary file beyond them, which this file's 1.4 million
- * keys do (hostile.many-keys.test.ts checks that memory stays flat once it has moved).
+ * keys do (hostile.many-keys.test.ts checks that memory stays flat once it has moved). The
+ * bound is issue #6's target for 1 000 000 rows; the rest is room for V8's run-to-run noise.
  */
-const MAX_PEAK_RSS_MB = 350;
+const MAX_PEAK_RSS_MB = 250;
 
 const FORMAT = `
 id: big
