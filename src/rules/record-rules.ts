@@ -75,18 +75,14 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       if (!filter(given)) {
         return null;
       }
-      // Without a default class, only a row that names its class can get defaults (or name an
-      // unknown class); most files have no class column at all.
-      if (defaultClass !== undefined || namesClass(given)) {
-        const unknownClass = collectClassDefaults(
-          given,
-          customerClasses,
-          defaultClass,
-          changes,
-        );
-        if (unknownClass !== null) {
-          unknown.add(unknownClass);
-        }
+      const unknownClass = collectClassDefaults(
+        given,
+        customerClasses,
+        defaultClass,
+        changes,
+      );
+      if (unknownClass !== null) {
+        unknown.add(unknownClass);
       }
       if (nameFallback) {
         const names = fallbackNames(readClassed);
@@ -125,12 +121,6 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       return [...unknown];
     },
   };
-}
-
-/** Whether the row has a customer class of its own (what applyClassDefaults reads first). */
-function namesClass(fields: Readonly<Record<string, FieldValue>>): boolean {
-  const own = fields['customerClass'];
-  return typeof own === 'string' && own.trim() !== '';
 }
 
 /**

@@ -159,10 +159,7 @@ function planInsert(
   rowHash: string,
   withChanges: boolean,
 ): UpsertPlan {
-  // A null value is `:null` in the JSON text; without that text there is none (with it, maybe
-  // only inside a string: the loop below finds out). One string search instead of a walk over
-  // the fields.
-  if (!withChanges && !rowJson.includes(':null')) {
+  if (!withChanges && !mayHoldNull(rowJson)) {
     // Most rows of a first import: the data is the record itself, as it was serialized.
     return {
       action: 'insert',
@@ -198,6 +195,15 @@ function planInsert(
     data,
     changes,
   };
+}
+
+/**
+ * Whether a record serialized as JSON may have a null value: a null is `:null` in the text, so
+ * without that text there is none (with it, maybe only inside a string; the caller looks
+ * closer). One string search instead of a walk over the fields.
+ */
+export function mayHoldNull(fieldsJson: string): boolean {
+  return fieldsJson.includes(':null');
 }
 
 /**

@@ -119,7 +119,7 @@ export function createRowValidator(
           message: `The required column '${label}' is empty`,
         };
       } else if (policy === 'clear') {
-        onEmpty = { kind: 'set', value: null };
+        onEmpty = SET_NULL;
       }
       return { index, field: column.field, label, convert, onEmpty, order };
     },

@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from '../../errors.js';
 import type { StagedRecord } from '../customer-store.js';
 import { contentHash } from '../../util/hash.js';
 import { stableStringify } from '../../util/stable-json.js';
+import { mayHoldNull } from '../record-diff.js';
 import type { PostgresStatements } from './postgres-statements.js';
 
 /**
@@ -117,9 +118,8 @@ function stageLine(record: StagedRecord, round: number, seq: number): string {
     `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${contentHash(fieldsJson)}` +
     // type and the blocked flag's status are fixed words; \N is COPY's NULL.
     `\t${record.type ?? '\\N'}\t${record.status ?? '\\N'}` +
-    // Whether the fields may hold a null (a null is `:null` in the JSON text): only then does
-    // the merge have to strip nulls.
-    `\t${fieldsJson.includes(':null') ? 't' : 'f'}\n`
+    // Whether the fields may hold a null: only then does the merge have to strip nulls.
+    `\t${mayHoldNull(fieldsJson) ? 't' : 'f'}\n`
   );
 }
 
