@@ -36,24 +36,29 @@ export function isoInstant(epochMs: number): string {
     return new Date(epochMs).toISOString();
   }
   const day = Math.floor(epochMs / MS_PER_DAY);
-  let date = dayTexts.get(day);
-  if (date === undefined) {
-    date = dayText(day);
-    if (dayTexts.size >= MAX_CACHED_DAYS) {
-      dayTexts.clear();
-    }
-    dayTexts.set(day, date);
-  }
   const ofDay = epochMs - day * MS_PER_DAY;
-  let time = timeTexts.get(ofDay);
-  if (time === undefined) {
-    time = timeText(ofDay);
-    if (timeTexts.size >= MAX_CACHED_TIMES) {
-      timeTexts.clear();
+  return (
+    cached(dayTexts, day, MAX_CACHED_DAYS, dayText) +
+    cached(timeTexts, ofDay, MAX_CACHED_TIMES, timeText)
+  );
+}
+
+/** The text of `n` from a cache that is emptied when it holds `max` texts. */
+function cached(
+  texts: Map<number, string>,
+  n: number,
+  max: number,
+  make: (n: number) => string,
+): string {
+  let text = texts.get(n);
+  if (text === undefined) {
+    text = make(n);
+    if (texts.size >= max) {
+      texts.clear();
     }
-    timeTexts.set(ofDay, time);
+    texts.set(n, text);
   }
-  return date + time;
+  return text;
 }
 
 /** Milliseconds since midnight as `HH:mm:ss.sssZ`. */
