@@ -128,6 +128,13 @@ export interface StagedRecord extends CustomerRecord {
   type?: CustomerType;
   /** The status the ERP's blocked flag asks for; absent: the row says nothing about it. */
   status?: ImportedStatus;
+  /**
+   * The hash of the file row this record was made from, under everything that decides what a
+   * row becomes (pipeline/source-rows.ts). The store keeps it as the customer's row hash, so
+   * the next import of the same row can be settled before validation. Absent: the record's
+   * fields are hashed instead (a record with issues, or one that did not come from a file row).
+   */
+  rowHash?: string;
 }
 
 /** B2B (a company name or VAT number is present) or B2C; set at the first import, never changed. */

@@ -52,6 +52,12 @@ export interface BatchImporter {
   ): Promise<BatchOutcome>;
   /** Remarks for the outcome once the file is done (how many rows were paired by matching). */
   notices(): string[];
+  /**
+   * Whether a row the store holds unchanged (ImportSession.unchangedRows) may bypass `apply`:
+   * only when `apply` would do nothing with it but the upsert (no matching, no embedded records,
+   * no sales agent check against a store that has sales agents).
+   */
+  settlesUnchangedRows(): boolean;
 }
 
 export interface BatchImporterOptions {
@@ -143,6 +149,14 @@ class CustomerImporter implements BatchImporter {
       await this.#checkSalesAgents(kept, session, outcome);
     }
     return outcome;
+  }
+
+  settlesUnchangedRows(): boolean {
+    return (
+      this.#matchOn.length === 0 &&
+      !this.#embeds &&
+      !(this.#checksAgents && this.#agentsKnown)
+    );
   }
 
   notices(): string[] {
@@ -319,6 +333,11 @@ class EntityImporter implements BatchImporter {
     }
     const result = await session.applyEntityBatch(this.#entity, kept);
     return { ...result, issues, skipped: issues.length, warnings: 0 };
+  }
+
+  /** Contacts, addresses and sales agents are not customers: their rows always go through apply. */
+  settlesUnchangedRows(): boolean {
+    return false;
   }
 
   notices(): string[] {

@@ -13,10 +13,11 @@ import {
   type ImportMode,
   type RecordChange,
 } from '../domain/file-outcome.js';
+import type { FieldValue } from '../domain/customer.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Logger } from '../logging/logger.js';
-import type { Parser, ParsedFile } from '../parse/parser.js';
+import type { Parser, ParsedFile, RawRow } from '../parse/parser.js';
 import type {
   BatchResult,
   CustomerStore,
@@ -31,7 +32,10 @@ import { flatString } from '../util/flat-string.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
-import { createRowValidator } from '../validate/validate-rows.js';
+import {
+  createRowValidator,
+  type RowValidator,
+} from '../validate/validate-rows.js';
 import {
   NewestLastModified,
   lastModifiedMs,
@@ -51,6 +55,7 @@ import {
   type RunRetryPolicy,
 } from './run-retries.js';
 import { KeyLines, type KeyLinesOptions } from './key-lines.js';
+import { createSourceRowHasher, UnchangedRows } from './source-rows.js';
 import {
   createBatchImporter,
   ruleOptionsForEntity,
@@ -340,10 +345,42 @@ class FileRun {
         : { matchExisting: this.#request.matchExisting }),
     });
 
+    // Customer files: every record carries the hash of its file row, and a row the store holds
+    // exactly as that row left it is settled from its key alone (source-rows.ts).
+    const rowHash =
+      format.entity === 'customer'
+        ? createSourceRowHasher({
+            format,
+            header: parsed.header,
+            defaultTimeZone: this.#deps.defaultTimeZone,
+            customerClasses: this.#options.customerClasses ?? {},
+            defaultClass: this.#options.defaultClass,
+          })
+        : null;
+    // A selection looks at every row's fields: no shortcut past them.
+    const unchangedRows =
+      rowHash === null || this.#selection !== null
+        ? null
+        : new UnchangedRows(
+            validator,
+            rowHash,
+            (key) => this.#seenKeys.get(key) !== undefined,
+          );
+
     for await (const rows of parsed.rows) {
       this.#throwIfAborted();
+      const settled =
+        unchangedRows !== null && importer.settlesUnchangedRows()
+          ? await unchangedRows.settle(rows, session)
+          : null;
       const records: StagedRecord[] = [];
-      for (const row of rows) {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as RawRow;
+        const settledKey = settled?.keys[i];
+        if (settledKey !== undefined) {
+          this.#settleUnchanged(row, settledKey, validator);
+          continue;
+        }
         const result = validator.validate(row);
         if (result.blank) {
           continue;
@@ -362,6 +399,14 @@ class FileRun {
         }
         const record = this.#applyRules(result.record);
         if (record !== null && this.#acceptKey(record)) {
+          // A row that reports something must be validated on every import: no row hash.
+          if (
+            rowHash !== null &&
+            result.issues.length === 0 &&
+            !this.#rules.lastHadUnknownClass()
+          ) {
+            record.rowHash = settled?.hashes[i] ?? rowHash(row.cells);
+          }
           records.push(record);
         }
       }
@@ -452,19 +497,46 @@ class FileRun {
       this.#counts.filtered += 1;
       return null;
     }
-    if (this.#sinceMs !== null) {
-      const ms = lastModifiedMs(lastModified);
-      // A row without a last-modified value is imported: nothing says it is old.
-      if (ms !== null && ms <= this.#sinceMs) {
-        this.#counts.notChanged += 1;
-        return null;
-      }
+    if (this.#notChangedSince(lastModified)) {
+      this.#counts.notChanged += 1;
+      return null;
     }
     const ruled = this.#rules.apply(record);
     if (ruled === null) {
       this.#counts.filtered += 1;
     }
     return ruled;
+  }
+
+  /**
+   * changed-since: whether a row last modified then is not newer than the mode's point. A row
+   * without a last-modified value is imported: nothing says it is old.
+   */
+  #notChangedSince(lastModified: FieldValue | undefined): boolean {
+    if (this.#sinceMs === null) {
+      return false;
+    }
+    const ms = lastModifiedMs(lastModified);
+    return ms !== null && ms <= this.#sinceMs;
+  }
+
+  /**
+   * A row the store holds exactly as this row left it (source-rows.ts): counted, its key noted
+   * for the duplicate check and its last-modified value seen, as validating it would; no write.
+   */
+  #settleUnchanged(row: RawRow, key: string, validator: RowValidator): void {
+    this.#counts.read += 1;
+    const lastModified = validator.fieldValue(
+      row,
+      this.#request.format.lastModifiedField,
+    );
+    this.#newest.see(lastModified);
+    if (this.#notChangedSince(lastModified)) {
+      this.#counts.notChanged += 1;
+      return;
+    }
+    this.#seenKeys.add(key, row.line);
+    this.#counts.unchanged += 1;
   }
 
   /** changed-since: the instant rows must be newer than, or null for every row. */

@@ -45,6 +45,8 @@ export interface RecordRules {
   apply(record: StagedRecord): StagedRecord | null;
   /** Classes rows named (or defaulted to) that the config does not define, in order of appearance. */
   unknownClasses(): string[];
+  /** Whether the record last applied named (or defaulted to) such a class. */
+  lastHadUnknownClass(): boolean;
 }
 
 export function createRecordRules(options: RecordRulesOptions): RecordRules {
@@ -60,6 +62,7 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
     format.nameFallback &&
     (format.columns ?? []).some((c) => NAME_FIELDS.includes(c.field));
   const unknown = new Set<string>();
+  let lastUnknown = false;
   // What the class defaults and the name fallback set on the current row; one copy is made of
   // the fields with these merged in (and none when the row needs nothing).
   const changes = new Map<string, FieldValue>();
@@ -72,6 +75,7 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
     apply(record) {
       given = record.fields;
       changes.clear();
+      lastUnknown = false;
       if (!filter(given)) {
         return null;
       }
@@ -83,6 +87,7 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
       );
       if (unknownClass !== null) {
         unknown.add(unknownClass);
+        lastUnknown = true;
       }
       if (nameFallback) {
         const names = fallbackNames(readClassed);
@@ -119,6 +124,9 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
     },
     unknownClasses() {
       return [...unknown];
+    },
+    lastHadUnknownClass() {
+      return lastUnknown;
     },
   };
 }

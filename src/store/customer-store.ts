@@ -58,6 +58,12 @@ export interface RunMeta {
 
 export type { StagedRecord } from '../domain/customer.js';
 
+/** A file row as `ImportSession.unchangedRows` looks it up. */
+export interface SourceRow {
+  key: string;
+  rowHash: string;
+}
+
 export interface BatchResult {
   inserted: number;
   updated: number;
@@ -130,6 +136,15 @@ export interface ImportSession {
    * In `rebuild` mode the session remembers every key it was given, for `deactivateMissing`.
    */
   applyBatch(records: readonly StagedRecord[]): Promise<BatchResult>;
+  /**
+   * For each file row (its key and row hash, see StagedRecord.rowHash), whether the store holds
+   * that customer exactly as an earlier import of the very same row left it: stored under that
+   * row hash and not deactivated since. Such a row would change nothing, so the pipeline need
+   * not validate it. Reads inside the run's transaction (SQLite) or the last committed state
+   * (PostgreSQL), so it is only sound for a key no earlier row of the file had. In `rebuild`
+   * mode the keys found count as applied, for `deactivateMissing`.
+   */
+  unchangedRows(rows: readonly SourceRow[]): Promise<boolean[]>;
   /**
    * rebuild: deactivates (never deletes) every customer of the run's source that is not
    * deactivated and was neither applied in this session nor listed in `keep`, with history

@@ -9,9 +9,11 @@ import type { HistoryEntry } from './customer-store.js';
  * over what the store holds, how "unchanged" is detected, and which fields changed.
  *
  * Two hashes per customer keep re-imports cheap:
- * - `rowHash` is the hash of the last *incoming* record's fields. ERPs export the full table
- *   every time, so most rows of a file equal the row of the previous file; comparing this hash
- *   settles them without parsing the stored JSON at all.
+ * - `rowHash` is the hash of the last *incoming* row: of the file row it came from when the
+ *   record brings that hash (StagedRecord.rowHash, see pipeline/source-rows.ts), else of the
+ *   record's fields. ERPs export the full table every time, so most rows of a file equal the
+ *   row of the previous file; comparing this hash settles them without parsing the stored JSON
+ *   (and, for a file row, the pipeline settles them before even validating it).
  * - `contentHash` is the hash of the *merged* data. It catches records that look different
  *   (a field left out, a null for a field that is already cleared) but change nothing.
  */
@@ -114,18 +116,34 @@ export interface PlanOptions {
 /**
  * Decides what to do with one incoming record given what the store holds for its key
  * (`undefined`: the key is new). Pure: the caller performs the write.
+ *
+ * `sourceHash` is the record's own row hash (StagedRecord.rowHash, the hash of the file row it
+ * came from); without one, the hash of its fields is the row hash.
  */
 export function planUpsert(
   stored: StoredState | undefined,
   fields: Readonly<Record<string, FieldValue>>,
   options: PlanOptions = {},
+  sourceHash?: string,
 ): UpsertPlan {
-  const rowJson = stableStringify(fields);
-  const rowHash = contentHash(rowJson);
-  if (stored === undefined) {
-    return planInsert(fields, rowJson, rowHash, options.insertChanges ?? true);
+  // The fast path: the same file row as last time. Not even the record is serialized.
+  if (
+    stored !== undefined &&
+    sourceHash !== undefined &&
+    stored.rowHash === sourceHash
+  ) {
+    return { action: 'unchanged', rowHash: sourceHash, refreshRowHash: false };
   }
-  // The fast path: the same row as last time. No JSON.parse, no merge.
+  const rowJson = stableStringify(fields);
+  const rowHash = sourceHash ?? contentHash(rowJson);
+  if (stored === undefined) {
+    return planInsert(fields, rowJson, rowHash, {
+      withChanges: options.insertChanges ?? true,
+      // The fields' hash is the row hash only when the record brought none of its own.
+      rowJsonHash: sourceHash === undefined ? rowHash : undefined,
+    });
+  }
+  // The same fields as last time: no JSON.parse, no merge.
   if (stored.rowHash === rowHash) {
     return { action: 'unchanged', rowHash, refreshRowHash: false };
   }
@@ -152,19 +170,21 @@ export function planUpsert(
  * The plan for a key the store does not have: the data is the record without its nulls, and
  * every field is a change from nothing. Built in one pass over the sorted field names (the same
  * result as mergeFields + diffFields, which a first import would otherwise run a million times).
+ * `rowJsonHash`: the hash of `rowJson` when the caller has it already.
  */
 function planInsert(
   fields: Readonly<Record<string, FieldValue>>,
   rowJson: string,
   rowHash: string,
-  withChanges: boolean,
+  how: { withChanges: boolean; rowJsonHash: string | undefined },
 ): UpsertPlan {
+  const { withChanges } = how;
   if (!withChanges && !mayHoldNull(rowJson)) {
     // Most rows of a first import: the data is the record itself, as it was serialized.
     return {
       action: 'insert',
       rowHash,
-      contentHash: rowHash,
+      contentHash: how.rowJsonHash ?? dataContentHash(rowJson),
       dataJson: rowJson,
       data: fields,
       changes: [],
@@ -184,13 +204,14 @@ function planInsert(
       }
     }
   }
-  // Without nulls the new data is the record itself: one serialization and one hash less per
-  // inserted row, which is most rows of a first import.
+  // Without nulls the new data is the record itself: one serialization (and, without a row hash
+  // of the record's own, one hash) less per inserted row, which is most rows of a first import.
   const dataJson = nulls ? serializeData(data) : rowJson;
   return {
     action: 'insert',
     rowHash,
-    contentHash: nulls ? dataContentHash(dataJson) : rowHash,
+    contentHash:
+      (nulls ? undefined : how.rowJsonHash) ?? dataContentHash(dataJson),
     dataJson,
     data,
     changes,

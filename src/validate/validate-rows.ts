@@ -56,6 +56,17 @@ export interface RowValidationResult {
 
 export interface RowValidator {
   validate(row: RawRow): RowValidationResult;
+  /**
+   * One field of the record `validate` would make of the row, converted as validate converts it,
+   * without the rest of the row: undefined when the field is empty and kept, or its cell is bad.
+   * For a row that validates, the value equals `validate(row).record.fields[field]`.
+   */
+  fieldValue(row: RawRow, field: string): FieldValue | undefined;
+  /**
+   * The record's key as `validate` would give it, from the key column(s) alone; undefined when a
+   * key part is empty or bad, or the row has a parser issue (only `validate` says what).
+   */
+  keyOf(row: RawRow): string | undefined;
 }
 
 /** What an empty cell does to the record, decided per column from required/empty/default. */
@@ -148,6 +159,32 @@ export function createRowValidator(
   const keyLabel = keyFields.join(' + ');
   const cellRef = options.cellRef;
   const sheet = options.sheet;
+  // The slots of each field, in the order validate sets them (the last value set wins).
+  const slotsByField = new Map<string, FieldSlot[]>();
+  for (const slot of slots) {
+    const list = slotsByField.get(slot.field);
+    if (list === undefined) {
+      slotsByField.set(slot.field, [slot]);
+    } else {
+      list.push(slot);
+    }
+  }
+  const fieldValue = (row: RawRow, field: string): FieldValue | undefined => {
+    let result: FieldValue | undefined;
+    for (const slot of slotsByField.get(field) ?? []) {
+      const cell = row.cells[slot.index];
+      const value: Converted | undefined =
+        slot.convert === null ? attributeValue(cell) : slot.convert(cell);
+      if (value === undefined) {
+        if (slot.onEmpty.kind === 'set') {
+          result = slot.onEmpty.value;
+        }
+      } else if (!isFailure(value)) {
+        result = value;
+      }
+    }
+    return result;
+  };
 
   const issueAt = (
     row: RawRow,
@@ -176,6 +213,21 @@ export function createRowValidator(
   };
 
   return {
+    fieldValue,
+    keyOf(row) {
+      if (row.issue !== undefined) {
+        return undefined;
+      }
+      let key = '';
+      for (const field of keyFields) {
+        const part = keyText(fieldValue(row, field));
+        if (part === '') {
+          return undefined;
+        }
+        key = key === '' ? part : `${key}${KEY_PART_SEPARATOR}${part}`;
+      }
+      return key === '' ? undefined : key;
+    },
     validate(row) {
       const parserIssue = row.issue;
       if (parserIssue !== undefined && parserIssue.severity === 'error') {

@@ -10,6 +10,7 @@ import type {
   ImportSession,
   RunMeta,
   RunSummary,
+  SourceRow,
   StagedRecord,
 } from '../customer-store.js';
 import { isUniqueViolation, wrapPostgresError } from './postgres-errors.js';
@@ -395,6 +396,51 @@ export class PostgresImportSession implements ImportSession {
       throw this.#wrap(
         e,
         `deactivate missing customers in run ${this.runId ?? '(dry run)'}`,
+      );
+    }
+  }
+
+  async unchangedRows(rows: readonly SourceRow[]): Promise<boolean[]> {
+    const client = this.#openClient('look up unchanged rows');
+    try {
+      this.#steps.throwIfFailed();
+      const unchanged = rows.map(() => true);
+      if (rows.length === 0) {
+        return unchanged;
+      }
+      const { sql, pool } = this.#host;
+      const params = [rows.map((r) => r.key), rows.map((r) => r.rowHash)];
+      // A read of committed rows needs no place in the transaction's queue of COPYs and upserts:
+      // another connection answers at once (unless the pool has only this one).
+      const reader = (pool.options.max ?? 10) > 1 ? pool : client;
+      const result = await reader.query<{ i: number }>(
+        sql.selectUnsettledRows,
+        params,
+      );
+      for (const { i } of result.rows) {
+        unchanged[i - 1] = false;
+      }
+      if (this.#trackKeys) {
+        const present = rows.filter((_, i) => unchanged[i]).map((r) => r.key);
+        if (present.length > 0) {
+          const add = async (): Promise<void> => {
+            await this.#ensurePresent(client);
+            await client.query(sql.addPresentKeys, [present]);
+          };
+          if (this.#deferResults) {
+            void this.#steps.enqueue(add);
+          } else {
+            await add();
+          }
+        }
+      }
+      return unchanged;
+    } catch (e) {
+      await this.#rollbackQuietly();
+      this.#state = 'rolled-back';
+      throw this.#wrap(
+        e,
+        `look up unchanged rows in run ${this.runId ?? '(dry run)'}`,
       );
     }
   }

@@ -114,8 +114,9 @@ function stageLine(record: StagedRecord, round: number, seq: number): string {
     );
   }
   return (
-    // contentHash of this very text is recordRowHash(record.fields), without serializing twice.
-    `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${contentHash(fieldsJson)}` +
+    // The row hash of the file row, or contentHash of this very text: recordRowHash(record.fields),
+    // without serializing twice.
+    `${round}\t${seq}\t${record.line}\t${copyTextValue(record.key)}\t${copyTextValue(fieldsJson)}\t${record.rowHash ?? contentHash(fieldsJson)}` +
     // type and the blocked flag's status are fixed words; \N is COPY's NULL.
     `\t${record.type ?? '\\N'}\t${record.status ?? '\\N'}` +
     // Whether the fields may hold a null: only then does the merge have to strip nulls.

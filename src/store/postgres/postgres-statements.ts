@@ -49,6 +49,8 @@ export interface PostgresStatements {
   addStagedPresent: string;
   /** $1 text[]: keys of rows skipped as invalid, which count as present. */
   addPresentKeys: string;
+  /** Of the keys $1 with row hashes $2, the positions (from 1) not stored under that hash, or deactivated. */
+  selectUnsettledRows: string;
   /** $1 source: { active, missing } */
   countSourceActive: string;
   /** $1 source, $2 at, $3 run id, $4 note: deactivates the missing customers, with history; returns { n }. */
@@ -150,7 +152,10 @@ export function postgresStatements(s: string): PostgresStatements {
         WHERE st.round = $1::int
       ),
       changed AS (
-        SELECT p.seq, p.line, p.key, p.row_hash, p.new_data, p.new_status, p.new_type,
+        SELECT p.seq, p.line, p.key,
+               -- a row that derives another type is reported on every import: no fast path for it
+               CASE WHEN p.type_conflict THEN NULL ELSE p.row_hash END AS row_hash,
+               p.new_data, p.new_status, p.new_type,
                (p.old_status = 'deactivated' AND p.new_status <> 'deactivated') AS reactivated,
                CASE WHEN p.type_conflict THEN 'type change ' || p.old_type || '→' || p.in_type || ' ignored' END AS note,
                -- an insert's field list only when the caller asks for changes (history does not keep it)
@@ -195,6 +200,7 @@ export function postgresStatements(s: string): PostgresStatements {
         UPDATE ${s}.customers c SET row_hash = p.row_hash
         FROM planned p
         WHERE c.key = p.key AND p.existed AND p.new_row_hash AND p.new_data = p.old_data
+          AND NOT p.type_conflict
       ),
       history AS (
         INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at, note)
@@ -230,6 +236,11 @@ export function postgresStatements(s: string): PostgresStatements {
 
     createPresent: `CREATE TEMP TABLE IF NOT EXISTS customer_import_present (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP`,
     addStagedPresent: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT key FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`,
+    selectUnsettledRows: `SELECT u.i::int AS i
+      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(key, row_hash, i)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM ${s}.customers c
+        WHERE c.key = u.key AND c.row_hash = u.row_hash AND c.status <> 'deactivated')`,
     addPresentKeys: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT k FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING`,
     countSourceActive: `SELECT count(*)::int AS active,
         count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ${PRESENT_TABLE} p WHERE p.key = c.key))::int AS missing

@@ -13,6 +13,7 @@ import type {
   ImportSession,
   RunMeta,
   RunSummary,
+  SourceRow,
   StagedRecord,
 } from '../customer-store.js';
 import {
@@ -159,6 +160,7 @@ export class SqliteImportSession implements ImportSession {
           },
           record.fields,
           this.#planOptions,
+          record.rowHash,
         );
         const storedStatus = stored?.status as CustomerStatus | undefined;
         const status = planStatus(storedStatus, record.status, this.#newStatus);
@@ -180,9 +182,11 @@ export class SqliteImportSession implements ImportSession {
           stored !== undefined &&
           (status !== storedStatus ||
             typePlan.type !== (stored.type as CustomerType | null));
+        // A row that derives another type is reported on every import: no fast path for it.
+        const conflict = typePlan.conflict;
         if (plan.action === 'unchanged' && !stateChanged) {
           // Remember this row's hash, so the next import of the same row takes the fast path.
-          if (stored !== undefined && plan.refreshRowHash) {
+          if (stored !== undefined && plan.refreshRowHash && !conflict) {
             stored.row_hash = storedRowHash(plan.rowHash, stored.content_hash);
             st.refreshRowHash.run(stored.row_hash, record.key);
           }
@@ -199,7 +203,9 @@ export class SqliteImportSession implements ImportSession {
         };
         let dataChanges: BatchResult['changes'][number]['changes'] = [];
         if (plan.action === 'unchanged') {
-          const rowHash = storedRowHash(plan.rowHash, stored?.content_hash);
+          const rowHash = conflict
+            ? null
+            : storedRowHash(plan.rowHash, stored?.content_hash);
           st.updateCustomerState.run({ ...base, rowHash });
           if (stored !== undefined) {
             states.set(record.key, {
@@ -212,7 +218,8 @@ export class SqliteImportSession implements ImportSession {
         } else {
           const searchText = customerSearchText(record.key, plan.data);
           const { dataJson: data, contentHash: hash } = plan;
-          const rowHash = storedRowHash(plan.rowHash, hash);
+          // NULL reads as the content hash, which no incoming row hash equals but an identical record's.
+          const rowHash = conflict ? null : storedRowHash(plan.rowHash, hash);
           if (plan.action === 'insert') {
             st.insertCustomer.run(
               data,
@@ -308,6 +315,29 @@ export class SqliteImportSession implements ImportSession {
       );
     }
     return result;
+  }
+
+  async unchangedRows(rows: readonly SourceRow[]): Promise<boolean[]> {
+    return this.#inData('look up unchanged rows', () => {
+      const unchanged = rows.map(() => true);
+      if (rows.length === 0) {
+        return unchanged;
+      }
+      const pairs = JSON.stringify(rows.map((r) => [r.key, r.rowHash]));
+      for (const index of this.#host.statements.selectUnsettledRows.all(
+        pairs,
+      )) {
+        unchanged[index] = false;
+      }
+      if (this.#trackKeys) {
+        this.#clearKeysOnce();
+        const present = rows.filter((_, i) => unchanged[i]).map((r) => r.key);
+        if (present.length > 0) {
+          this.#host.statements.addPresentKeys.run(JSON.stringify(present));
+        }
+      }
+      return unchanged;
+    });
   }
 
   async deactivateMissing(

@@ -142,6 +142,8 @@ export interface SqliteStatements {
   /** $1 a JSON array of keys: the state of those the store has (raw rows). */
   selectCustomerStates: Statement<[string], CustomerStateRow>;
   selectCustomerData: Statement<[string], string>;
+  /** Of `[[key, rowHash], …]`, the positions whose customer is not stored under that row hash (or deactivated). */
+  selectUnsettledRows: Statement<[string], number>;
   insertCustomer: Statement<InsertCustomerArgs>;
   updateCustomer: Statement<UpdateCustomerArgs>;
   refreshRowHash: Statement<[string | null, string]>;
@@ -193,6 +195,14 @@ export function prepareStatements(db: Database): SqliteStatements {
       .raw(),
     selectCustomerData: db
       .prepare<[string], string>('SELECT data FROM customers WHERE key = ?')
+      .pluck(),
+    selectUnsettledRows: db
+      .prepare<[string], number>(
+        `SELECT j.key FROM json_each(?) j
+         WHERE NOT EXISTS (
+           SELECT 1 FROM customers c
+           WHERE c.key = j.value ->> 0 AND c.row_hash = j.value ->> 1 AND c.status <> 'deactivated')`,
+      )
       .pluck(),
     insertCustomer: db.prepare<InsertCustomerArgs>(
       `INSERT INTO customers

@@ -42,6 +42,49 @@ describe('record-diff', () => {
     ]);
   });
 
+  it('with a source row hash: keeps it as the row hash, hashes the data for the content, and settles the same row without a merge', () => {
+    const options = { insertChanges: false };
+    for (const fields of [
+      { name: 'Alpha' },
+      { name: 'Alpha', fax: null },
+    ] as Record<string, string | null>[]) {
+      const inserted = planUpsert(undefined, fields, options, 'row-1');
+      expect(inserted).toMatchObject({
+        action: 'insert',
+        rowHash: 'row-1',
+        // The content hash is the data's, whatever the row hash is.
+        contentHash: storedAfter(planUpsert(undefined, { name: 'Alpha' }))
+          .contentHash,
+      });
+    }
+    const stored = storedAfter(
+      planUpsert(undefined, { name: 'Alpha' }, options, 'row-1'),
+    );
+    // The same row: settled by its hash; the stored data is never read.
+    expect(
+      planUpsert(
+        {
+          ...stored,
+          dataJson: () => {
+            throw new Error('read the stored data');
+          },
+        },
+        { name: 'Alpha' },
+        options,
+        'row-1',
+      ),
+    ).toEqual({ action: 'unchanged', rowHash: 'row-1', refreshRowHash: false });
+    // Another row with the same content: compared by content, its hash is remembered.
+    expect(planUpsert(stored, { name: 'Alpha' }, options, 'row-2')).toEqual({
+      action: 'unchanged',
+      rowHash: 'row-2',
+      refreshRowHash: true,
+    });
+    expect(
+      planUpsert(stored, { name: 'Beta' }, options, 'row-3'),
+    ).toMatchObject({ action: 'update', rowHash: 'row-3' });
+  });
+
   it('hashes records independently of key order, and null differently from absent', () => {
     expect(recordRowHash({ a: 1, b: 2 })).toBe(recordRowHash({ b: 2, a: 1 }));
     expect(recordRowHash({ a: 1, b: null })).not.toBe(recordRowHash({ a: 1 }));

@@ -1,0 +1,273 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  FileOutcome,
+  ImportMode,
+} from '../../../src/domain/file-outcome.js';
+import {
+  FormatDefinitionSchema,
+  type FormatDefinition,
+} from '../../../src/formats/format-definition.js';
+import { NULL_LOGGER } from '../../../src/logging/logger.js';
+import { parserFactory } from '../../../src/pipeline/parser-factory.js';
+import { processFile } from '../../../src/pipeline/process-file.js';
+import type { ImportOptions } from '../../../src/pipeline/import-options.js';
+import { BACKENDS, type BackendDatabase } from '../../helpers/backends.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+/**
+ * Re-importing rows the store already holds as they left it (pipeline/source-rows.ts): they are
+ * settled from their key and row hash, before validation, with the same counts, warnings, modes
+ * and last transfer as the full path gives; anything that changes what a row becomes (the
+ * format, the store's state of the customer) sends it through the full path again.
+ */
+
+const PARSERS = parserFactory({
+  excel: { maxHeapMb: 256, timeoutSeconds: 60, maxFileBytes: 10 * 1024 ** 2 },
+});
+
+const HEADER = 'Nr;Name;USt-IdNr;Gesperrt;Geändert';
+
+function format(overrides: Record<string, unknown> = {}): FormatDefinition {
+  return FormatDefinitionSchema.parse({
+    id: 'erp',
+    type: 'delimited',
+    delimiter: ';',
+    duplicateKeys: 'last-wins',
+    dateTimeFormat: 'dd.MM.yyyy HH:mm',
+    timeZone: 'Europe/Berlin',
+    trueValues: ['Ja'],
+    falseValues: ['Nein'],
+    columns: [
+      {
+        source: 'Nr',
+        field: 'customerNo',
+        required: true,
+        transforms: ['trim', 'upper'],
+      },
+      { source: 'Name', field: 'name', required: true },
+      { source: 'USt-IdNr', field: 'vatId' },
+      { source: 'Gesperrt', field: 'blocked', type: 'boolean' },
+      { source: 'Geändert', field: 'lastModified', type: 'datetime' },
+    ],
+    ...overrides,
+  });
+}
+
+const [K1, K2, K3] = [
+  'k1;Alpha;;Nein;01.11.2026 10:00',
+  'k2;Beta;;Nein;02.11.2026 10:00',
+  'k3;Gamma;;Ja;03.11.2026 10:00',
+] as const;
+const ROWS = [K1, K2, K3];
+
+for (const backend of BACKENDS) {
+  describe(`${backend.name}: re-imported rows are settled before validation`, () => {
+    let db: BackendDatabase;
+    let dir: string;
+    let files = 0;
+
+    beforeEach(async () => {
+      db = await backend.create();
+      dir = await makeTempDir('unchanged-rows-');
+    });
+    afterEach(async () => {
+      await db.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** Imports the rows as a new file (its own name, so never a duplicate of an earlier one). */
+    async function run(
+      rows: readonly string[],
+      options: {
+        fmt?: FormatDefinition;
+        mode?: ImportMode;
+        importOptions?: ImportOptions;
+      } = {},
+    ): Promise<FileOutcome> {
+      files++;
+      const path = join(dir, `customers-${files}.csv`);
+      await writeFile(path, `${HEADER}\n${rows.join('\n')}\n`, 'utf8');
+      const fmt = options.fmt ?? format();
+      return processFile(
+        {
+          path,
+          displayName: `customers-${files}.csv`,
+          format: fmt,
+          mode: options.mode ?? 'update',
+          job: null,
+          // The same content may come again in these tests: that is the point.
+          force: true,
+          ...(options.importOptions ? { options: options.importOptions } : {}),
+        },
+        {
+          store: db.store,
+          logger: NULL_LOGGER,
+          parserFor: () => PARSERS(fmt),
+          instance: 'test',
+          batchSize: 2,
+          maxFileBytes: 1024 ** 2,
+          defaultTimeZone: 'UTC',
+        },
+      );
+    }
+
+    /**
+     * Changes a stored name behind the store's back, leaving the row hash as it is (and making
+     * the content hash one no record has, so a content compare sees the change).
+     */
+    async function tamperName(key: string, name: string): Promise<void> {
+      const config = db.config;
+      const data = JSON.stringify({ customerNo: key, name, blocked: false });
+      if (config.type === 'sqlite') {
+        const raw = new BetterSqlite3(config.path);
+        try {
+          raw
+            .prepare(
+              "UPDATE customers SET data = ?, content_hash = 'tampered' WHERE key = ?",
+            )
+            .run(data, key);
+        } finally {
+          raw.close();
+        }
+        return;
+      }
+      const client = new pg.Client({ connectionString: config.url });
+      await client.connect();
+      try {
+        await client.query(
+          `UPDATE ${config.schema}.customers SET data = $1::jsonb, content_hash = 'tampered' WHERE key = $2`,
+          [data, key],
+        );
+      } finally {
+        await client.end();
+      }
+    }
+
+    const nameOf = async (key: string): Promise<unknown> =>
+      (await db.store.getCustomer(key))?.customer.data['name'];
+
+    it('settles the same rows from their key and row hash: counted unchanged, not validated, not written', async () => {
+      const first = await run(ROWS);
+      expect(first.counts).toMatchObject({ read: 3, inserted: 3 });
+
+      // Only a row that was not validated again keeps a change made behind the store's back.
+      await tamperName('K1', 'Changed elsewhere');
+      const again = await run(ROWS);
+      expect(again.status).toBe('imported');
+      expect(again.counts).toMatchObject({
+        read: 3,
+        inserted: 0,
+        updated: 0,
+        unchanged: 3,
+        skipped: 0,
+        warnings: 0,
+      });
+      expect(await nameOf('K1')).toBe('Changed elsewhere');
+
+      // A changed row takes the full path and is written; its neighbours are still settled.
+      const changed = await run([K1, 'k2;Beta neu;;Nein;05.11.2026 10:00', K3]);
+      expect(changed.counts).toMatchObject({ updated: 1, unchanged: 2 });
+      expect(await nameOf('K2')).toBe('Beta neu');
+      expect(await nameOf('K1')).toBe('Changed elsewhere');
+    });
+
+    it('validates every row again once the format changes what a row becomes', async () => {
+      await run(ROWS);
+      await tamperName('K1', 'Changed elsewhere');
+      const other = format({ decimalSeparator: ',' });
+      const again = await run(ROWS, { fmt: other });
+      // K1 is compared by content now: the file's name is written back.
+      expect(again.counts).toMatchObject({ updated: 1, unchanged: 2 });
+      expect(await nameOf('K1')).toBe('Alpha');
+    });
+
+    it('gives a settled row its last-modified value: the last transfer, and changed-since', async () => {
+      const first = await run(ROWS);
+      expect(first.status).toBe('imported');
+      expect(await db.store.findLastTransfer('erp')).toBe(
+        '2026-11-03T09:00:00.000Z',
+      );
+      const since = await run([...ROWS, 'k4;Delta;;Nein;04.11.2026 10:00'], {
+        mode: 'changed-since',
+      });
+      expect(since.counts).toMatchObject({
+        read: 4,
+        notChanged: 3,
+        inserted: 1,
+        unchanged: 0,
+      });
+      expect(await db.store.findLastTransfer('erp')).toBe(
+        '2026-11-04T09:00:00.000Z',
+      );
+    });
+
+    it('keeps a type conflict reported on every import', async () => {
+      await run(ROWS);
+      // K2 was derived B2C; a VAT number now says B2B, which is refused and reported.
+      const conflicting = [K1, 'k2;Beta;DE123456789;Nein;02.11.2026 10:00', K3];
+      const first = await run(conflicting);
+      expect(first.counts).toMatchObject({ updated: 1, warnings: 1 });
+      const again = await run(conflicting);
+      expect(again.counts).toMatchObject({ unchanged: 3, warnings: 1 });
+      expect(again.issues.map((i) => i.code)).toEqual(['TYPE_CHANGE_IGNORED']);
+    });
+
+    it('still reports a key that comes twice, and the last row wins', async () => {
+      const rows = [...ROWS, 'K1;Alpha zwei;;Nein;01.11.2026 11:00'];
+      const first = await run(rows);
+      expect(first.counts).toMatchObject({ warnings: 1 });
+      const again = await run(rows);
+      expect(again.counts).toMatchObject({ warnings: 1, skipped: 0 });
+      expect(
+        again.issues.filter((i) => i.code === 'DUPLICATE_KEY'),
+      ).toHaveLength(2);
+      expect(await nameOf('K1')).toBe('Alpha zwei');
+    });
+
+    it('rebuild: a settled row counts as present, and a deactivated customer that comes back is reactivated', async () => {
+      await run(ROWS, { mode: 'rebuild' });
+      const without = await run(ROWS.slice(0, 2), {
+        mode: 'rebuild',
+        importOptions: { maxDeactivatePercent: 50 },
+      });
+      expect(without.counts).toMatchObject({ unchanged: 2, deactivated: 1 });
+      expect((await db.store.getCustomer('K3'))?.customer.status).toBe(
+        'deactivated',
+      );
+
+      const back = await run(ROWS, { mode: 'rebuild' });
+      expect(back.counts).toMatchObject({
+        unchanged: 2,
+        updated: 1,
+        reactivated: 1,
+        deactivated: 0,
+      });
+      // K3's row asks for blocked (Gesperrt = Ja), as when it was first imported.
+      expect((await db.store.getCustomer('K3'))?.customer.status).toBe(
+        'blocked',
+      );
+      expect((await db.store.getCustomer('K1'))?.customer.status).toBe(
+        'active',
+      );
+    });
+
+    it('validates a row with an unknown customer class on every import: the notice stays', async () => {
+      const importOptions: ImportOptions = {
+        customerClasses: { RETAIL: { paymentTerms: '14T' } },
+        defaultClass: 'UNDEFINED',
+      };
+      const notice =
+        "Customer class 'UNDEFINED' is not defined in customerClasses; its rows got no class defaults.";
+      const first = await run(ROWS, { importOptions });
+      expect(first.notices).toContain(notice);
+      // Settled rows would not reach the rules that give the notice.
+      const again = await run(ROWS, { importOptions });
+      expect(again.notices).toContain(notice);
+      expect(again.counts).toMatchObject({ unchanged: 3 });
+    });
+  });
+}
