@@ -319,16 +319,15 @@ export class SqliteImportSession implements ImportSession {
 
   async unchangedRows(rows: readonly SourceRow[]): Promise<boolean[]> {
     return this.#inData('look up unchanged rows', () => {
-      const unchanged = rows.map(() => true);
       if (rows.length === 0) {
-        return unchanged;
+        return [];
       }
-      const pairs = JSON.stringify(rows.map((r) => [r.key, r.rowHash]));
-      for (const index of this.#host.statements.selectUnsettledRows.all(
-        pairs,
-      )) {
-        unchanged[index] = false;
-      }
+      const stored = new Map(
+        this.#host.statements.selectSettleableRowHashes.all(
+          JSON.stringify(rows.map((r) => r.key)),
+        ),
+      );
+      const unchanged = rows.map((r) => stored.get(r.key) === r.rowHash);
       if (this.#trackKeys) {
         this.#clearKeysOnce();
         const present = rows.filter((_, i) => unchanged[i]).map((r) => r.key);
