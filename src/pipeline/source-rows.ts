@@ -104,11 +104,6 @@ export class UnchangedRows {
     this.#seen = seen;
   }
 
-  /** The row hash of one row, for a row that was not hashed by `settle`. */
-  hash(row: RawRow): string {
-    return this.#hash(row.cells);
-  }
-
   async settle(
     rows: readonly RawRow[],
     session: ImportSession,
