@@ -14,9 +14,11 @@ import {
 import { NULL_LOGGER } from '../../../src/logging/logger.js';
 import { parserFactory } from '../../../src/pipeline/parser-factory.js';
 import { processFile } from '../../../src/pipeline/process-file.js';
+import { createSourceRowHasher } from '../../../src/pipeline/source-rows.js';
 import type { ImportOptions } from '../../../src/pipeline/import-options.js';
 import { BACKENDS, type BackendDatabase } from '../../helpers/backends.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { runMeta, summary } from '../store/store-fixtures.js';
 
 /**
  * Re-importing rows the store already holds as they left it (pipeline/source-rows.ts): they are
@@ -86,11 +88,16 @@ for (const backend of BACKENDS) {
         fmt?: FormatDefinition;
         mode?: ImportMode;
         importOptions?: ImportOptions;
+        header?: string;
       } = {},
     ): Promise<FileOutcome> {
       files++;
       const path = join(dir, `customers-${files}.csv`);
-      await writeFile(path, `${HEADER}\n${rows.join('\n')}\n`, 'utf8');
+      await writeFile(
+        path,
+        `${options.header ?? HEADER}\n${rows.join('\n')}\n`,
+        'utf8',
+      );
       const fmt = options.fmt ?? format();
       return processFile(
         {
@@ -115,37 +122,42 @@ for (const backend of BACKENDS) {
       );
     }
 
-    /**
-     * Changes a stored name behind the store's back, leaving the row hash as it is (and making
-     * the content hash one no record has, so a content compare sees the change).
-     */
-    async function tamperName(key: string, name: string): Promise<void> {
+    /** Runs one statement on the database behind the store's back (`?` for each parameter). */
+    async function rawUpdate(sql: string, params: string[]): Promise<void> {
       const config = db.config;
-      const data = JSON.stringify({ customerNo: key, name, blocked: false });
       if (config.type === 'sqlite') {
         const raw = new BetterSqlite3(config.path);
         try {
-          raw
-            .prepare(
-              "UPDATE customers SET data = ?, content_hash = 'tampered' WHERE key = ?",
-            )
-            .run(data, key);
+          raw.prepare(sql.replaceAll('@', '')).run(...params);
         } finally {
           raw.close();
         }
         return;
       }
+      let n = 0;
       const client = new pg.Client({ connectionString: config.url });
       await client.connect();
       try {
         await client.query(
-          `UPDATE ${config.schema}.customers SET data = $1::jsonb, content_hash = 'tampered' WHERE key = $2`,
-          [data, key],
+          sql
+            .replaceAll('@', `${config.schema}.`)
+            .replace(/\?/g, () => `$${++n}`),
+          params,
         );
       } finally {
         await client.end();
       }
     }
+
+    /**
+     * Changes a stored name, leaving the row hash as it is (and making the content hash one no
+     * record has, so a content compare sees the change).
+     */
+    const tamperName = (key: string, name: string): Promise<void> =>
+      rawUpdate(
+        "UPDATE @customers SET data = ?, content_hash = 'tampered' WHERE key = ?",
+        [JSON.stringify({ customerNo: key, name, blocked: false }), key],
+      );
 
     const nameOf = async (key: string): Promise<unknown> =>
       (await db.store.getCustomer(key))?.customer.data['name'];
@@ -153,9 +165,6 @@ for (const backend of BACKENDS) {
     it('settles the same rows from their key and row hash: counted unchanged, not validated, not written', async () => {
       const first = await run(ROWS);
       expect(first.counts).toMatchObject({ read: 3, inserted: 3 });
-
-      // Only a row that was not validated again keeps a change made behind the store's back.
-      await tamperName('K1', 'Changed elsewhere');
       const again = await run(ROWS);
       expect(again.status).toBe('imported');
       expect(again.counts).toMatchObject({
@@ -166,13 +175,29 @@ for (const backend of BACKENDS) {
         skipped: 0,
         warnings: 0,
       });
-      expect(await nameOf('K1')).toBe('Changed elsewhere');
+
+      // Proof that a settled row is not validated: give K1 the row hash of a row without its
+      // required name. Validated, that row is an error; settled, it is unchanged.
+      const nameless = 'k1;;;Nein;01.11.2026 10:00';
+      const hashOf = createSourceRowHasher({
+        format: format(),
+        header: HEADER.split(';'),
+        defaultTimeZone: 'UTC',
+        customerClasses: {},
+        defaultClass: undefined,
+      });
+      await rawUpdate('UPDATE @customers SET row_hash = ? WHERE key = ?', [
+        hashOf(nameless.split(';')),
+        'K1',
+      ]);
+      const settled = await run([nameless, K2, K3]);
+      expect(settled.counts).toMatchObject({ unchanged: 3, skipped: 0 });
+      expect(await nameOf('K1')).toBe('Alpha');
 
       // A changed row takes the full path and is written; its neighbours are still settled.
       const changed = await run([K1, 'k2;Beta neu;;Nein;05.11.2026 10:00', K3]);
-      expect(changed.counts).toMatchObject({ updated: 1, unchanged: 2 });
+      expect(changed.counts).toMatchObject({ unchanged: 2, updated: 1 });
       expect(await nameOf('K2')).toBe('Beta neu');
-      expect(await nameOf('K1')).toBe('Changed elsewhere');
     });
 
     it('validates every row again once the format changes what a row becomes', async () => {
@@ -268,6 +293,38 @@ for (const backend of BACKENDS) {
       const again = await run(ROWS, { importOptions });
       expect(again.notices).toContain(notice);
       expect(again.counts).toMatchObject({ unchanged: 3 });
+    });
+
+    it('checks salesperson codes on every import when the store has sales agents', async () => {
+      const agents = await db.store.beginImport(
+        runMeta('agents', { source: 'agents' }),
+        { dryRun: false, force: false },
+      );
+      await agents.applyEntityBatch('salesAgent', [
+        {
+          customerKey: null,
+          key: 'MK',
+          fields: { salespersonCode: 'MK', name: 'Martina Köhler' },
+          line: 2,
+        },
+      ]);
+      await agents.commit(summary());
+      const fmt = format({
+        columns: [
+          ...format().columns,
+          { source: 'Verkäufer', field: 'salespersonCode' },
+        ],
+      });
+      const header = `${HEADER};Verkäufer`;
+      const rows = [`${K1};MK`, `${K2};XX`, `${K3};`];
+      const first = await run(rows, { fmt, header });
+      const again = await run(rows, { fmt, header });
+      for (const outcome of [first, again]) {
+        expect(outcome.issues.map((i) => [i.line, i.code, i.value])).toEqual([
+          [3, 'UNKNOWN_REFERENCE', 'XX'],
+        ]);
+      }
+      expect(again.counts).toMatchObject({ unchanged: 3, warnings: 1 });
     });
   });
 }
