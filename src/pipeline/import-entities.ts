@@ -54,10 +54,20 @@ export interface BatchImporter {
   notices(): string[];
   /**
    * Whether a row the store holds unchanged (ImportSession.unchangedRows) may bypass `apply`:
-   * only when `apply` would do nothing with it but the upsert (no matching, no embedded records,
-   * no sales agent check against a store that has sales agents).
+   * only when `apply` would do nothing with it but the upsert and the checks `checkSettled`
+   * repeats (no matching, no embedded records).
    */
   settlesUnchangedRows(): boolean;
+  /** The fields `checkSettled` reads; none when it has nothing to check. */
+  settledRowFields(): readonly string[];
+  /**
+   * The checks of `apply` that report on every import (an unknown salesperson code), for rows
+   * settled as unchanged; each record holds just `settledRowFields()`. Writes nothing.
+   */
+  checkSettled(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchOutcome>;
 }
 
 export interface BatchImporterOptions {
@@ -88,6 +98,10 @@ export function createBatchImporter(
     );
   }
   return new EntityImporter(format, entity);
+}
+
+function emptyResult(): BatchResult {
+  return { inserted: 0, updated: 0, unchanged: 0, changes: [] };
 }
 
 /** The empty extra part of an outcome. */
@@ -152,11 +166,22 @@ class CustomerImporter implements BatchImporter {
   }
 
   settlesUnchangedRows(): boolean {
-    return (
-      this.#matchOn.length === 0 &&
-      !this.#embeds &&
-      !(this.#checksAgents && this.#agentsKnown)
-    );
+    return this.#matchOn.length === 0 && !this.#embeds;
+  }
+
+  settledRowFields(): readonly string[] {
+    return this.#checksAgents && this.#agentsKnown ? ['salespersonCode'] : [];
+  }
+
+  async checkSettled(
+    records: readonly StagedRecord[],
+    session: ImportSession,
+  ): Promise<BatchOutcome> {
+    const outcome = withoutIssues(emptyResult());
+    if (this.#checksAgents && this.#agentsKnown && records.length > 0) {
+      await this.#checkSalesAgents(records, session, outcome);
+    }
+    return outcome;
   }
 
   notices(): string[] {
@@ -338,6 +363,14 @@ class EntityImporter implements BatchImporter {
   /** Contacts, addresses and sales agents are not customers: their rows always go through apply. */
   settlesUnchangedRows(): boolean {
     return false;
+  }
+
+  settledRowFields(): readonly string[] {
+    return [];
+  }
+
+  async checkSettled(): Promise<BatchOutcome> {
+    return withoutIssues(emptyResult());
   }
 
   notices(): string[] {

@@ -374,11 +374,26 @@ class FileRun {
           ? await unchangedRows.settle(rows, session)
           : null;
       const records: StagedRecord[] = [];
+      // Settled rows the importer still checks (salesperson codes), with just those fields.
+      const checkFields = settled === null ? [] : importer.settledRowFields();
+      const checked: StagedRecord[] = [];
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as RawRow;
         const settledKey = settled?.keys[i];
         if (settledKey !== undefined) {
-          this.#settleUnchanged(row, settledKey, validator);
+          if (
+            this.#settleUnchanged(row, settledKey, validator) &&
+            checkFields.length > 0
+          ) {
+            const fields = Object.create(null) as Record<string, FieldValue>;
+            for (const field of checkFields) {
+              const value = validator.fieldValue(row, field);
+              if (value !== undefined) {
+                fields[field] = value;
+              }
+            }
+            checked.push({ key: settledKey, fields, line: row.line });
+          }
           continue;
         }
         const result = validator.validate(row);
@@ -419,6 +434,11 @@ class FileRun {
         this.#counts.warnings += result.warnings;
         this.#checkErrorBudget();
         this.#addStoreResult(result);
+      }
+      if (checked.length > 0) {
+        const result = await importer.checkSettled(checked, session);
+        this.#issues.push(...result.issues);
+        this.#counts.warnings += result.warnings;
       }
       this.#reportProgress(null);
     }
@@ -523,8 +543,9 @@ class FileRun {
   /**
    * A row the store holds exactly as this row left it (source-rows.ts): counted, its key noted
    * for the duplicate check and its last-modified value seen, as validating it would; no write.
+   * False when changed-since leaves it out (as the full path would, before any check).
    */
-  #settleUnchanged(row: RawRow, key: string, validator: RowValidator): void {
+  #settleUnchanged(row: RawRow, key: string, validator: RowValidator): boolean {
     this.#counts.read += 1;
     const lastModified = validator.fieldValue(
       row,
@@ -533,10 +554,11 @@ class FileRun {
     this.#newest.see(lastModified);
     if (this.#notChangedSince(lastModified)) {
       this.#counts.notChanged += 1;
-      return;
+      return false;
     }
     this.#seenKeys.add(key, row.line);
     this.#counts.unchanged += 1;
+    return true;
   }
 
   /** changed-since: the instant rows must be newer than, or null for every row. */

@@ -20,7 +20,8 @@ import type { RowValidator } from '../validate/validate-rows.js';
  * `unchanged` from its key alone: no validation, no rules, no serialization, no write.
  *
  * What such a row must still give, the pipeline gives it: its count, its key for the duplicate
- * check, its last-modified value (changed-since, the source's last transfer). Rows that report
+ * check, its last-modified value (changed-since, the source's last transfer), and the importer's
+ * checks that report on every import (BatchImporter.checkSettled). Rows that report
  * something on every import never get a row hash: a row with warnings or an unknown customer
  * class (pipeline), a row whose type conflicts with the stored one (the stores).
  */

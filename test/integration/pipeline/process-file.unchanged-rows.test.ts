@@ -295,7 +295,7 @@ for (const backend of BACKENDS) {
       expect(again.counts).toMatchObject({ unchanged: 3 });
     });
 
-    it('checks salesperson codes on every import when the store has sales agents', async () => {
+    it('checks the salesperson codes of settled rows too when the store has sales agents', async () => {
       const agents = await db.store.beginImport(
         runMeta('agents', { source: 'agents' }),
         { dryRun: false, force: false },
@@ -316,9 +316,23 @@ for (const backend of BACKENDS) {
         ],
       });
       const header = `${HEADER};Verkäufer`;
-      const rows = [`${K1};MK`, `${K2};XX`, `${K3};`];
+      const rows = [`${K1};MK`, `${K2};XX`, `${K3};`] as const;
       const first = await run(rows, { fmt, header });
-      const again = await run(rows, { fmt, header });
+      // Settled (K2's stored row hash is that of its nameless variant, which validation would
+      // refuse), and its code still checked.
+      const namelessK2 = 'k2;;;Nein;02.11.2026 10:00;XX';
+      const hashOf = createSourceRowHasher({
+        format: fmt,
+        header: header.split(';'),
+        defaultTimeZone: 'UTC',
+        customerClasses: {},
+        defaultClass: undefined,
+      });
+      await rawUpdate('UPDATE @customers SET row_hash = ? WHERE key = ?', [
+        hashOf(namelessK2.split(';')),
+        'K2',
+      ]);
+      const again = await run([rows[0], namelessK2, rows[2]], { fmt, header });
       for (const outcome of [first, again]) {
         expect(outcome.issues.map((i) => [i.line, i.code, i.value])).toEqual([
           [3, 'UNKNOWN_REFERENCE', 'XX'],
