@@ -7,7 +7,40 @@ import type {
 } from '../../../src/store/customer-store.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import type { BackendDatabase } from '../../helpers/backends.js';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { record, runMeta, summary } from './store-fixtures.js';
+
+/** The stored customers as columns, read behind the store's back (what other systems see). */
+async function rawCustomers(db: BackendDatabase): Promise<unknown[]> {
+  const columns =
+    'key, data, content_hash, row_hash, search_text, status, type, created_line, created_run_id';
+  const config = db.config;
+  if (config.type === 'sqlite') {
+    const raw = new BetterSqlite3(config.path, { readonly: true });
+    try {
+      return raw
+        .prepare(`SELECT ${columns} FROM customers ORDER BY key`)
+        .all()
+        .map((row) => ({
+          ...(row as Record<string, unknown>),
+          data: JSON.parse((row as { data: string }).data) as unknown,
+        }));
+    } finally {
+      raw.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: config.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT ${columns.replace('created_run_id', 'created_run_id::int')} FROM ${config.schema}.customers ORDER BY key`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
 
 /** Applies the batches, then flushes; returns every result (the flush's last). */
 async function applyAll(
@@ -145,6 +178,48 @@ for (const backend of BACKENDS) {
       expect(b?.history.map((h) => h.changes)).toEqual(
         a?.history.map((h) => h.changes),
       );
+    });
+
+    it('stores new customers the same without collectChanges (the plain insert of new keys on PostgreSQL)', async () => {
+      const batches: StagedRecord[][] = [
+        [
+          record('K1', { name: 'Alpha', city: 'Berlin', fax: null }, 2),
+          {
+            ...record('K2', { name: 'Beta', email: 'B@x.de' }, 3),
+            status: 'blocked',
+          },
+          {
+            ...record('K3', { name: 'Gamma' }, 4),
+            type: 'B2B',
+            rowHash: 'row-3',
+          },
+        ],
+        // K1 again in the same chunk: its second row is an update of the first.
+        [record('K1', { name: 'Alpha', city: 'Köln' }, 5), record('K4', {}, 6)],
+      ];
+      const stored: unknown[][] = [];
+      const totals = [];
+      for (const collectChanges of [true, false]) {
+        const db = await backend.create({
+          clock: { now: () => Date.parse('2026-11-20T10:00:00.000Z') },
+        });
+        dbs.push(db);
+        const session = await db.store.beginImport(runMeta('file-n'), {
+          dryRun: false,
+          force: false,
+          deferResults: true,
+          collectChanges,
+          newStatus: 'active',
+        });
+        const results = await applyAll(session, batches);
+        await session.commit(summary());
+        totals.push({ ...total(results), changes: [] });
+        stored.push(await rawCustomers(db));
+      }
+      expect(totals[1]).toEqual(totals[0]);
+      expect(totals[0]).toMatchObject({ inserted: 4, updated: 1 });
+      expect(stored[1]).toEqual(stored[0]);
+      expect(stored[0]).toHaveLength(4);
     });
 
     it('writes held-back records before any other session call looks at the store', async () => {
