@@ -309,14 +309,6 @@ export class PostgresImportSession implements ImportSession {
     };
     const changes: UpsertRoundRow['changes'] = [];
     for (let round = 0; round < chunk.rounds; round++) {
-      if (!this.#collectChanges) {
-        // New keys first, the plain way; upsertRound then sees only the stored ones.
-        const { rows: inserts } = await client.query<{ inserted: number }>(
-          sql.insertNewRound,
-          [round, this.#meta.source, at, this.runId, this.#newStatus],
-        );
-        result.inserted += inserts[0]?.inserted ?? 0;
-      }
       const { rows } = await client.query<UpsertRoundRow>(sql.upsertRound, [
         round,
         this.#meta.source,

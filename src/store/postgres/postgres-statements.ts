@@ -44,13 +44,6 @@ export interface PostgresStatements {
    * One row of counts, changes, reactivations and type conflicts.
    */
   upsertRound: string;
-  /**
-   * Round $1's keys the store does not have: inserted as upsertRound would insert them, and
-   * taken out of the staging table, so upsertRound sees only the rest. Without the CTEs that
-   * an update needs, about half the server time of a first import. Not for a run that collects
-   * changes (an insert's field list comes from upsertRound). Params as upsertRound's $1–$5.
-   */
-  insertNewRound: string;
   createPresent: string;
   /** Adds the staged keys of the batch to the present keys (rebuild). */
   addStagedPresent: string;
@@ -240,32 +233,6 @@ export function postgresStatements(s: string): PostgresStatements {
          FROM changed ch
          JOIN written w ON w.key = ch.key
          WHERE $6::boolean) AS changes`,
-
-    // A key another run inserts meanwhile is left to upsertRound (DO NOTHING waits for that run,
-    // then skips the row, which stays staged). Inserted in key order, as upsertRound writes.
-    insertNewRound: `
-      WITH inserted AS (
-        INSERT INTO ${s}.customers AS c
-          (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id,
-           created_line, status, type)
-        SELECT n.key, n.data, ${dataHash('n.data')}, n.row_hash, ${searchText('n.key', 'n.data')},
-               $2::text, $3::timestamptz, $3::timestamptz, $4::bigint, $4::bigint, n.line,
-               CASE WHEN n.flag = 'blocked' THEN 'blocked' ELSE $5::text END, n.type
-        FROM (
-          SELECT st.key, st.line, st.row_hash, st.flag, st.type,
-                 CASE WHEN st.nulls THEN jsonb_strip_nulls(st.fields) ELSE st.fields END AS data
-          FROM ${STAGING_TABLE} st
-          WHERE st.round = $1::int
-            AND NOT EXISTS (SELECT 1 FROM ${s}.customers x WHERE x.key = st.key)
-        ) n
-        ORDER BY n.key
-        ON CONFLICT (key) DO NOTHING
-        RETURNING c.key
-      ),
-      unstaged AS (
-        DELETE FROM ${STAGING_TABLE} st USING inserted i WHERE st.round = $1::int AND st.key = i.key
-      )
-      SELECT count(*)::int AS inserted FROM inserted`,
 
     createPresent: `CREATE TEMP TABLE IF NOT EXISTS customer_import_present (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP`,
     addStagedPresent: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT key FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`,

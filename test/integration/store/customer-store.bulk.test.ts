@@ -180,7 +180,7 @@ for (const backend of BACKENDS) {
       );
     });
 
-    it('stores new customers the same without collectChanges (the plain insert of new keys on PostgreSQL)', async () => {
+    it('stores new customers the same with and without collectChanges', async () => {
       const batches: StagedRecord[][] = [
         [
           record('K1', { name: 'Alpha', city: 'Berlin', fax: null }, 2),
