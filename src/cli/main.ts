@@ -10,6 +10,7 @@ import {
   type AppError,
 } from '../errors.js';
 import { IMPORT_MODES } from '../domain/file-outcome.js';
+import { packageVersion } from '../util/package-version.js';
 import { CommandContext, type GlobalFlags } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -31,8 +32,6 @@ import { watchCommand } from './commands/watch.js';
  * `commands/*.ts` and maps errors to exit codes; nothing else. `main()` runs in-process in
  * tests; the bottom of this file is the only place that touches process.exit.
  */
-
-const VERSION = '0.1.0';
 
 /** Error codes that mean "you asked for something wrong" rather than "the run failed". */
 const USAGE_CODES: ReadonlySet<string> = new Set([
@@ -79,7 +78,7 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     .description(
       'Import customer files exported by an ERP into a customer database, safely and exactly once.',
     )
-    .version(VERSION)
+    .version(packageVersion())
     .option(
       '-c, --config <path>',
       'config file (default: customer-import.config.yaml|json in the current folder)',

@@ -55,7 +55,11 @@ import {
   type RunRetryPolicy,
 } from './run-retries.js';
 import { KeyLines, type KeyLinesOptions } from './key-lines.js';
-import { createSourceRowHasher, UnchangedRows } from './source-rows.js';
+import {
+  createSourceRowHasher,
+  settledRecord,
+  UnchangedRows,
+} from './source-rows.js';
 import {
   createBatchImporter,
   ruleOptionsForEntity,
@@ -347,7 +351,7 @@ class FileRun {
 
     // Customer files: every record carries the hash of its file row, and a row the store holds
     // exactly as that row left it is settled from its key alone (source-rows.ts).
-    const rowHash =
+    const hashRow =
       format.entity === 'customer'
         ? createSourceRowHasher({
             format,
@@ -359,11 +363,11 @@ class FileRun {
         : null;
     // A selection looks at every row's fields: no shortcut past them.
     const unchangedRows =
-      rowHash === null || this.#selection !== null
+      hashRow === null || this.#selection !== null
         ? null
         : new UnchangedRows(
             validator,
-            rowHash,
+            hashRow,
             (key) => this.#seenKeys.get(key) !== undefined,
           );
 
@@ -385,14 +389,9 @@ class FileRun {
             this.#settleUnchanged(row, settledKey, validator) &&
             checkFields.length > 0
           ) {
-            const fields = Object.create(null) as Record<string, FieldValue>;
-            for (const field of checkFields) {
-              const value = validator.fieldValue(row, field);
-              if (value !== undefined) {
-                fields[field] = value;
-              }
-            }
-            checked.push({ key: settledKey, fields, line: row.line });
+            checked.push(
+              settledRecord(validator, row, settledKey, checkFields),
+            );
           }
           continue;
         }
@@ -416,11 +415,11 @@ class FileRun {
         if (record !== null && this.#acceptKey(record)) {
           // A row that reports something must be validated on every import: no row hash.
           if (
-            rowHash !== null &&
+            hashRow !== null &&
             result.issues.length === 0 &&
             !this.#rules.lastHadUnknownClass()
           ) {
-            record.rowHash = settled?.hashes[i] ?? rowHash(row.cells);
+            record.rowHash = settled?.hashes[i] ?? hashRow(row.cells);
           }
           records.push(record);
         }

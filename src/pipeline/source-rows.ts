@@ -1,3 +1,4 @@
+import type { FieldValue, StagedRecord } from '../domain/customer.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Cell, RawRow } from '../parse/parser.js';
 import type { CustomerClasses } from '../rules/class-defaults.js';
@@ -70,6 +71,26 @@ export function createSourceRowHasher(
       textPrefix + (cells as readonly string[]).join('\u0000'),
     );
   };
+}
+
+/**
+ * A settled row as the importer's checks of settled rows see it (BatchImporter.checkSettled):
+ * its key and line, and just the given fields, converted as validation converts them.
+ */
+export function settledRecord(
+  validator: RowValidator,
+  row: RawRow,
+  key: string,
+  fields: readonly string[],
+): StagedRecord {
+  const values = Object.create(null) as Record<string, FieldValue>;
+  for (const field of fields) {
+    const value = validator.fieldValue(row, field);
+    if (value !== undefined) {
+      values[field] = value;
+    }
+  }
+  return { key, fields: values, line: row.line };
 }
 
 /** What {@link UnchangedRows.settle} found for a batch of raw rows, by the rows' positions. */

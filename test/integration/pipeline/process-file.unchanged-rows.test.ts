@@ -150,6 +150,29 @@ for (const backend of BACKENDS) {
     }
 
     /**
+     * Stores, as the customer's row hash, the hash a run of `run()` gives `line` (the pipeline's
+     * fingerprint: the format, the header, UTC, no classes), so that line is settled next time.
+     */
+    const storeRowHashOf = (
+      key: string,
+      line: string,
+      fmt: FormatDefinition,
+      header: string,
+    ): Promise<void> => {
+      const hashOf = createSourceRowHasher({
+        format: fmt,
+        header: header.split(';'),
+        defaultTimeZone: 'UTC',
+        customerClasses: {},
+        defaultClass: undefined,
+      });
+      return rawUpdate('UPDATE @customers SET row_hash = ? WHERE key = ?', [
+        hashOf(line.split(';')),
+        key,
+      ]);
+    };
+
+    /**
      * Changes a stored name, leaving the row hash as it is (and making the content hash one no
      * record has, so a content compare sees the change).
      */
@@ -179,17 +202,7 @@ for (const backend of BACKENDS) {
       // Proof that a settled row is not validated: give K1 the row hash of a row without its
       // required name. Validated, that row is an error; settled, it is unchanged.
       const nameless = 'k1;;;Nein;01.11.2026 10:00';
-      const hashOf = createSourceRowHasher({
-        format: format(),
-        header: HEADER.split(';'),
-        defaultTimeZone: 'UTC',
-        customerClasses: {},
-        defaultClass: undefined,
-      });
-      await rawUpdate('UPDATE @customers SET row_hash = ? WHERE key = ?', [
-        hashOf(nameless.split(';')),
-        'K1',
-      ]);
+      await storeRowHashOf('K1', nameless, format(), HEADER);
       const settled = await run([nameless, K2, K3]);
       expect(settled.counts).toMatchObject({ unchanged: 3, skipped: 0 });
       expect(await nameOf('K1')).toBe('Alpha');
@@ -321,17 +334,7 @@ for (const backend of BACKENDS) {
       // Settled (K2's stored row hash is that of its nameless variant, which validation would
       // refuse), and its code still checked.
       const namelessK2 = 'k2;;;Nein;02.11.2026 10:00;XX';
-      const hashOf = createSourceRowHasher({
-        format: fmt,
-        header: header.split(';'),
-        defaultTimeZone: 'UTC',
-        customerClasses: {},
-        defaultClass: undefined,
-      });
-      await rawUpdate('UPDATE @customers SET row_hash = ? WHERE key = ?', [
-        hashOf(namelessK2.split(';')),
-        'K2',
-      ]);
+      await storeRowHashOf('K2', namelessK2, fmt, header);
       const again = await run([rows[0], namelessK2, rows[2]], { fmt, header });
       for (const outcome of [first, again]) {
         expect(outcome.issues.map((i) => [i.line, i.code, i.value])).toEqual([
