@@ -1,7 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   FileOutcome,
@@ -17,6 +15,7 @@ import { processFile } from '../../../src/pipeline/process-file.js';
 import { createSourceRowHasher } from '../../../src/pipeline/source-rows.js';
 import type { ImportOptions } from '../../../src/pipeline/import-options.js';
 import { BACKENDS, type BackendDatabase } from '../../helpers/backends.js';
+import { rawSql } from '../../helpers/raw-sql.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { runMeta, summary } from '../store/store-fixtures.js';
 
@@ -124,29 +123,7 @@ for (const backend of BACKENDS) {
 
     /** Runs one statement on the database behind the store's back (`?` for each parameter). */
     async function rawUpdate(sql: string, params: string[]): Promise<void> {
-      const config = db.config;
-      if (config.type === 'sqlite') {
-        const raw = new BetterSqlite3(config.path);
-        try {
-          raw.prepare(sql.replaceAll('@', '')).run(...params);
-        } finally {
-          raw.close();
-        }
-        return;
-      }
-      let n = 0;
-      const client = new pg.Client({ connectionString: config.url });
-      await client.connect();
-      try {
-        await client.query(
-          sql
-            .replaceAll('@', `${config.schema}.`)
-            .replace(/\?/g, () => `$${++n}`),
-          params,
-        );
-      } finally {
-        await client.end();
-      }
+      await rawSql(db.config, sql, params);
     }
 
     /**

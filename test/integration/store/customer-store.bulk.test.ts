@@ -7,39 +7,24 @@ import type {
 } from '../../../src/store/customer-store.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import type { BackendDatabase } from '../../helpers/backends.js';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import { rawSql } from '../../helpers/raw-sql.js';
 import { record, runMeta, summary } from './store-fixtures.js';
 
 /** The stored customers as columns, read behind the store's back (what other systems see). */
 async function rawCustomers(db: BackendDatabase): Promise<unknown[]> {
-  const columns =
-    'key, data, content_hash, row_hash, search_text, status, type, created_line, created_run_id';
-  const config = db.config;
-  if (config.type === 'sqlite') {
-    const raw = new BetterSqlite3(config.path, { readonly: true });
-    try {
-      return raw
-        .prepare(`SELECT ${columns} FROM customers ORDER BY key`)
-        .all()
-        .map((row) => ({
-          ...(row as Record<string, unknown>),
-          data: JSON.parse((row as { data: string }).data) as unknown,
-        }));
-    } finally {
-      raw.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: config.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      `SELECT ${columns.replace('created_run_id', 'created_run_id::int')} FROM ${config.schema}.customers ORDER BY key`,
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
+  const sqlite = db.config.type === 'sqlite';
+  const rows = await rawSql(
+    db.config,
+    `SELECT key, data, content_hash, row_hash, search_text, status, type, created_line,
+       ${sqlite ? 'created_run_id' : 'created_run_id::int AS created_run_id'}
+     FROM @customers ORDER BY key`,
+  );
+  return sqlite
+    ? rows.map((row) => ({
+        ...row,
+        data: JSON.parse(row.data as string) as unknown,
+      }))
+    : rows;
 }
 
 /** Applies the batches, then flushes; returns every result (the flush's last). */

@@ -1,10 +1,9 @@
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreConfig } from '../../../src/config/app-config.js';
 import type { CustomerStore } from '../../../src/store/customer-store.js';
 import { BACKENDS } from '../../helpers/backends.js';
 import type { BackendDatabase } from '../../helpers/backends.js';
+import { rawSql } from '../../helpers/raw-sql.js';
 import { importRun, record, runMeta, summary } from './store-fixtures.js';
 
 /** The stored (raw) change lists of a customer's history, oldest first, straight from the database. */
@@ -12,36 +11,18 @@ async function storedChanges(
   config: StoreConfig,
   key: string,
 ): Promise<{ operation: string; changes: unknown }[]> {
-  if (config.type === 'sqlite') {
-    const db = new BetterSqlite3(config.path, { readonly: true });
-    try {
-      return db
-        .prepare<[string], { operation: string; changes: string }>(
-          'SELECT operation, changes FROM customer_history WHERE key = ? ORDER BY id',
-        )
-        .all(key)
-        .map((r) => ({
-          operation: r.operation,
-          changes: JSON.parse(r.changes) as unknown,
-        }));
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: config.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{
-      operation: string;
-      changes: unknown;
-    }>(
-      `SELECT operation, changes FROM ${config.schema}.customer_history WHERE key = $1 ORDER BY id`,
-      [key],
-    );
-    return rows;
-  } finally {
-    await client.end();
-  }
+  const rows = await rawSql(
+    config,
+    'SELECT operation, changes FROM @customer_history WHERE key = ? ORDER BY id',
+    [key],
+  );
+  return rows.map((r) => ({
+    operation: r.operation as string,
+    changes:
+      config.type === 'sqlite'
+        ? (JSON.parse(r.changes as string) as unknown)
+        : r.changes,
+  }));
 }
 
 for (const backend of BACKENDS) {
