@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import type { XlsxFormat } from '../formats/format-definition.js';
+import { resolveWorkerEntry } from '../util/worker-entry.js';
 import type { ParsedFile, ParseInput, Parser, RawRow } from './parser.js';
 import type {
   ExcelMainMessage,
@@ -97,35 +96,6 @@ function formatMb(bytes: number): string {
   return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
 }
 
-/** How the worker script is started: compiled JS next to this module, or the TS source. */
-interface WorkerEntry {
-  script: URL | string;
-  eval: boolean;
-}
-
-/**
- * Under `node dist/...` the compiled `excel-worker.js` sits next to this module. Under vitest or
- * tsx only `excel-worker.ts` exists. `execArgv: ['--import', 'tsx']` does not help there: on
- * Node 20 a worker's entry module is loaded before hooks registered by `--import` apply
- * (ERR_UNKNOWN_FILE_EXTENSION), so a tiny eval shim loads the .ts file through tsx's API.
- */
-function resolveWorkerEntry(): WorkerEntry {
-  const jsUrl = new URL('./excel-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(jsUrl))) {
-    return { script: jsUrl, eval: false };
-  }
-  const tsUrl = new URL('./excel-worker.ts', import.meta.url);
-  // The ESM build of the API: its CommonJS build fails to register hooks from an ESM import.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const shim = [
-    `import(${JSON.stringify(tsxApi)})`,
-    `.then((tsx) => tsx.tsImport(${JSON.stringify(tsUrl.href)}, ${JSON.stringify(import.meta.url)}))`,
-    // Rethrown from a timer so it becomes the worker's 'error' event, as for the compiled script.
-    '.catch((e) => setTimeout(() => { throw e; }));',
-  ].join('');
-  return { script: shim, eval: true };
-}
-
 type Pending = {
   resolve: (message: ExcelWorkerMessage) => void;
   reject: (error: Error) => void;
@@ -153,7 +123,7 @@ class WorkbookSession {
   }
 
   async start(): Promise<ParsedFile> {
-    const entry = resolveWorkerEntry();
+    const entry = resolveWorkerEntry(import.meta.url, 'excel-worker');
     const workerInput: ExcelWorkerInput = {
       path: this.#input.path,
       displayName: this.#input.displayName,

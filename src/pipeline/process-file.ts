@@ -17,7 +17,7 @@ import type { FieldValue } from '../domain/customer.js';
 import type { RowIssue } from '../domain/row-issue.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Logger } from '../logging/logger.js';
-import type { Parser, ParsedFile, RawRow } from '../parse/parser.js';
+import type { Parser, RawRow } from '../parse/parser.js';
 import type {
   BatchResult,
   CustomerStore,
@@ -59,7 +59,13 @@ import {
   createSourceRowHasher,
   settledRecord,
   UnchangedRows,
+  type RowFingerprint,
 } from './source-rows.js';
+import {
+  DEFAULT_PARSE_THREAD_MIN_BYTES,
+  openRowSource,
+  type RowSource,
+} from './row-source.js';
 import {
   createBatchImporter,
   ruleOptionsForEntity,
@@ -123,6 +129,12 @@ export interface ProcessFileDeps {
   retry?: RunRetryPolicy;
   /** The duplicate-key index: keys kept in memory, and where the temporary file goes beyond them. */
   keyIndex?: KeyLinesOptions;
+  /**
+   * Text files of at least this many bytes are read (and their rows hashed) in a worker thread
+   * with the format's built-in parser instead of `parserFor` (row-source.ts). Default 4 MiB;
+   * Infinity: never.
+   */
+  parseThreadMinBytes?: number;
 }
 
 export async function processFile(
@@ -276,16 +288,22 @@ class FileRun {
   }
 
   async #runInSession(session: ImportSession): Promise<FileOutcome> {
-    let parsed: ParsedFile | null = null;
+    let parsed: RowSource | null = null;
     try {
-      parsed = await this.#deps.parserFor(this.#request.format).open({
-        path: this.#request.path,
-        displayName: this.#request.displayName,
-        sizeBytes: this.#sizeBytes,
-        format: this.#request.format,
-        batchSize: this.#deps.batchSize,
-        onBytes: (bytesRead) => this.#reportProgress(bytesRead),
-        ...(this.#deps.signal ? { signal: this.#deps.signal } : {}),
+      parsed = await openRowSource({
+        input: {
+          path: this.#request.path,
+          displayName: this.#request.displayName,
+          sizeBytes: this.#sizeBytes,
+          format: this.#request.format,
+          batchSize: this.#deps.batchSize,
+          onBytes: (bytesRead) => this.#reportProgress(bytesRead),
+          ...(this.#deps.signal ? { signal: this.#deps.signal } : {}),
+        },
+        parserFor: this.#deps.parserFor,
+        threadMinBytes:
+          this.#deps.parseThreadMinBytes ?? DEFAULT_PARSE_THREAD_MIN_BYTES,
+        fingerprint: this.#rowFingerprint(),
       });
       await this.#importRows(parsed, session);
       if (this.#request.mode === 'rebuild') {
@@ -317,7 +335,7 @@ class FileRun {
     return this.#outcome(status, session.runId, null);
   }
 
-  async #importRows(parsed: ParsedFile, session: ImportSession): Promise<void> {
+  async #importRows(parsed: RowSource, session: ImportSession): Promise<void> {
     const format = this.#request.format;
     const binding = bindColumns(
       format,
@@ -351,16 +369,15 @@ class FileRun {
 
     // Customer files: every record carries the hash of its file row, and a row the store holds
     // exactly as that row left it is settled from its key alone (source-rows.ts).
+    const fingerprint = this.#rowFingerprint();
     const hashRow =
-      format.entity === 'customer'
-        ? createSourceRowHasher({
+      fingerprint === null
+        ? null
+        : createSourceRowHasher({
+            ...fingerprint,
             format,
             header: parsed.header,
-            defaultTimeZone: this.#deps.defaultTimeZone,
-            customerClasses: this.#options.customerClasses ?? {},
-            defaultClass: this.#options.defaultClass,
-          })
-        : null;
+          });
     // A selection looks at every row's fields: no shortcut past them.
     const unchangedRows =
       hashRow === null || this.#selection !== null
@@ -371,11 +388,11 @@ class FileRun {
             (key) => this.#seenKeys.get(key) !== undefined,
           );
 
-    for await (const rows of parsed.rows) {
+    for await (const { rows, hashes } of parsed.batches) {
       this.#throwIfAborted();
       const settled =
         unchangedRows !== null && importer.settlesUnchangedRows()
-          ? await unchangedRows.settle(rows, session)
+          ? await unchangedRows.settle(rows, session, hashes)
           : null;
       const records: StagedRecord[] = [];
       // Settled rows the importer still checks (salesperson codes), with just those fields.
@@ -419,7 +436,8 @@ class FileRun {
             result.issues.length === 0 &&
             !this.#rules.lastHadUnknownClass()
           ) {
-            record.rowHash = settled?.hashes[i] ?? hashRow(row.cells);
+            record.rowHash =
+              hashes?.[i] ?? settled?.hashes[i] ?? hashRow(row.cells);
           }
           records.push(record);
         }
@@ -460,6 +478,18 @@ class FileRun {
         `Customer class '${unknown}' is not defined in customerClasses; its rows got no class defaults.`,
       );
     }
+  }
+
+  /** What a customer row's hash depends on besides format and header; null: rows are not hashed. */
+  #rowFingerprint(): Omit<RowFingerprint, 'format' | 'header'> | null {
+    if (this.#request.format.entity !== 'customer') {
+      return null;
+    }
+    return {
+      defaultTimeZone: this.#deps.defaultTimeZone,
+      customerClasses: this.#options.customerClasses ?? {},
+      defaultClass: this.#options.defaultClass,
+    };
   }
 
   /** Adds what the store did with records (counts, type conflicts, and a dry run's changes). */

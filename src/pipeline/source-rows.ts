@@ -126,9 +126,11 @@ export class UnchangedRows {
     this.#seen = seen;
   }
 
+  /** `rowHashes`: the rows' hashes where the reader computed them already (row-source.ts). */
   async settle(
     rows: readonly RawRow[],
     session: ImportSession,
+    rowHashes: readonly string[] | null = null,
   ): Promise<SettledBatch> {
     const keys: (string | undefined)[] = [];
     const hashes: (string | undefined)[] = [];
@@ -147,7 +149,7 @@ export class UnchangedRows {
         continue;
       }
       batchKeys.add(key);
-      const rowHash = this.#hash(row.cells);
+      const rowHash = rowHashes?.[i] ?? this.#hash(row.cells);
       hashes[i] = rowHash;
       lookups.push({ key, rowHash });
       positions.push(i);

@@ -1,0 +1,246 @@
+import { Worker } from 'node:worker_threads';
+import { AppError, coerceError, ErrorCode, fsErrorCode } from '../errors.js';
+import type { RawRow } from '../parse/parser.js';
+import { resolveWorkerEntry } from '../util/worker-entry.js';
+import { unpackRows } from './packed-rows.js';
+import type {
+  ParseMainMessage,
+  ParseWorkerInput,
+  ParseWorkerMessage,
+} from './parse-worker.js';
+import type { RowSource, SourceBatch } from './row-source.js';
+
+/**
+ * A text file read in a worker thread (parse-worker.ts): reading, decoding, splitting into
+ * records and hashing each row run on another core while the pipeline validates and writes the
+ * rows before them. At most `maxBatchesInFlight` batches wait between the two threads, so
+ * memory stays what one thread needs however large the file.
+ *
+ * Failures arrive as the AppError the parser threw (code, message, details), from `open` or
+ * from the batch iterator, exactly as they would without the thread.
+ *
+ * @internal
+ */
+
+/** The worker's heap limit: a parser holds a read and a record of at most ~1 M characters. */
+const WORKER_HEAP_MB = 256;
+/**
+ * Its young generation: rows leave it within a batch, and V8's default (16 MB and more) only
+ * adds to the process's resident memory (+40 MB at 100 000 rows; 4 MB: +25 MB, no slower).
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
+type Pending = {
+  resolve: (message: ParseWorkerMessage) => void;
+  reject: (error: Error) => void;
+};
+
+export type ParseThreadInput = ParseWorkerInput & {
+  onBytes?: (bytesRead: number) => void;
+  signal?: AbortSignal;
+};
+
+export async function openParseThread(
+  input: ParseThreadInput,
+): Promise<RowSource> {
+  const thread = new ParseThread(input);
+  try {
+    return await thread.start();
+  } catch (e) {
+    await thread.close();
+    throw e;
+  }
+}
+
+class ParseThread implements RowSource {
+  readonly batches: AsyncIterable<SourceBatch>;
+  readonly #input: ParseThreadInput;
+  #worker: Worker | undefined;
+  #header: string[] | null = null;
+  /** Messages that arrived before they were asked for (at most the batches in flight). */
+  readonly #queue: ParseWorkerMessage[] = [];
+  #pending: Pending | undefined;
+  #failure: Error | undefined;
+  #closed = false;
+  #onAbort: (() => void) | undefined;
+
+  constructor(input: ParseThreadInput) {
+    this.#input = input;
+    this.batches = this.#batches();
+  }
+
+  get header(): string[] | null {
+    return this.#header;
+  }
+
+  async start(): Promise<RowSource> {
+    const input = this.#input;
+    const workerData: ParseWorkerInput = {
+      path: input.path,
+      displayName: input.displayName,
+      sizeBytes: input.sizeBytes,
+      format: input.format,
+      batchSize: input.batchSize,
+      readBytes: input.readBytes,
+      fingerprint: input.fingerprint,
+      maxBatchesInFlight: input.maxBatchesInFlight,
+    };
+    const entry = resolveWorkerEntry(import.meta.url, 'parse-worker');
+    const worker = new Worker(entry.script, {
+      eval: entry.eval,
+      workerData,
+      resourceLimits: {
+        maxOldGenerationSizeMb: WORKER_HEAP_MB,
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+      },
+      // Library code never prints: the worker's output is not passed on.
+      stdin: false,
+      stdout: true,
+      stderr: true,
+    });
+    this.#worker = worker;
+    worker.on('message', (message: ParseWorkerMessage) =>
+      this.#receive(message),
+    );
+    worker.on('error', (error: Error) => this.#fail(this.#workerError(error)));
+    worker.on('exit', (exitCode: number) => {
+      if (!this.#closed) {
+        this.#fail(
+          new AppError(
+            ErrorCode.INTERNAL,
+            `The file reader for '${input.displayName}' stopped (exit code ${exitCode})`,
+          ),
+        );
+      }
+    });
+    const signal = input.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        this.#fail(coerceError(signal.reason ?? new Error('aborted')));
+      };
+      if (signal.aborted) {
+        onAbort();
+      } else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.#onAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
+    const opened = await this.#next();
+    if (opened.type !== 'opened') {
+      throw this.#unexpected(opened);
+    }
+    this.#header = opened.header;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.#onAbort?.();
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  async *#batches(): AsyncGenerator<SourceBatch> {
+    for (;;) {
+      const message = await this.#next();
+      if (message.type === 'end') {
+        this.#input.onBytes?.(message.bytesRead);
+        return;
+      }
+      if (message.type !== 'batch') {
+        throw this.#unexpected(message);
+      }
+      this.#send({ type: 'more' });
+      const rows: RawRow[] =
+        message.packed === null
+          ? (message.rows ?? [])
+          : unpackRows(message.packed);
+      this.#input.onBytes?.(message.bytesRead);
+      yield { rows, hashes: message.hashes };
+    }
+  }
+
+  #send(message: ParseMainMessage): void {
+    if (this.#failure === undefined) {
+      this.#worker?.postMessage(message);
+    }
+  }
+
+  #next(): Promise<ParseWorkerMessage> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    const queued = this.#queue.shift();
+    if (queued !== undefined) {
+      return Promise.resolve(queued);
+    }
+    if (this.#closed) {
+      return Promise.reject(
+        new AppError(
+          ErrorCode.INTERNAL,
+          `Rows of '${this.#input.displayName}' were read after close()`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+    });
+  }
+
+  #receive(message: ParseWorkerMessage): void {
+    if (message.type === 'failed') {
+      this.#fail(
+        new AppError(
+          message.code,
+          message.message,
+          message.details === null ? {} : { details: message.details },
+        ),
+      );
+      return;
+    }
+    const pending = this.#pending;
+    if (pending === undefined) {
+      this.#queue.push(message);
+      return;
+    }
+    this.#pending = undefined;
+    pending.resolve(message);
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== undefined || this.#closed) {
+      return;
+    }
+    this.#failure = error;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(error);
+    void this.close();
+  }
+
+  #workerError(error: Error): Error {
+    if (fsErrorCode(error) === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new AppError(
+        ErrorCode.RESOURCE_LIMIT,
+        `Reading '${this.#input.displayName}' needs more than ${WORKER_HEAP_MB} MB`,
+        { cause: error, details: { maxHeapMb: WORKER_HEAP_MB } },
+      );
+    }
+    return new AppError(
+      ErrorCode.INTERNAL,
+      `The file reader failed on '${this.#input.displayName}'`,
+      { cause: error },
+    );
+  }
+
+  #unexpected(message: ParseWorkerMessage): AppError {
+    return new AppError(
+      ErrorCode.INTERNAL,
+      `The file reader sent '${message.type}' out of turn`,
+    );
+  }
+}

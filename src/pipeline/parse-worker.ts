@@ -1,0 +1,156 @@
+/**
+ * The worker script of parse-thread.ts: reads a text file with the format's parser and hashes
+ * each row for the unchanged-row check (source-rows.ts), so that the pipeline's thread only
+ * validates and writes while this one reads the next rows.
+ *
+ * Protocol: the worker opens the file and posts `opened` with the header, then posts `batch`
+ * after `batch` and finally `end`. It runs at most `maxBatchesInFlight` batches ahead of the
+ * pipeline: each batch the pipeline takes is acknowledged with `more`. Any failure is posted as
+ * `failed` with the AppError's code, message and details, and the worker stops.
+ *
+ * @internal
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError, coerceError, ErrorCode } from '../errors.js';
+import type { FormatDefinition } from '../formats/format-definition.js';
+import { createParser } from '../parse/create-parser.js';
+import type { ParsedFile, RawRow } from '../parse/parser.js';
+import { packedBuffers, packRows, type PackedRows } from './packed-rows.js';
+import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
+
+export interface ParseWorkerInput {
+  path: string;
+  displayName: string;
+  sizeBytes: number;
+  format: FormatDefinition;
+  batchSize: number;
+  /** Bytes per read of the file. */
+  readBytes: number;
+  /** What row hashes depend on besides the format and the header; null: rows are not hashed. */
+  fingerprint: Omit<RowFingerprint, 'format' | 'header'> | null;
+  maxBatchesInFlight: number;
+}
+
+export type ParseWorkerMessage =
+  | { type: 'opened'; header: string[] | null }
+  | {
+      type: 'batch';
+      /** The rows packed, or as they are when a cell is not text. */
+      packed: PackedRows | null;
+      rows: RawRow[] | null;
+      /** Each row's hash, by position; null when rows are not hashed. */
+      hashes: string[] | null;
+      bytesRead: number;
+    }
+  | { type: 'end'; bytesRead: number }
+  | {
+      type: 'failed';
+      code: ErrorCode;
+      message: string;
+      details: Record<string, unknown> | null;
+    };
+
+export type ParseMainMessage = { type: 'more' };
+
+const port = parentPort;
+if (port === null) {
+  throw new Error('parse-worker.ts runs only as a worker thread');
+}
+const input = workerData as ParseWorkerInput;
+
+let credits = input.maxBatchesInFlight;
+let wake: (() => void) | undefined;
+port.on('message', (message: ParseMainMessage) => {
+  if (message.type === 'more') {
+    credits++;
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  }
+});
+
+function post(message: ParseWorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+async function run(): Promise<void> {
+  let bytesRead = 0;
+  const parser = createParser(input.format, {
+    // Workbooks are read by their own worker (excel-parser.ts), never here.
+    excel: { maxHeapMb: 0, timeoutSeconds: 0, maxFileBytes: 0 },
+    delimited: { highWaterMark: input.readBytes },
+    fixedWidth: { highWaterMark: input.readBytes },
+  });
+  const parsed: ParsedFile = await parser.open({
+    path: input.path,
+    displayName: input.displayName,
+    sizeBytes: input.sizeBytes,
+    format: input.format,
+    batchSize: input.batchSize,
+    onBytes: (total) => {
+      bytesRead = total;
+    },
+  });
+  try {
+    post({ type: 'opened', header: parsed.header });
+    const hash =
+      input.fingerprint === null
+        ? null
+        : createSourceRowHasher({
+            ...input.fingerprint,
+            format: input.format,
+            header: parsed.header,
+          });
+    for await (const rows of parsed.rows) {
+      while (credits === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      credits--;
+      const hashes = hash === null ? null : rows.map((row) => hash(row.cells));
+      const packed = packRows(rows) ?? null;
+      post(
+        {
+          type: 'batch',
+          packed,
+          rows: packed === null ? rows : null,
+          hashes,
+          bytesRead,
+        },
+        packed === null ? [] : packedBuffers(packed),
+      );
+    }
+    post({ type: 'end', bytesRead });
+  } finally {
+    await parsed.close();
+  }
+}
+
+function failure(e: unknown): ParseWorkerMessage {
+  const error = coerceError(e);
+  if (error instanceof AppError) {
+    return {
+      type: 'failed',
+      code: error.code,
+      message: error.message,
+      details: error.details ?? null,
+    };
+  }
+  return {
+    type: 'failed',
+    code: ErrorCode.INTERNAL,
+    message: `Reading '${input.displayName}' failed: ${error.message}`,
+    details: null,
+  };
+}
+
+run().catch((e: unknown) => {
+  const message = failure(e);
+  try {
+    post(message);
+  } catch {
+    // Details that cannot cross the thread boundary: the code and message still do.
+    post({ ...message, details: null } as ParseWorkerMessage);
+  }
+});

@@ -1,0 +1,90 @@
+import type { FormatDefinition } from '../formats/format-definition.js';
+import type {
+  ParsedFile,
+  ParseInput,
+  Parser,
+  RawRow,
+} from '../parse/parser.js';
+import { openParseThread } from './parse-thread.js';
+import type { RowFingerprint } from './source-rows.js';
+
+/**
+ * Where the pipeline's rows come from: the format's parser on the pipeline's own thread, or, for
+ * a large text file, the same parser in a worker thread that also hashes each row
+ * (parse-thread.ts). Both give the same rows in the same batches; the thread only moves the
+ * reading off the thread that validates and writes.
+ */
+
+/** A batch of file rows, with each row's hash when the reader computed it. */
+export interface SourceBatch {
+  rows: RawRow[];
+  /** The row hash of each row (source-rows.ts), by position; null when not computed. */
+  hashes: readonly string[] | null;
+}
+
+export interface RowSource extends Omit<ParsedFile, 'rows'> {
+  readonly batches: AsyncIterable<SourceBatch>;
+}
+
+/** Text files from this size on are read in a worker thread; below it, starting one costs more. */
+export const DEFAULT_PARSE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Batches the worker thread may run ahead of the pipeline. */
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+/** Bytes per read in the worker thread: its rows leave as packed text, so they die young. */
+const THREAD_READ_BYTES = 64 * 1024;
+
+export interface OpenRowSourceOptions {
+  input: ParseInput;
+  parserFor: (format: FormatDefinition) => Parser;
+  /** Text files of at least this size go through the worker thread; Infinity: never. */
+  threadMinBytes: number;
+  /** What row hashes depend on besides format and header; null: the rows are not hashed. */
+  fingerprint: Omit<RowFingerprint, 'format' | 'header'> | null;
+}
+
+export async function openRowSource(
+  options: OpenRowSourceOptions,
+): Promise<RowSource> {
+  const { input } = options;
+  if (
+    input.format.type !== 'xlsx' &&
+    input.sizeBytes >= options.threadMinBytes
+  ) {
+    return openParseThread({
+      path: input.path,
+      displayName: input.displayName,
+      sizeBytes: input.sizeBytes,
+      format: input.format,
+      batchSize: input.batchSize,
+      readBytes: THREAD_READ_BYTES,
+      fingerprint: options.fingerprint,
+      maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
+      ...(input.onBytes === undefined ? {} : { onBytes: input.onBytes }),
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
+    });
+  }
+  const parsed = await options.parserFor(input.format).open(input);
+  return inThread(parsed);
+}
+
+/** A parser's file as a row source: its batches, without hashes. */
+function inThread(parsed: ParsedFile): RowSource {
+  async function* batches(): AsyncGenerator<SourceBatch> {
+    for await (const rows of parsed.rows) {
+      yield { rows, hashes: null };
+    }
+  }
+  return {
+    get header() {
+      return parsed.header;
+    },
+    ...(parsed.sheet === undefined ? {} : { sheet: parsed.sheet }),
+    ...(parsed.cellRef === undefined
+      ? {}
+      : { cellRef: parsed.cellRef.bind(parsed) }),
+    batches: batches(),
+    close: () => parsed.close(),
+  };
+}
