@@ -88,6 +88,8 @@ for (const backend of BACKENDS) {
         mode?: ImportMode;
         importOptions?: ImportOptions;
         header?: string;
+        /** Read the file in the parse thread (row-source.ts), however small it is. */
+        thread?: boolean;
       } = {},
     ): Promise<FileOutcome> {
       files++;
@@ -117,6 +119,7 @@ for (const backend of BACKENDS) {
           batchSize: 2,
           maxFileBytes: 1024 ** 2,
           defaultTimeZone: 'UTC',
+          parseThreadMinBytes: options.thread === true ? 0 : Infinity,
         },
       );
     }
@@ -188,6 +191,43 @@ for (const backend of BACKENDS) {
       const changed = await run([K1, 'k2;Beta neu;;Nein;05.11.2026 10:00', K3]);
       expect(changed.counts).toMatchObject({ unchanged: 2, updated: 1 });
       expect(await nameOf('K2')).toBe('Beta neu');
+    });
+
+    it('hashes rows read in the parse thread as on the pipeline thread: either way they are settled', async () => {
+      const first = await run(ROWS, { thread: true });
+      expect(first.counts).toMatchObject({ read: 3, inserted: 3 });
+      // Row hashes the worker stored settle rows read on the pipeline's thread, and back.
+      expect((await run(ROWS)).counts).toMatchObject({ unchanged: 3 });
+      const nameless = 'k1;;;Nein;01.11.2026 10:00';
+      await storeRowHashOf('K1', nameless, format(), HEADER);
+      const settled = await run([nameless, K2, K3], { thread: true });
+      expect(settled.counts).toMatchObject({ unchanged: 3, skipped: 0 });
+      expect(await nameOf('K1')).toBe('Alpha');
+
+      // Changed and invalid rows take the full path, with the same counts and issues.
+      const rows = [
+        K1,
+        'k2;Beta neu;;Nein;05.11.2026 10:00',
+        'k9;;;Nein;kaputt',
+      ];
+      const threaded = await run(rows, { thread: true });
+      expect(threaded.counts).toMatchObject({
+        unchanged: 1,
+        updated: 1,
+        skipped: 1,
+      });
+      expect(await nameOf('K2')).toBe('Beta neu');
+      const inThread = await run(rows);
+      expect(inThread.counts).toMatchObject({
+        ...threaded.counts,
+        updated: 0,
+        unchanged: 2,
+      });
+      expect(inThread.issues).toEqual(threaded.issues);
+      expect(threaded.issues.map((i) => [i.line, i.column, i.code])).toEqual([
+        [4, 'Name', 'REQUIRED_MISSING'],
+        [4, 'Geändert', 'INVALID_DATETIME'],
+      ]);
     });
 
     it('validates every row again once the format changes what a row becomes', async () => {
