@@ -6,6 +6,7 @@ import type {
   RawRow,
 } from '../parse/parser.js';
 import { openParseThread } from './parse-thread.js';
+import { TEXT_READ_BYTES } from './parser-factory.js';
 import type { RowFingerprint } from './source-rows.js';
 
 /**
@@ -32,8 +33,6 @@ export const DEFAULT_PARSE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 /** Batches the worker thread may run ahead of the pipeline. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
-/** Bytes per read in the worker thread: its rows leave as packed text, so they die young. */
-const THREAD_READ_BYTES = 64 * 1024;
 
 export interface OpenRowSourceOptions {
   input: ParseInput;
@@ -58,7 +57,8 @@ export async function openRowSource(
       sizeBytes: input.sizeBytes,
       format: input.format,
       batchSize: input.batchSize,
-      readBytes: THREAD_READ_BYTES,
+      // As on the pipeline thread (64 KiB measured no faster, and 5–15 MB more resident).
+      readBytes: TEXT_READ_BYTES,
       fingerprint: options.fingerprint,
       maxBatchesInFlight: MAX_BATCHES_IN_FLIGHT,
       ...(input.onBytes === undefined ? {} : { onBytes: input.onBytes }),
