@@ -61,6 +61,8 @@ class ParseThread implements RowSource {
   readonly #queue: ParseWorkerMessage[] = [];
   #pending: Pending | undefined;
   #failure: Error | undefined;
+  /** The worker posted `end`: its exit is no failure any more. */
+  #ended = false;
   #closed = false;
   #onAbort: (() => void) | undefined;
 
@@ -104,7 +106,7 @@ class ParseThread implements RowSource {
     );
     worker.on('error', (error: Error) => this.#fail(this.#workerError(error)));
     worker.on('exit', (exitCode: number) => {
-      if (!this.#closed) {
+      if (!this.#closed && !this.#ended) {
         this.#fail(
           new AppError(
             ErrorCode.INTERNAL,
@@ -201,6 +203,9 @@ class ParseThread implements RowSource {
         ),
       );
       return;
+    }
+    if (message.type === 'end') {
+      this.#ended = true;
     }
     const pending = this.#pending;
     if (pending === undefined) {
