@@ -162,7 +162,12 @@ class ParseThread implements RowSource {
           ? (message.rows ?? [])
           : unpackRows(message.packed);
       this.#input.onBytes?.(message.bytesRead);
-      yield { rows, hashes: message.hashes };
+      yield {
+        rows,
+        hashes: message.hashes,
+        keys: message.keys,
+        lastModified: message.lastModified,
+      };
     }
   }
 

@@ -17,6 +17,12 @@ import { createParser } from '../parse/create-parser.js';
 import type { ParsedFile, RawRow } from '../parse/parser.js';
 import { packedBuffers, packRows, type PackedRows } from './packed-rows.js';
 import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
+import type { FieldValue } from '../domain/customer.js';
+import { bindColumns } from '../validate/map-columns.js';
+import {
+  createRowValidator,
+  type RowValidator,
+} from '../validate/validate-rows.js';
 
 export interface ParseWorkerInput {
   path: string;
@@ -38,8 +44,10 @@ export type ParseWorkerMessage =
       /** The rows packed, or as they are when a cell is not text. */
       packed: PackedRows | null;
       rows: RawRow[] | null;
-      /** Each row's hash, by position; null when rows are not hashed. */
+      /** Each row's hash, key and last-modified value, by position; null when not computed. */
       hashes: string[] | null;
+      keys: (string | null)[] | null;
+      lastModified: (FieldValue | null)[] | null;
       bytesRead: number;
     }
   | { type: 'end'; bytesRead: number }
@@ -93,14 +101,7 @@ async function run(): Promise<void> {
   });
   try {
     post({ type: 'opened', header: parsed.header });
-    const hash =
-      input.fingerprint === null
-        ? null
-        : createSourceRowHasher({
-            ...input.fingerprint,
-            format: input.format,
-            header: parsed.header,
-          });
+    const facts = rowFacts(parsed.header);
     for await (const rows of parsed.rows) {
       while (credits === 0) {
         await new Promise<void>((resolve) => {
@@ -108,14 +109,18 @@ async function run(): Promise<void> {
         });
       }
       credits--;
-      const hashes = hash === null ? null : rows.map((row) => hash(row.cells));
       const packed = packRows(rows) ?? null;
       post(
         {
           type: 'batch',
           packed,
           rows: packed === null ? rows : null,
-          hashes,
+          hashes: facts?.hash === undefined ? null : rows.map(facts.hash),
+          keys: facts?.key === undefined ? null : rows.map(facts.key),
+          lastModified:
+            facts?.lastModified === undefined
+              ? null
+              : rows.map(facts.lastModified),
           bytesRead,
         },
         packed === null ? [] : packedBuffers(packed),
@@ -125,6 +130,42 @@ async function run(): Promise<void> {
   } finally {
     await parsed.close();
   }
+}
+
+/**
+ * What the pipeline needs of each customer row before validating it (source-rows.ts): its hash,
+ * and, to settle it unchanged, its key and last-modified value, from the same validator the
+ * pipeline builds. Null for other entities (their rows are not settled).
+ */
+function rowFacts(header: string[] | null): {
+  hash: (row: RawRow) => string;
+  key?: (row: RawRow) => string | null;
+  lastModified?: (row: RawRow) => FieldValue | null;
+} | null {
+  const fingerprint = input.fingerprint;
+  if (fingerprint === null) {
+    return null;
+  }
+  const format = input.format;
+  const hashCells = createSourceRowHasher({ ...fingerprint, format, header });
+  const hash = (row: RawRow): string => hashCells(row.cells);
+  let validator: RowValidator;
+  try {
+    validator = createRowValidator(
+      format,
+      bindColumns(format, header, input.displayName),
+      { defaultTimeZone: fingerprint.defaultTimeZone, sortFields: true },
+    );
+  } catch {
+    // A header that does not fit the format: the pipeline binds it too, and says why.
+    return { hash };
+  }
+  const field = format.lastModifiedField;
+  return {
+    hash,
+    key: (row) => validator.keyOf(row) ?? null,
+    lastModified: (row) => validator.fieldValue(row, field) ?? null,
+  };
 }
 
 function failure(e: unknown): ParseWorkerMessage {

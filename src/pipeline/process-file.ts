@@ -32,10 +32,7 @@ import { flatString } from '../util/flat-string.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
-import {
-  createRowValidator,
-  type RowValidator,
-} from '../validate/validate-rows.js';
+import { createRowValidator } from '../validate/validate-rows.js';
 import {
   NewestLastModified,
   lastModifiedMs,
@@ -388,11 +385,12 @@ class FileRun {
             (key) => this.#seenKeys.get(key) !== undefined,
           );
 
-    for await (const { rows, hashes } of parsed.batches) {
+    for await (const batch of parsed.batches) {
       this.#throwIfAborted();
+      const { rows, hashes } = batch;
       const settled =
         unchangedRows !== null && importer.settlesUnchangedRows()
-          ? await unchangedRows.settle(rows, session, hashes)
+          ? await unchangedRows.settle(rows, session, batch)
           : null;
       const records: StagedRecord[] = [];
       // Settled rows the importer still checks (salesperson codes), with just those fields.
@@ -402,8 +400,12 @@ class FileRun {
         const row = rows[i] as RawRow;
         const settledKey = settled?.keys[i];
         if (settledKey !== undefined) {
+          const lastModified =
+            batch.lastModified === null
+              ? validator.fieldValue(row, format.lastModifiedField)
+              : batch.lastModified[i];
           if (
-            this.#settleUnchanged(row, settledKey, validator) &&
+            this.#settleUnchanged(row, settledKey, lastModified) &&
             checkFields.length > 0
           ) {
             checked.push(
@@ -574,12 +576,12 @@ class FileRun {
    * for the duplicate check and its last-modified value seen, as validating it would; no write.
    * False when changed-since leaves it out (as the full path would, before any check).
    */
-  #settleUnchanged(row: RawRow, key: string, validator: RowValidator): boolean {
+  #settleUnchanged(
+    row: RawRow,
+    key: string,
+    lastModified: FieldValue | undefined,
+  ): boolean {
     this.#counts.read += 1;
-    const lastModified = validator.fieldValue(
-      row,
-      this.#request.format.lastModifiedField,
-    );
     this.#newest.see(lastModified);
     if (this.#notChangedSince(lastModified)) {
       this.#counts.notChanged += 1;

@@ -1,3 +1,4 @@
+import type { FieldValue } from '../domain/customer.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type {
   ParsedFile,
@@ -16,11 +17,18 @@ import type { RowFingerprint } from './source-rows.js';
  * reading off the thread that validates and writes.
  */
 
-/** A batch of file rows, with each row's hash when the reader computed it. */
+/**
+ * A batch of file rows, with what the pipeline needs of each row before validating it, by
+ * position, where the reader computed it already: null when it did not (the pipeline does).
+ */
 export interface SourceBatch {
   rows: RawRow[];
-  /** The row hash of each row (source-rows.ts), by position; null when not computed. */
+  /** Each row's hash (source-rows.ts). */
   hashes: readonly string[] | null;
+  /** Each row's key as validation gives it, null for a row without one. */
+  keys: readonly (string | null)[] | null;
+  /** Each row's value of the format's last-modified field, null for none. */
+  lastModified: readonly (FieldValue | null)[] | null;
 }
 
 export interface RowSource extends Omit<ParsedFile, 'rows'> {
@@ -32,7 +40,6 @@ export const DEFAULT_PARSE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
 /** Batches the worker thread may run ahead of the pipeline. */
 const MAX_BATCHES_IN_FLIGHT = 4;
-
 
 export interface OpenRowSourceOptions {
   input: ParseInput;
@@ -73,7 +80,7 @@ export async function openRowSource(
 function inThread(parsed: ParsedFile): RowSource {
   async function* batches(): AsyncGenerator<SourceBatch> {
     for await (const rows of parsed.rows) {
-      yield { rows, hashes: null };
+      yield { rows, hashes: null, keys: null, lastModified: null };
     }
   }
   return {

@@ -101,6 +101,14 @@ export interface SettledBatch {
   hashes: (string | undefined)[];
 }
 
+/** Hashes and keys of a batch's rows, by position, as the reader gave them; null: not given. */
+export interface KnownRowFacts {
+  hashes: readonly string[] | null;
+  keys: readonly (string | null)[] | null;
+}
+
+const NOTHING_KNOWN: KnownRowFacts = { hashes: null, keys: null };
+
 /**
  * Lookups back off while they settle nothing (a first import into an empty store, a file of new
  * customers): after such a batch, the next 1, 2, 4 … up to this many batches are not looked up.
@@ -126,11 +134,11 @@ export class UnchangedRows {
     this.#seen = seen;
   }
 
-  /** `rowHashes`: the rows' hashes where the reader computed them already (row-source.ts). */
+  /** `known`: the rows' hashes and keys where the reader computed them already (row-source.ts). */
   async settle(
     rows: readonly RawRow[],
     session: ImportSession,
-    rowHashes: readonly string[] | null = null,
+    known: KnownRowFacts = NOTHING_KNOWN,
   ): Promise<SettledBatch> {
     const keys: (string | undefined)[] = [];
     const hashes: (string | undefined)[] = [];
@@ -143,13 +151,16 @@ export class UnchangedRows {
     const batchKeys = new Set<string>();
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as RawRow;
-      const key = this.#validator.keyOf(row);
+      const key =
+        known.keys === null
+          ? this.#validator.keyOf(row)
+          : (known.keys[i] ?? undefined);
       // A key seen before in the file is validated: the store's answer may predate that row.
       if (key === undefined || batchKeys.has(key) || this.#seen(key)) {
         continue;
       }
       batchKeys.add(key);
-      const rowHash = rowHashes?.[i] ?? this.#hash(row.cells);
+      const rowHash = known.hashes?.[i] ?? this.#hash(row.cells);
       hashes[i] = rowHash;
       lookups.push({ key, rowHash });
       positions.push(i);

@@ -13,6 +13,8 @@ import {
   type SourceBatch,
 } from '../../../src/pipeline/row-source.js';
 import { createSourceRowHasher } from '../../../src/pipeline/source-rows.js';
+import { bindColumns } from '../../../src/validate/map-columns.js';
+import { createRowValidator } from '../../../src/validate/validate-rows.js';
 import { corpusPath } from '../../helpers/corpus.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -119,14 +121,30 @@ async function expectSameRead(
   // The pipeline's own thread leaves hashing to the pipeline; the worker hashes every row the
   // way the pipeline would.
   expect(inThread.batches.every((b) => b.hashes === null)).toBe(true);
+  expect(
+    inThread.batches.every((b) => b.keys === null && b.lastModified === null),
+  ).toBe(true);
   if (format.entity === 'customer') {
     const hash = createSourceRowHasher({
       ...FINGERPRINT,
       format,
       header: inThread.header,
     });
+    const validator = createRowValidator(
+      format,
+      bindColumns(format, inThread.header, basename(path)),
+      { defaultTimeZone: FINGERPRINT.defaultTimeZone, sortFields: true },
+    );
     for (const batch of threaded.batches) {
       expect(batch.hashes).toEqual(batch.rows.map((r) => hash(r.cells)));
+      expect(batch.keys).toEqual(
+        batch.rows.map((r) => validator.keyOf(r) ?? null),
+      );
+      expect(batch.lastModified).toEqual(
+        batch.rows.map(
+          (r) => validator.fieldValue(r, format.lastModifiedField) ?? null,
+        ),
+      );
     }
   }
   // Progress ends at the file's size on both paths.
@@ -200,15 +218,22 @@ describe('the parse thread gives what the parser gives on the pipeline thread', 
   }
 
   it('a windows-1252 export of 5 000 rows with quoted delimiters, line breaks and row issues, in many batches', async () => {
-    const lines = ['Nr;Name;Ort;Umsatz'];
+    const lines = ['Nr;Name;Ort;Umsatz;Geändert'];
     for (let i = 1; i <= 5000; i++) {
       const name =
         i % 97 === 0
           ? `"Müller; ""Söhne""\r\nAbt. ${i}"`
           : `Großhändler ${i} Ärger`;
       // Every 500th row has a field too many: a row issue travels with its row.
+      // A few rows without a date, and a few with one that is no date.
+      const changed =
+        i % 50 === 0
+          ? ''
+          : i % 333 === 0
+            ? '31.02.2026 10:00'
+            : `0${(i % 9) + 1}.11.2026 1${i % 10}:30`;
       lines.push(
-        `K${i};${name};Köln;1.234,${i % 100}${i % 500 === 0 ? ';x' : ''}`,
+        `K${i};${name};Köln;1.234,${i % 100};${changed}${i % 500 === 0 ? ';x' : ''}`,
       );
     }
     const path = join(dir, 'erp-1252.txt');
@@ -216,12 +241,28 @@ describe('the parse thread gives what the parser gives on the pipeline thread', 
     const format = delimited({
       delimiter: ';',
       encoding: 'windows-1252',
+      dateTimeFormat: 'dd.MM.yyyy HH:mm',
+      timeZone: 'Europe/Berlin',
       columns: [
-        { source: 'Nr', field: 'customerNo', required: true },
+        {
+          source: 'Nr',
+          field: 'customerNo',
+          required: true,
+          transforms: ['trim', 'lower'],
+        },
         { source: 'Name', field: 'name' },
+        { source: 'Geändert', field: 'lastModified', type: 'datetime' },
       ],
     });
     const read = await expectSameRead(path, format);
+    const keys = read.batches.flatMap((b) => b.keys);
+    expect(keys[0]).toBe('k1');
+    // A row with a field too many has no key: it is never settled.
+    expect(keys[499]).toBeNull();
+    const lastModified = read.batches.flatMap((b) => b.lastModified);
+    expect(lastModified[0]).toBe('2026-11-02T10:30:00.000Z');
+    expect(lastModified[49]).toBeNull();
+    expect(lastModified[332]).toBeNull();
     const rows = read.batches.flatMap((b) => b.rows);
     expect(rows).toHaveLength(5000);
     expect(rows.filter((r) => r.issue !== undefined)).toHaveLength(10);
