@@ -15,7 +15,13 @@ import { AppError, coerceError, ErrorCode } from '../errors.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import { createParser } from '../parse/create-parser.js';
 import type { ParsedFile, RawRow } from '../parse/parser.js';
-import { packedBuffers, packRows, type PackedRows } from './packed-rows.js';
+import {
+  packedBuffers,
+  packRows,
+  packStrings,
+  type PackedRows,
+  type PackedStrings,
+} from './packed-rows.js';
 import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
 import type { FieldValue } from '../domain/customer.js';
 import { bindColumns } from '../validate/map-columns.js';
@@ -45,9 +51,10 @@ export type ParseWorkerMessage =
       packed: PackedRows | null;
       rows: RawRow[] | null;
       /** Each row's hash, key and last-modified value, by position; null when not computed. */
-      hashes: string[] | null;
-      keys: (string | null)[] | null;
-      lastModified: (FieldValue | null)[] | null;
+      hashes: PackedStrings | null;
+      keys: PackedStrings | null;
+      /** Packed when every value is text (a datetime column); as they are otherwise. */
+      lastModified: PackedStrings | (FieldValue | null)[] | null;
       bytesRead: number;
     }
   | { type: 'end'; bytesRead: number }
@@ -58,6 +65,7 @@ export type ParseWorkerMessage =
       details: Record<string, unknown> | null;
     };
 
+/** The pipeline took a batch: one more may be sent. */
 export type ParseMainMessage = { type: 'more' };
 
 const port = parentPort;
@@ -103,27 +111,45 @@ async function run(): Promise<void> {
     post({ type: 'opened', header: parsed.header });
     const facts = rowFacts(parsed.header);
     for await (const rows of parsed.rows) {
+      const ahead = credits === 0;
       while (credits === 0) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
       }
+      // Only a thread that is ahead (it waited for the pipeline to take a batch) computes the
+      // rows' facts; otherwise the pipeline does (source-rows.ts), so the work balances itself:
+      // a first import, bound by its writes, leaves them all to this thread; a re-import, where
+      // the pipeline has little else to do, shares them. Either way they are the same facts.
+      const share = ahead ? facts : null;
       credits--;
       const packed = packRows(rows) ?? null;
+      const hashes =
+        share === null ? null : (packStrings(rows.map(share.hash)) ?? null);
+      const keys =
+        share?.key === undefined
+          ? null
+          : (packStrings(rows.map(share.key)) ?? null);
+      const dates =
+        share?.lastModified === undefined ? null : rows.map(share.lastModified);
+      const lastModified =
+        dates === null ? null : (packStrings(dates) ?? dates);
       post(
         {
           type: 'batch',
           packed,
           rows: packed === null ? rows : null,
-          hashes: facts?.hash === undefined ? null : rows.map(facts.hash),
-          keys: facts?.key === undefined ? null : rows.map(facts.key),
-          lastModified:
-            facts?.lastModified === undefined
-              ? null
-              : rows.map(facts.lastModified),
+          hashes,
+          keys,
+          lastModified,
           bytesRead,
         },
-        packed === null ? [] : packedBuffers(packed),
+        packedBuffers(
+          packed,
+          hashes,
+          keys,
+          Array.isArray(lastModified) ? null : lastModified,
+        ),
       );
     }
     post({ type: 'end', bytesRead });

@@ -90,6 +90,8 @@ for (const backend of BACKENDS) {
         header?: string;
         /** Read the file in the parse thread (row-source.ts), however small it is. */
         thread?: boolean;
+        /** Milliseconds each progress report takes (a slow progress bar): the worker runs ahead. */
+        slowProgressMs?: number;
       } = {},
     ): Promise<FileOutcome> {
       files++;
@@ -120,6 +122,9 @@ for (const backend of BACKENDS) {
           maxFileBytes: 1024 ** 2,
           defaultTimeZone: 'UTC',
           parseThreadMinBytes: options.thread === true ? 0 : Infinity,
+          ...(options.slowProgressMs === undefined
+            ? {}
+            : { onProgress: () => busyWait(options.slowProgressMs ?? 0) }),
         },
       );
     }
@@ -228,6 +233,50 @@ for (const backend of BACKENDS) {
         [4, 'Name', 'REQUIRED_MISSING'],
         [4, 'Geändert', 'INVALID_DATETIME'],
       ]);
+    });
+
+    it('settles rows with the key, hash and last-modified value the parse thread gave them', async () => {
+      // 60 rows in batches of 2 behind a slow progress bar: the worker is ahead from the fifth
+      // batch on and sends each row's facts with it (parse-worker.ts).
+      const rows = Array.from(
+        { length: 60 },
+        (_, i) =>
+          `k${i + 1};Name ${i + 1};;Nein;${String((i % 28) + 1).padStart(2, '0')}.10.2026 10:00`,
+      );
+      const slow = { thread: true, slowProgressMs: 3 } as const;
+      expect((await run(rows, slow)).counts).toMatchObject({ inserted: 60 });
+      expect(await db.store.findLastTransfer('erp')).toBe(
+        '2026-10-28T09:00:00.000Z',
+      );
+      // Proof that late rows are settled: K50 gets the row hash of a row without its name.
+      const nameless = 'k50;;;Nein;22.10.2026 10:00';
+      expect(rows[49]).toBe('k50;Name 50;;Nein;22.10.2026 10:00');
+      await storeRowHashOf('K50', nameless, format(), HEADER);
+      const withNameless = [...rows.slice(0, 49), nameless, ...rows.slice(50)];
+      // changed-since a point in the middle: each settled row's own date decides, so a date
+      // given to the wrong row shows in the counts.
+      const since = await run(
+        [...withNameless, 'k61;Neu;;Nein;29.10.2026 10:00'],
+        {
+          ...slow,
+          mode: 'changed-since',
+          importOptions: { since: '2026-10-15T12:00:00.000Z' },
+        },
+      );
+      // Days 16–28 (26 rows, K50 among them) are newer than the point: settled as unchanged.
+      expect(since.counts).toMatchObject({
+        read: 61,
+        notChanged: 34,
+        unchanged: 26,
+        inserted: 1,
+        skipped: 0,
+      });
+      expect(await db.store.findLastTransfer('erp')).toBe(
+        '2026-10-29T09:00:00.000Z',
+      );
+      const update = await run(withNameless, slow);
+      expect(update.counts).toMatchObject({ unchanged: 60, skipped: 0 });
+      expect(await nameOf('K50')).toBe('Name 50');
     });
 
     it('validates every row again once the format changes what a row becomes', async () => {
@@ -361,4 +410,12 @@ for (const backend of BACKENDS) {
       expect(again.counts).toMatchObject({ unchanged: 3, warnings: 1 });
     });
   });
+}
+
+/** Blocks the thread, as a slow synchronous progress callback would. */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
 }

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { setTimeout } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,6 +28,9 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const PARSERS = parserFactory({
   excel: { maxHeapMb: 256, timeoutSeconds: 60, maxFileBytes: 10 * 1024 ** 2 },
 });
+
+/** As row-source.ts sends them (not exported: a detail of the thread). */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 const FINGERPRINT = {
   defaultTimeZone: 'Europe/Berlin',
@@ -74,11 +78,12 @@ async function open(
   });
 }
 
+/** Reads every batch; `slowMs`: a consumer that takes that long over each batch. */
 async function readAll(
   path: string,
   format: FormatDefinition,
   thread: boolean,
-  batchSize = 7,
+  { batchSize = 7, slowMs = 0 } = {},
 ): Promise<ReadResult> {
   const bytes: number[] = [];
   const source = await open(path, format, thread, { batchSize, bytes });
@@ -86,6 +91,9 @@ async function readAll(
   try {
     for await (const batch of source.batches) {
       batches.push(batch);
+      if (slowMs > 0) {
+        await setTimeout(slowMs);
+      }
     }
   } finally {
     await source.close();
@@ -111,15 +119,17 @@ async function failureOf(
 async function expectSameRead(
   path: string,
   format: FormatDefinition,
+  batchSize = 7,
 ): Promise<ReadResult> {
-  const inThread = await readAll(path, format, false);
-  const threaded = await readAll(path, format, true);
+  const inThread = await readAll(path, format, false, { batchSize });
+  // A slow consumer: the worker runs ahead, so it computes the rows' facts (parse-worker.ts).
+  const threaded = await readAll(path, format, true, { batchSize, slowMs: 2 });
   expect(threaded.header).toEqual(inThread.header);
   expect(threaded.batches.map((b) => b.rows)).toEqual(
     inThread.batches.map((b) => b.rows),
   );
-  // The pipeline's own thread leaves hashing to the pipeline; the worker hashes every row the
-  // way the pipeline would.
+  // On the pipeline's own thread the pipeline computes every row's facts; the worker computes
+  // them for the batches it is ahead with, exactly as the pipeline would.
   expect(inThread.batches.every((b) => b.hashes === null)).toBe(true);
   expect(
     inThread.batches.every((b) => b.keys === null && b.lastModified === null),
@@ -135,7 +145,8 @@ async function expectSameRead(
       bindColumns(format, inThread.header, basename(path)),
       { defaultTimeZone: FINGERPRINT.defaultTimeZone, sortFields: true },
     );
-    for (const batch of threaded.batches) {
+    const withFacts = threaded.batches.filter((b) => b.hashes !== null);
+    for (const batch of withFacts) {
       expect(batch.hashes).toEqual(batch.rows.map((r) => hash(r.cells)));
       expect(batch.keys).toEqual(
         batch.rows.map((r) => validator.keyOf(r) ?? null),
@@ -146,6 +157,14 @@ async function expectSameRead(
         ),
       );
     }
+    // The first batches go out before the worker is ahead, every later one comes with facts.
+    const ahead = Math.max(0, threaded.batches.length - MAX_BATCHES_IN_FLIGHT);
+    expect(withFacts.length).toBeGreaterThanOrEqual(ahead - 1);
+    expect(
+      threaded.batches
+        .filter((b) => b.hashes === null)
+        .every((b) => b.keys === null && b.lastModified === null),
+    ).toBe(true);
   }
   // Progress ends at the file's size on both paths.
   expect(threaded.bytes.at(-1)).toBe(inThread.bytes.at(-1));
@@ -255,13 +274,20 @@ describe('the parse thread gives what the parser gives on the pipeline thread', 
       ],
     });
     const read = await expectSameRead(path, format);
-    const keys = read.batches.flatMap((b) => b.keys);
-    expect(keys[0]).toBe('k1');
+    // Rows of the first batches come without facts (undefined here): the worker was not ahead.
+    const keys = read.batches.flatMap((b): unknown[] =>
+      b.keys === null ? b.rows.map(() => undefined) : [...b.keys],
+    );
+    expect(keys[100]).toBe('k101');
     // A row with a field too many has no key: it is never settled.
     expect(keys[499]).toBeNull();
-    const lastModified = read.batches.flatMap((b) => b.lastModified);
-    expect(lastModified[0]).toBe('2026-11-02T10:30:00.000Z');
-    expect(lastModified[49]).toBeNull();
+    const lastModified = read.batches.flatMap((b): unknown[] =>
+      b.lastModified === null
+        ? b.rows.map(() => undefined)
+        : [...b.lastModified],
+    );
+    expect(lastModified[100]).toBe('2026-11-03T10:30:00.000Z');
+    expect(lastModified[149]).toBeNull();
     expect(lastModified[332]).toBeNull();
     const rows = read.batches.flatMap((b) => b.rows);
     expect(rows).toHaveLength(5000);

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RawRow } from '../../../src/parse/parser.js';
-import { packRows, unpackRows } from '../../../src/pipeline/packed-rows.js';
+import {
+  packRows,
+  packStrings,
+  unpackRows,
+  unpackStrings,
+} from '../../../src/pipeline/packed-rows.js';
 
 /** Rows cross from the parse thread packed (pipeline/packed-rows.ts): they must come out equal. */
-describe('packRows / unpackRows', () => {
+describe('packRows / unpackRows, packStrings / unpackStrings', () => {
   it('gives back every row equal to what was packed: lines, cells, empty and null cells, issues', () => {
     const rows: RawRow[] = [
       { line: 2, cells: ['K1', 'Müller ŁÓDŹ', '', '  padded  '] },
@@ -29,6 +34,16 @@ describe('packRows / unpackRows', () => {
     expect(back).toEqual(rows);
     // Rows without an issue have no `issue` key at all, as the parsers give them.
     expect(Object.keys(back[0]!)).toEqual(['line', 'cells']);
+  });
+
+  it('gives back a list of strings and nulls, and refuses anything else', () => {
+    const values = ['a', null, '', 'Grüße\u0000😀', null];
+    expect(unpackStrings(structuredClone(packStrings(values)!))).toEqual(
+      values,
+    );
+    expect(unpackStrings(packStrings([])!)).toEqual([]);
+    expect(packStrings(['a', 1])).toBeUndefined();
+    expect(packStrings([undefined])).toBeUndefined();
   });
 
   it('packs an empty batch', () => {
