@@ -332,9 +332,23 @@ if (isEntryPoint()) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A reader that stops early (`customer-import customers export | head`) closes the pipe: what
+  // is left to print has nowhere to go, which is no failure of the command. It finishes, and its
+  // exit code says how that went.
+  let stdoutClosed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') {
+      throw error;
+    }
+    stdoutClosed = true;
+  });
   const code = await main(process.argv.slice(2), {
     stdout: {
-      write: (s) => void process.stdout.write(s),
+      write: (s) => {
+        if (!stdoutClosed) {
+          process.stdout.write(s);
+        }
+      },
       isTTY: process.stdout.isTTY === true,
     },
     stderr: {

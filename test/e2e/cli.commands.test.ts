@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -282,5 +283,38 @@ describe('the installed command', () => {
       status: 'succeeded',
       inserted: 1,
     });
+  });
+
+  it('finishes with exit code 0 when the reader of its output goes away (`| head`)', async () => {
+    await writeFile(
+      join(dir, 'piped.csv'),
+      'customerNo,name,city,email\n7,Piped,Köln,\n',
+    );
+    const bin = join(REPO, 'dist/cli/main.js');
+    const child = spawn(
+      process.execPath,
+      [bin, 'import', 'piped.csv', '--json'],
+      {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // Closed before the command prints anything: its output meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    // The import itself went through: the same content again is a duplicate.
+    const again = spawnSync(
+      process.execPath,
+      [bin, 'import', 'piped.csv', '--json'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'duplicate' });
   });
 });
