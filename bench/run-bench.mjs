@@ -13,7 +13,14 @@
 // PostgreSQL rows need BENCH_DATABASE_URL (or TEST_DATABASE_URL): a server where the bench may
 // create and drop the database `customer_import_bench`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -453,16 +460,13 @@ function writeConfig(name, store) {
 /** One import through the real CLI, as a child process. */
 async function importFile(configPath, file, formatId, label) {
   const nodeArgs = [];
+  // Every thread writes its own profile (a large text file is parsed in a worker thread), named
+  // by Node with the thread id; they are renamed after the import.
+  const profileDir = join(OUT, 'profiles', `${label}.tmp`);
   if (flags.profile) {
-    const dir = join(OUT, 'profiles');
-    mkdirSync(dir, { recursive: true });
-    nodeArgs.push(
-      '--cpu-prof',
-      '--cpu-prof-dir',
-      dir,
-      '--cpu-prof-name',
-      `${label}.cpuprofile`,
-    );
+    rmSync(profileDir, { recursive: true, force: true });
+    mkdirSync(profileDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   const m = await measure(process.execPath, [
     ...nodeArgs,
@@ -477,6 +481,9 @@ async function importFile(configPath, file, formatId, label) {
     '--no-progress',
     '--no-report',
   ]);
+  if (flags.profile) {
+    nameProfiles(profileDir, label);
+  }
   try {
     m.json = JSON.parse(m.stdout);
   } catch {
@@ -488,6 +495,20 @@ async function importFile(configPath, file, formatId, label) {
     );
   }
   return m;
+}
+
+/**
+ * `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile` → `<label>.cpuprofile` for the main
+ * thread (id 0) and `<label>.thread-<id>.cpuprofile` for the others.
+ */
+function nameProfiles(dir, label) {
+  for (const name of readdirSync(dir)) {
+    const tid = name.split('.').at(-3);
+    const target =
+      tid === '0' ? `${label}.cpuprofile` : `${label}.thread-${tid}.cpuprofile`;
+    renameSync(join(dir, name), join(dir, '..', target));
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function row({ n, scenario, kind, m, ok, ref, target }) {

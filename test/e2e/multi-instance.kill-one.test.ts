@@ -100,14 +100,28 @@ describe.skipIf(!RUN)(
           claimTimeoutSeconds: CLAIM_TIMEOUT_SECONDS,
         },
       }));
-      // Instance B: the same config but its own name.
-      const configA = JSON.parse(
-        await readFile(p.configPath, 'utf8'),
-      ) as Record<string, unknown>;
+      // Instance B: the same config but its own name, and a longer stability window, so that A
+      // claims first and is caught holding claims. (With the same window the first to poll took
+      // all: on a loaded machine B claimed all 200 files before A claimed one.) B still takes
+      // every file A has not claimed yet, and A's claims once A is dead.
+      const configA = JSON.parse(await readFile(p.configPath, 'utf8')) as {
+        jobs: Record<string, unknown>[];
+      };
       const configB = join(p.root, 'customer-import.b.json');
       await writeFile(
         configB,
-        JSON.stringify({ ...configA, instanceName: 'instance-b' }, null, 2),
+        JSON.stringify(
+          {
+            ...configA,
+            instanceName: 'instance-b',
+            jobs: configA.jobs.map((job) => ({
+              ...job,
+              stabilitySeconds: 1.5,
+            })),
+          },
+          null,
+          2,
+        ),
       );
 
       const a = p.start();
@@ -130,7 +144,7 @@ describe.skipIf(!RUN)(
 
       // Kill A in the middle of an import (after a header match, before that run's end), so it
       // dies holding at least that claim, and usually queued ones too. Its first one: on a loaded
-      // machine B may claim every other file (seen: A imported one file, B the other 199).
+      // machine B may still claim every other file.
       await a.waitForEvent('file.parsed', undefined, 1, 60_000);
       a.kill('SIGKILL');
       expect((await a.exited).signal).toBe('SIGKILL');
