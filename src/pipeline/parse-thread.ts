@@ -188,6 +188,11 @@ class ParseThread implements RowSource {
       return Promise.reject(this.#failure);
     }
     const queued = this.#queue.shift();
+    if (queued?.type === 'failed') {
+      const error = reportedFailure(queued);
+      this.#fail(error);
+      return Promise.reject(error);
+    }
     if (queued !== undefined) {
       return Promise.resolve(queued);
     }
@@ -205,14 +210,10 @@ class ParseThread implements RowSource {
   }
 
   #receive(message: ParseWorkerMessage): void {
-    if (message.type === 'failed') {
-      this.#fail(
-        new AppError(
-          message.code,
-          message.message,
-          message.details === null ? {} : { details: message.details },
-        ),
-      );
+    // A failure the parser reported comes after the batches before it, as on one thread (their
+    // rows' issues belong in the report); one of the thread itself (abort, exit) at once.
+    if (message.type === 'failed' && this.#queue.length === 0) {
+      this.#fail(reportedFailure(message));
       return;
     }
     if (message.type === 'end') {
@@ -259,4 +260,15 @@ class ParseThread implements RowSource {
       `The file reader sent '${message.type}' out of turn`,
     );
   }
+}
+
+/** The AppError the worker reported, as the parser threw it. */
+function reportedFailure(
+  message: Extract<ParseWorkerMessage, { type: 'failed' }>,
+): AppError {
+  return new AppError(
+    message.code,
+    message.message,
+    message.details === null ? {} : { details: message.details },
+  );
 }

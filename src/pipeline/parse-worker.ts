@@ -1,7 +1,8 @@
 /**
- * The worker script of parse-thread.ts: reads a text file with the format's parser and hashes
- * each row for the unchanged-row check (source-rows.ts), so that the pipeline's thread only
- * validates and writes while this one reads the next rows.
+ * The worker script of parse-thread.ts: reads a text file with the format's parser, so that the
+ * pipeline's thread validates and writes while this one reads the next rows. While it is ahead
+ * of the pipeline it also gives each customer row the facts the unchanged-row check needs
+ * (source-rows.ts): its hash, key and last-modified value.
  *
  * Protocol: the worker opens the file and posts `opened` with the header, then posts `batch`
  * after `batch` and finally `end`. It runs at most `maxBatchesInFlight` batches ahead of the
@@ -11,6 +12,7 @@
  * @internal
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { FieldValue } from '../domain/customer.js';
 import { AppError, coerceError, ErrorCode } from '../errors.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import { createParser } from '../parse/create-parser.js';
@@ -22,13 +24,12 @@ import {
   type PackedRows,
   type PackedStrings,
 } from './packed-rows.js';
-import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
-import type { FieldValue } from '../domain/customer.js';
 import { bindColumns } from '../validate/map-columns.js';
 import {
   createRowValidator,
   type RowValidator,
 } from '../validate/validate-rows.js';
+import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
 
 export interface ParseWorkerInput {
   path: string;

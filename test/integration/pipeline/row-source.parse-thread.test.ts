@@ -343,6 +343,40 @@ describe('the parse thread gives what the parser gives on the pipeline thread', 
     });
   }
 
+  it('a failure after some rows comes after those rows, as on one thread', async () => {
+    const path = join(dir, 'late-failure.csv');
+    // Longer than what opening the file reads (64 K characters): the failure comes mid-way.
+    const rows = Array.from(
+      { length: 5000 },
+      (_, i) => `K${i};Name ${i} ${'x'.repeat(30)}`,
+    );
+    await writeFile(
+      path,
+      `Nr;Name\n${rows.join('\n')}\nK60;"never closed\nK61;x\nK62;y\n`,
+    );
+    const format = delimited({ delimiter: ';' });
+    async function rowsBeforeFailure(thread: boolean): Promise<unknown[]> {
+      const source = await open(path, format, thread, { batchSize: 250 });
+      const seen: unknown[] = [];
+      try {
+        for await (const batch of source.batches) {
+          seen.push(...batch.rows.map((r) => r.cells[0]));
+          // Slow: the worker has read to the end, failure included, while batches wait.
+          await setTimeout(20);
+        }
+      } catch (e) {
+        seen.push((e as { code?: unknown }).code);
+      } finally {
+        await source.close();
+      }
+      return seen;
+    }
+    const inThread = await rowsBeforeFailure(false);
+    expect(inThread.at(-1)).toBe('PARSE_FAILED');
+    expect(inThread).toContain('K4999');
+    expect(await rowsBeforeFailure(true)).toEqual(inThread);
+  });
+
   it('a missing file fails with the same AppError from the thread', async () => {
     const path = join(dir, 'gone.csv');
     const inThread = await failureOf(path, delimited(), false);
