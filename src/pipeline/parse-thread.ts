@@ -11,13 +11,14 @@ import type {
 import type { RowSource, SourceBatch } from './row-source.js';
 
 /**
- * A text file read in a worker thread (parse-worker.ts): reading, decoding, splitting into
- * records and hashing each row run on another core while the pipeline validates and writes the
- * rows before them. At most `maxBatchesInFlight` batches wait between the two threads, so
- * memory stays what one thread needs however large the file.
+ * A text file read in a worker thread (parse-worker.ts): reading, decoding and splitting into
+ * records (and, while the worker is ahead, each customer row's hash, key and date) run on
+ * another core while the pipeline validates and writes the rows before them. At most
+ * `maxBatchesInFlight` batches wait between the two threads, so memory stays bounded however
+ * large the file.
  *
  * Failures arrive as the AppError the parser threw (code, message, details), from `open` or
- * from the batch iterator, exactly as they would without the thread.
+ * from the batch iterator after the batches read before it, as they would without the thread.
  *
  * @internal
  */
