@@ -332,27 +332,33 @@ if (isEntryPoint()) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // A reader that stops early (`customer-import customers export | head`) closes the pipe: what
-  // is left to print has nowhere to go, which is no failure of the command. It finishes, and its
-  // exit code says how that went.
-  let stdoutClosed = false;
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') {
-      throw error;
-    }
-    stdoutClosed = true;
-  });
+  // A reader that stops early (`customer-import customers export | head`, also with 2>&1)
+  // closes the pipe: what is left to print has nowhere to go, which is no failure of the
+  // command. It finishes, and its exit code says how that went.
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // After EPIPE, writes to the destroyed stream (a logger's) fail too: nothing to report.
+      if (error.code !== 'EPIPE' && !closed.has(stream)) {
+        throw error;
+      }
+      closed.add(stream);
+    });
+  }
+  const writeTo =
+    (stream: NodeJS.WriteStream) =>
+    (s: string): void => {
+      if (!closed.has(stream)) {
+        stream.write(s);
+      }
+    };
   const code = await main(process.argv.slice(2), {
     stdout: {
-      write: (s) => {
-        if (!stdoutClosed) {
-          process.stdout.write(s);
-        }
-      },
+      write: writeTo(process.stdout),
       isTTY: process.stdout.isTTY === true,
     },
     stderr: {
-      write: (s) => void process.stderr.write(s),
+      write: writeTo(process.stderr),
       isTTY: process.stderr.isTTY === true,
     },
     stderrStream: process.stderr,

@@ -317,4 +317,25 @@ describe('the installed command', () => {
     );
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'duplicate' });
   });
+
+  it('exits with its own code when its error message goes to a reader that went away', async () => {
+    const bin = join(REPO, 'dist/cli/main.js');
+    // A usage error: the message goes to stderr, exit code 2.
+    const args = [bin, 'import'];
+    const open = spawnSync(process.execPath, args, {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(open.stderr).toContain("missing required argument 'file'");
+    expect(open.status).toBe(2);
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const [code] = (await once(child, 'close')) as [number | null];
+    // Not 1 from an unhandled EPIPE: the code the message would have come with.
+    expect(code).toBe(open.status);
+  });
 });
