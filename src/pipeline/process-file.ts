@@ -59,7 +59,7 @@ import {
   type RowFingerprint,
 } from './source-rows.js';
 import {
-  DEFAULT_PARSE_THREAD_MIN_BYTES,
+  defaultParseThreadMinBytes,
   openRowSource,
   type RowSource,
 } from './row-source.js';
@@ -128,8 +128,8 @@ export interface ProcessFileDeps {
   keyIndex?: KeyLinesOptions;
   /**
    * Text files of at least this many bytes are read (and their rows hashed) in a worker thread
-   * with the format's built-in parser instead of `parserFor` (row-source.ts). Default 4 MiB;
-   * Infinity: never.
+   * with the format's built-in parser instead of `parserFor` (row-source.ts). Default 4 MiB,
+   * or never on a single-core machine; Infinity: never.
    */
   parseThreadMinBytes?: number;
 }
@@ -299,7 +299,7 @@ class FileRun {
         },
         parserFor: this.#deps.parserFor,
         threadMinBytes:
-          this.#deps.parseThreadMinBytes ?? DEFAULT_PARSE_THREAD_MIN_BYTES,
+          this.#deps.parseThreadMinBytes ?? defaultParseThreadMinBytes(),
         fingerprint: this.#rowFingerprint(),
       });
       await this.#importRows(parsed, session);

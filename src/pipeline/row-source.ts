@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FieldValue } from '../domain/customer.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type {
@@ -40,6 +41,16 @@ export interface RowSource extends Omit<ParsedFile, 'rows'> {
  * (16 MB) its gain was within the noise; on 1 000 000 rows it was 15–30 %.
  */
 export const DEFAULT_PARSE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The default threshold on a machine with `cores` CPUs: with one, the two threads could only
+ * take turns, so the worker would cost its memory and packing for nothing.
+ */
+export function defaultParseThreadMinBytes(
+  cores: number = availableParallelism(),
+): number {
+  return cores > 1 ? DEFAULT_PARSE_THREAD_MIN_BYTES : Infinity;
+}
 
 /**
  * Bytes per read in the worker thread: its rows leave packed, so they need not be read in small

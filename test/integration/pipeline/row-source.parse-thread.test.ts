@@ -9,6 +9,7 @@ import {
 } from '../../../src/formats/format-definition.js';
 import { parserFactory } from '../../../src/pipeline/parser-factory.js';
 import {
+  defaultParseThreadMinBytes,
   openRowSource,
   type RowSource,
   type SourceBatch,
@@ -304,6 +305,12 @@ describe('the parse thread gives what the parser gives on the pipeline thread', 
     expect(rows.filter((r) => r.issue !== undefined)).toHaveLength(10);
     expect(rows[96]?.cells[1]).toBe('Müller; "Söhne"\r\nAbt. 97');
     expect(read.batches.length).toBe(Math.ceil(5000 / 7));
+  });
+
+  it('is used from 4 MiB on by default, and never on a single-core machine', () => {
+    expect(defaultParseThreadMinBytes(2)).toBe(4 * 1024 * 1024);
+    expect(defaultParseThreadMinBytes(8)).toBe(4 * 1024 * 1024);
+    expect(defaultParseThreadMinBytes(1)).toBe(Infinity);
   });
 
   it('a non-customer format (contacts) is read without row hashes', async () => {
