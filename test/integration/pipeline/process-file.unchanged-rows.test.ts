@@ -236,8 +236,9 @@ for (const backend of BACKENDS) {
     });
 
     it('settles rows with the key, hash and last-modified value the parse thread gave them', async () => {
-      // 60 rows in batches of 2 behind a slow progress bar: the worker is ahead from the fifth
-      // batch on and sends each row's facts with it (parse-worker.ts).
+      // 60 rows in batches of 2 behind a slow progress bar: from about the fifth batch on the
+      // worker is ahead and sends each row's facts with it (parse-worker.ts). Where it is not,
+      // the pipeline computes them; the counts below hold either way.
       const rows = Array.from(
         { length: 60 },
         (_, i) =>
