@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { AppError, coerceError, fsErrorCode } from '../errors.js';
 import type { XlsxFormat } from '../formats/format-definition.js';
+import { WorkerInbox } from '../util/worker-inbox.js';
 import { resolveWorkerEntry } from '../util/worker-entry.js';
 import type { ParsedFile, ParseInput, Parser, RawRow } from './parser.js';
 import type {
@@ -96,21 +97,14 @@ function formatMb(bytes: number): string {
   return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
 }
 
-type Pending = {
-  resolve: (message: ExcelWorkerMessage) => void;
-  reject: (error: Error) => void;
-};
-
 /** One workbook being read: owns the worker, turns its messages into the ParsedFile contract. */
 class WorkbookSession {
   readonly #input: ParseInput;
   readonly #format: XlsxFormat;
   readonly #options: Readonly<ExcelParserOptions>;
   #worker: Worker | undefined;
-  #pending: Pending | undefined;
-  /** The first failure; later messages and calls see it again. */
-  #failure: Error | undefined;
-  #closed = false;
+  /** The worker's replies, and the first failure (later messages and calls see it again). */
+  readonly #inbox: WorkerInbox<ExcelWorkerMessage>;
 
   constructor(
     input: ParseInput,
@@ -120,6 +114,14 @@ class WorkbookSession {
     this.#input = input;
     this.#format = format;
     this.#options = options;
+    this.#inbox = new WorkerInbox({
+      afterClose: () =>
+        new AppError(
+          'INTERNAL',
+          `Rows of '${input.displayName}' were read after close()`,
+        ),
+      onFail: () => void this.#terminate(),
+    });
   }
 
   async start(): Promise<ParsedFile> {
@@ -152,11 +154,11 @@ class WorkbookSession {
       this.#settle(message),
     );
     worker.on('error', (error: Error) =>
-      this.#fail(this.#translateWorkerError(error)),
+      this.#inbox.fail(this.#translateWorkerError(error)),
     );
     worker.on('exit', (exitCode: number) => {
-      if (!this.#closed) {
-        this.#fail(
+      if (!this.#inbox.closed) {
+        this.#inbox.fail(
           new AppError(
             'INTERNAL',
             `The workbook reader for '${this.#input.displayName}' stopped (exit code ${exitCode})`,
@@ -167,7 +169,7 @@ class WorkbookSession {
 
     const signal = this.#input.signal;
     const onAbort = (): void => {
-      this.#fail(coerceError(signal?.reason ?? new Error('aborted')));
+      this.#inbox.fail(coerceError(signal?.reason ?? new Error('aborted')));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted === true) {
@@ -179,7 +181,7 @@ class WorkbookSession {
     // handing out batches afterwards is linear and cheap.
     const timeoutSeconds = this.#options.timeoutSeconds;
     const timer = setTimeout(() => {
-      this.#fail(
+      this.#inbox.fail(
         new AppError(
           'RESOURCE_LIMIT',
           `Reading workbook '${this.#input.displayName}' took longer than ${timeoutSeconds} s; raise excel.timeoutSeconds or split the workbook`,
@@ -190,7 +192,7 @@ class WorkbookSession {
 
     let ready: ExcelWorkerMessage;
     try {
-      ready = await this.#receive();
+      ready = await this.#inbox.next();
     } catch (e) {
       signal?.removeEventListener('abort', onAbort);
       await this.#terminate();
@@ -223,7 +225,7 @@ class WorkbookSession {
     try {
       for (;;) {
         this.#send({ type: 'next' });
-        const message = await this.#receive();
+        const message = await this.#inbox.next();
         if (message.type === 'end') {
           return;
         }
@@ -258,7 +260,7 @@ class WorkbookSession {
   }
 
   #send(message: ExcelMainMessage): void {
-    if (this.#failure !== undefined) {
+    if (this.#inbox.failure !== undefined) {
       return;
     }
     // Keep the process alive only while the worker has a request to answer.
@@ -266,26 +268,9 @@ class WorkbookSession {
     this.#worker?.postMessage(message);
   }
 
-  #receive(): Promise<ExcelWorkerMessage> {
-    if (this.#failure !== undefined) {
-      return Promise.reject(this.#failure);
-    }
-    if (this.#closed) {
-      return Promise.reject(
-        new AppError(
-          'INTERNAL',
-          `Rows of '${this.#input.displayName}' were read after close()`,
-        ),
-      );
-    }
-    return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
-    });
-  }
-
   #settle(message: ExcelWorkerMessage): void {
     if (message.type === 'failed') {
-      this.#fail(
+      this.#inbox.fail(
         new AppError(
           message.code,
           message.message,
@@ -297,20 +282,7 @@ class WorkbookSession {
       return;
     }
     this.#worker?.unref();
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.resolve(message);
-  }
-
-  #fail(error: Error): void {
-    if (this.#failure !== undefined || this.#closed) {
-      return;
-    }
-    this.#failure = error;
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(error);
-    void this.#terminate();
+    this.#inbox.push(message);
   }
 
   #translateWorkerError(error: Error): Error {
@@ -336,10 +308,9 @@ class WorkbookSession {
   }
 
   async #terminate(): Promise<void> {
-    if (this.#closed) {
+    if (!this.#inbox.close()) {
       return;
     }
-    this.#closed = true;
     const worker = this.#worker;
     this.#worker = undefined;
     await worker?.terminate();

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { AppError, coerceError, ErrorCode, fsErrorCode } from '../errors.js';
 import type { RawRow } from '../parse/parser.js';
+import { WorkerInbox } from '../util/worker-inbox.js';
 import { resolveWorkerEntry } from '../util/worker-entry.js';
 import { unpackRows, unpackStrings } from './packed-rows.js';
 import type {
@@ -32,11 +33,6 @@ const WORKER_HEAP_MB = 256;
  */
 const WORKER_YOUNG_GENERATION_MB = 16;
 
-type Pending = {
-  resolve: (message: ParseWorkerMessage) => void;
-  reject: (error: Error) => void;
-};
-
 export type ParseThreadInput = ParseWorkerInput & {
   onBytes?: (bytesRead: number) => void;
   signal?: AbortSignal;
@@ -59,17 +55,22 @@ class ParseThread implements RowSource {
   readonly #input: ParseThreadInput;
   #worker: Worker | undefined;
   #header: string[] | null = null;
-  /** Messages that arrived before they were asked for (at most the batches in flight). */
-  readonly #queue: ParseWorkerMessage[] = [];
-  #pending: Pending | undefined;
-  #failure: Error | undefined;
+  /** The worker's messages (at most the batches in flight wait there) and its failure. */
+  readonly #inbox: WorkerInbox<ParseWorkerMessage>;
   /** The worker posted `end`: its exit is no failure any more. */
   #ended = false;
-  #closed = false;
   #onAbort: (() => void) | undefined;
 
   constructor(input: ParseThreadInput) {
     this.#input = input;
+    this.#inbox = new WorkerInbox({
+      afterClose: () =>
+        new AppError(
+          ErrorCode.INTERNAL,
+          `Rows of '${input.displayName}' were read after close()`,
+        ),
+      onFail: () => void this.close(),
+    });
     this.batches = this.#batches();
   }
 
@@ -106,10 +107,12 @@ class ParseThread implements RowSource {
     worker.on('message', (message: ParseWorkerMessage) =>
       this.#receive(message),
     );
-    worker.on('error', (error: Error) => this.#fail(this.#workerError(error)));
+    worker.on('error', (error: Error) =>
+      this.#inbox.fail(this.#workerError(error)),
+    );
     worker.on('exit', (exitCode: number) => {
-      if (!this.#closed && !this.#ended) {
-        this.#fail(
+      if (!this.#inbox.closed && !this.#ended) {
+        this.#inbox.fail(
           new AppError(
             ErrorCode.INTERNAL,
             `The file reader for '${input.displayName}' stopped (exit code ${exitCode})`,
@@ -120,7 +123,7 @@ class ParseThread implements RowSource {
     const signal = input.signal;
     if (signal !== undefined) {
       const onAbort = (): void => {
-        this.#fail(coerceError(signal.reason ?? new Error('aborted')));
+        this.#inbox.fail(coerceError(signal.reason ?? new Error('aborted')));
       };
       if (signal.aborted) {
         onAbort();
@@ -129,7 +132,7 @@ class ParseThread implements RowSource {
         this.#onAbort = () => signal.removeEventListener('abort', onAbort);
       }
     }
-    const opened = await this.#next();
+    const opened = await this.#inbox.next();
     if (opened.type !== 'opened') {
       throw this.#unexpected(opened);
     }
@@ -138,10 +141,9 @@ class ParseThread implements RowSource {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) {
+    if (!this.#inbox.close()) {
       return;
     }
-    this.#closed = true;
     this.#onAbort?.();
     const worker = this.#worker;
     this.#worker = undefined;
@@ -150,7 +152,7 @@ class ParseThread implements RowSource {
 
   async *#batches(): AsyncGenerator<SourceBatch> {
     for (;;) {
-      const message = await this.#next();
+      const message = await this.#inbox.next();
       if (message.type === 'end') {
         this.#input.onBytes?.(message.bytesRead);
         return;
@@ -179,65 +181,21 @@ class ParseThread implements RowSource {
   }
 
   #send(message: ParseMainMessage): void {
-    if (this.#failure === undefined) {
+    if (this.#inbox.failure === undefined) {
       this.#worker?.postMessage(message);
     }
   }
 
-  #next(): Promise<ParseWorkerMessage> {
-    if (this.#failure !== undefined) {
-      return Promise.reject(this.#failure);
-    }
-    const queued = this.#queue.shift();
-    if (queued?.type === 'failed') {
-      const error = reportedFailure(queued);
-      this.#fail(error);
-      return Promise.reject(error);
-    }
-    if (queued !== undefined) {
-      return Promise.resolve(queued);
-    }
-    if (this.#closed) {
-      return Promise.reject(
-        new AppError(
-          ErrorCode.INTERNAL,
-          `Rows of '${this.#input.displayName}' were read after close()`,
-        ),
-      );
-    }
-    return new Promise((resolve, reject) => {
-      this.#pending = { resolve, reject };
-    });
-  }
-
   #receive(message: ParseWorkerMessage): void {
-    // A failure the parser reported comes after the batches before it, as on one thread (their
-    // rows' issues belong in the report); one of the thread itself (abort, exit) at once.
-    if (message.type === 'failed' && this.#queue.length === 0) {
-      this.#fail(reportedFailure(message));
+    if (message.type === 'failed') {
+      // After the batches before it, as on one thread: their rows' issues belong in the report.
+      this.#inbox.pushFailure(reportedFailure(message));
       return;
     }
     if (message.type === 'end') {
       this.#ended = true;
     }
-    const pending = this.#pending;
-    if (pending === undefined) {
-      this.#queue.push(message);
-      return;
-    }
-    this.#pending = undefined;
-    pending.resolve(message);
-  }
-
-  #fail(error: Error): void {
-    if (this.#failure !== undefined || this.#closed) {
-      return;
-    }
-    this.#failure = error;
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(error);
-    void this.close();
+    this.#inbox.push(message);
   }
 
   #workerError(error: Error): Error {
