@@ -25,10 +25,8 @@ import {
   type PackedStrings,
 } from './packed-rows.js';
 import { bindColumns } from '../validate/map-columns.js';
-import {
-  createRowValidator,
-  type RowValidator,
-} from '../validate/validate-rows.js';
+import type { RowValidator } from '../validate/validate-rows.js';
+import { createFileValidator } from './file-validator.js';
 import { createSourceRowHasher, type RowFingerprint } from './source-rows.js';
 
 export interface ParseWorkerInput {
@@ -178,10 +176,10 @@ function rowFacts(header: string[] | null): {
   const hash = (row: RawRow): string => hashCells(row.cells);
   let validator: RowValidator;
   try {
-    validator = createRowValidator(
+    validator = createFileValidator(
       format,
       bindColumns(format, header, input.displayName),
-      { defaultTimeZone: fingerprint.defaultTimeZone, sortFields: true },
+      fingerprint.defaultTimeZone,
     );
   } catch {
     // A header that does not fit the format: the pipeline binds it too, and says why.

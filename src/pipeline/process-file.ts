@@ -32,7 +32,6 @@ import { flatString } from '../util/flat-string.js';
 import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
-import { createRowValidator } from '../validate/validate-rows.js';
 import {
   NewestLastModified,
   lastModifiedMs,
@@ -58,6 +57,7 @@ import {
   UnchangedRows,
   type RowFingerprint,
 } from './source-rows.js';
+import { createFileValidator } from './file-validator.js';
 import {
   defaultParseThreadMinBytes,
   openRowSource,
@@ -346,15 +346,12 @@ class FileRun {
         notices: binding.warnings.length,
       });
     }
-    const validator = createRowValidator(format, binding, {
-      defaultTimeZone: this.#deps.defaultTimeZone,
-      // Sorted field names: the store serialises a record with one JSON.stringify.
-      sortFields: true,
-      ...(parsed.cellRef === undefined
-        ? {}
-        : { cellRef: parsed.cellRef.bind(parsed) }),
-      ...(parsed.sheet === undefined ? {} : { sheet: parsed.sheet }),
-    });
+    const validator = createFileValidator(
+      format,
+      binding,
+      this.#deps.defaultTimeZone,
+      parsed,
+    );
     this.#logger.debug('Header matched the format', { event: 'file.parsed' });
     // Customers, contacts, addresses or sales agents (import-entities.ts).
     const importer = createBatchImporter(format, {

@@ -7,6 +7,7 @@ import {
   FormatDefinitionSchema,
   type FormatDefinition,
 } from '../../../src/formats/format-definition.js';
+import { createFileValidator } from '../../../src/pipeline/file-validator.js';
 import { parserFactory } from '../../../src/pipeline/parser-factory.js';
 import {
   defaultParseThreadMinBytes,
@@ -16,7 +17,6 @@ import {
 } from '../../../src/pipeline/row-source.js';
 import { createSourceRowHasher } from '../../../src/pipeline/source-rows.js';
 import { bindColumns } from '../../../src/validate/map-columns.js';
-import { createRowValidator } from '../../../src/validate/validate-rows.js';
 import { corpusPath } from '../../helpers/corpus.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -141,10 +141,11 @@ async function expectSameRead(
       format,
       header: inThread.header,
     });
-    const validator = createRowValidator(
+    // The validator the pipeline validates the rows with.
+    const validator = createFileValidator(
       format,
       bindColumns(format, inThread.header, basename(path)),
-      { defaultTimeZone: FINGERPRINT.defaultTimeZone, sortFields: true },
+      FINGERPRINT.defaultTimeZone,
     );
     const withFacts = threaded.batches.filter((b) => b.hashes !== null);
     for (const batch of withFacts) {
