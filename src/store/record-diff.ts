@@ -134,13 +134,21 @@ export function planUpsert(
   ) {
     return { action: 'unchanged', rowHash: sourceHash, refreshRowHash: false };
   }
+  if (stored === undefined && sourceHash !== undefined) {
+    // A new key whose row hash came with it: the record itself need not be serialized, only
+    // its data (which, without nulls, is the same text).
+    return planInsert(fields, undefined, sourceHash, {
+      withChanges: options.insertChanges ?? true,
+      rowJsonHash: undefined,
+    });
+  }
   const rowJson = stableStringify(fields);
   const rowHash = sourceHash ?? contentHash(rowJson);
   if (stored === undefined) {
+    // No row hash of its own (see above): the row hash is the fields' hash.
     return planInsert(fields, rowJson, rowHash, {
       withChanges: options.insertChanges ?? true,
-      // The fields' hash is the row hash only when the record brought none of its own.
-      rowJsonHash: sourceHash === undefined ? rowHash : undefined,
+      rowJsonHash: rowHash,
     });
   }
   // The same fields as last time: no JSON.parse, no merge.
@@ -170,22 +178,27 @@ export function planUpsert(
  * The plan for a key the store does not have: the data is the record without its nulls, and
  * every field is a change from nothing. Built in one pass over the sorted field names (the same
  * result as mergeFields + diffFields, which a first import would otherwise run a million times).
- * `rowJsonHash`: the hash of `rowJson` when the caller has it already.
+ * `rowJson`: the record serialized, when the caller has it already (undefined: it serializes
+ * only the data); `rowJsonHash`: the hash of `rowJson` when the caller has that too.
  */
 function planInsert(
   fields: Readonly<Record<string, FieldValue>>,
-  rowJson: string,
+  rowJson: string | undefined,
   rowHash: string,
   how: { withChanges: boolean; rowJsonHash: string | undefined },
 ): UpsertPlan {
   const { withChanges } = how;
-  if (!withChanges && !mayHoldNull(rowJson)) {
-    // Most rows of a first import: the data is the record itself, as it was serialized.
+  if (
+    !withChanges &&
+    (rowJson === undefined ? !hasNull(fields) : !mayHoldNull(rowJson))
+  ) {
+    // Most rows of a first import: the data is the record itself, serialized.
+    const dataJson = rowJson ?? serializeData(fields);
     return {
       action: 'insert',
       rowHash,
-      contentHash: how.rowJsonHash ?? dataContentHash(rowJson),
-      dataJson: rowJson,
+      contentHash: how.rowJsonHash ?? dataContentHash(dataJson),
+      dataJson,
       data: fields,
       changes: [],
     };
@@ -206,7 +219,8 @@ function planInsert(
   }
   // Without nulls the new data is the record itself: one serialization (and, without a row hash
   // of the record's own, one hash) less per inserted row, which is most rows of a first import.
-  const dataJson = nulls ? serializeData(data) : rowJson;
+  const dataJson =
+    nulls || rowJson === undefined ? serializeData(data) : rowJson;
   return {
     action: 'insert',
     rowHash,
@@ -216,6 +230,16 @@ function planInsert(
     data,
     changes,
   };
+}
+
+/** Whether a record has a null field (one that clears a stored value). */
+function hasNull(fields: Readonly<Record<string, FieldValue>>): boolean {
+  for (const field in fields) {
+    if (fields[field] === null) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /**

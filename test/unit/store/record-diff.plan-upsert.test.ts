@@ -85,6 +85,32 @@ describe('record-diff', () => {
     ).toMatchObject({ action: 'update', rowHash: 'row-3' });
   });
 
+  it('plans the same insert with a source row hash as without one, apart from the row hash', () => {
+    const records: Record<string, string | number | null>[] = [
+      { name: 'Alpha', city: 'Berlin' },
+      { name: 'Alpha', fax: null, city: 'Berlin' },
+      { name: 'x:null', b: 1 },
+      { fax: null },
+    ];
+    for (const insertChanges of [false, true]) {
+      for (const fields of records) {
+        const own = planUpsert(undefined, fields, { insertChanges });
+        const sourced = planUpsert(
+          undefined,
+          fields,
+          { insertChanges },
+          'row-1',
+        );
+        expect(sourced).toEqual({ ...own, rowHash: 'row-1' });
+        expect(sourced).toMatchObject({ action: 'insert' });
+        if (sourced.action === 'insert') {
+          expect(Object.values(sourced.data)).not.toContain(null);
+          expect(sourced.dataJson).toBe(serializeData(sourced.data));
+        }
+      }
+    }
+  });
+
   it('hashes records independently of key order, and null differently from absent', () => {
     expect(recordRowHash({ a: 1, b: 2 })).toBe(recordRowHash({ b: 2, a: 1 }));
     expect(recordRowHash({ a: 1, b: null })).not.toBe(recordRowHash({ a: 1 }));
