@@ -39,13 +39,30 @@ describe('sqlite: opening and migrating', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates the folder and the file, in WAL mode, with one schema_migrations row per migration', async () => {
+  it('keeps the page size of a store created before 16 KiB pages', async () => {
+    const path = join(dir, 'old.db');
+    const before = new BetterSqlite3(path);
+    before.pragma('journal_mode = WAL');
+    before.exec('CREATE TABLE kept (x)');
+    before.close();
+    const store = await open(path);
+    await store.close();
+    const raw = new BetterSqlite3(path, { readonly: true });
+    try {
+      expect(raw.pragma('page_size', { simple: true })).toBe(4096);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('creates the folder and the file, in WAL mode with 16 KiB pages, with one schema_migrations row per migration', async () => {
     const path = join(dir, 'nested', 'data', 'customers.db');
     await open(path);
     await open(path);
     const raw = new BetterSqlite3(path, { readonly: true });
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(raw.pragma('page_size', { simple: true })).toBe(16384);
       const versions = raw
         .prepare('SELECT version, name FROM schema_migrations ORDER BY version')
         .all();
