@@ -134,23 +134,26 @@ export function planUpsert(
   ) {
     return { action: 'unchanged', rowHash: sourceHash, refreshRowHash: false };
   }
-  if (stored === undefined && sourceHash !== undefined) {
-    // A new key whose row hash came with it: the record itself need not be serialized, only
-    // its data (which, without nulls, is the same text).
-    return planInsert(fields, undefined, sourceHash, {
-      withChanges: options.insertChanges ?? true,
-      rowJsonHash: undefined,
-    });
-  }
-  const rowJson = stableStringify(fields);
-  const rowHash = sourceHash ?? contentHash(rowJson);
   if (stored === undefined) {
-    // No row hash of its own (see above): the row hash is the fields' hash.
+    const withChanges = options.insertChanges ?? true;
+    if (sourceHash !== undefined) {
+      // A new key whose row hash came with it: the record itself need not be serialized, only
+      // its data (which, without nulls, is the same text).
+      return planInsert(fields, undefined, sourceHash, {
+        withChanges,
+        rowJsonHash: undefined,
+      });
+    }
+    const rowJson = stableStringify(fields);
+    const rowHash = contentHash(rowJson);
     return planInsert(fields, rowJson, rowHash, {
-      withChanges: options.insertChanges ?? true,
+      withChanges,
       rowJsonHash: rowHash,
     });
   }
+  // Without a row hash of its own, the record's is the hash of its fields; with one, the
+  // record need not be serialized: an update serializes the merged data, not the record.
+  const rowHash = sourceHash ?? contentHash(stableStringify(fields));
   // The same fields as last time: no JSON.parse, no merge.
   if (stored.rowHash === rowHash) {
     return { action: 'unchanged', rowHash, refreshRowHash: false };

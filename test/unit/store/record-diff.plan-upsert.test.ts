@@ -111,6 +111,23 @@ describe('record-diff', () => {
     }
   });
 
+  it('plans the same update with a source row hash as without one, apart from the row hash', () => {
+    const stored = storedAfter(
+      planUpsert(undefined, { name: 'Alpha', city: 'Berlin', fax: '1' }),
+    );
+    for (const fields of [
+      { name: 'Beta' },
+      { name: 'Alpha', fax: null },
+      { city: 'Berlin' },
+    ] as Record<string, string | null>[]) {
+      const own = planUpsert(stored, fields, {});
+      expect(planUpsert(stored, fields, {}, 'row-9')).toEqual({
+        ...own,
+        rowHash: 'row-9',
+      });
+    }
+  });
+
   it('hashes records independently of key order, and null differently from absent', () => {
     expect(recordRowHash({ a: 1, b: 2 })).toBe(recordRowHash({ b: 2, a: 1 }));
     expect(recordRowHash({ a: 1, b: null })).not.toBe(recordRowHash({ a: 1 }));
