@@ -20,13 +20,20 @@ export function sqliteAvailable() {
   return existsSync(SQLITE3);
 }
 
-/** `.import` of `file` (header skipped) into a fresh database file with sqlite3's defaults. */
-export async function sqliteImport(file, dbPath, columnCount) {
+/**
+ * `.import` of `file` (header skipped) into a fresh database file with sqlite3's defaults, or,
+ * with `journalMode: 'wal'`, in WAL mode as the store runs (the rows are written twice then:
+ * into the WAL, and by the checkpoint into the database).
+ */
+export async function sqliteImport(file, dbPath, columnCount, options = {}) {
   mkdirSync(dirname(dbPath), { recursive: true });
   for (const suffix of ['', '-journal', '-wal', '-shm']) {
     rmSync(dbPath + suffix, { force: true });
   }
   const script = [
+    ...(options.journalMode === undefined
+      ? []
+      : [`PRAGMA journal_mode = ${options.journalMode};`]),
     `CREATE TABLE ref (${columnsDdl(columnCount)});`,
     '.mode csv',
     '.separator ;',

@@ -10,6 +10,10 @@
 //   npm run bench -- --ref HEAD      bench a commit (git archive) instead of the working tree
 //   npm run bench -- --profile       also write a V8 CPU profile of each import to bench/out/profiles
 //
+// Besides the targets' rows it shows two without a target: `.import` into a WAL database (the
+// store's journal mode) and the write floor (write-floor.mjs: the rows the full import stored,
+// written again with nothing else), so that a ratio can be read against what writing costs.
+//
 // PostgreSQL rows need BENCH_DATABASE_URL (or TEST_DATABASE_URL): a server where the bench may
 // create and drop the database `customer_import_bench`.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +23,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -303,6 +308,26 @@ async function runSize(n, files, pg) {
         }),
       );
     }
+    // Not a target's reference: what WAL mode, which the store runs in, costs `.import` itself.
+    const wal = await sqliteImport(
+      files.cp1252,
+      join(OUT, 'db', `ref-wal-cp1252-${n}.db`),
+      HEADER.length,
+      { journalMode: 'wal' },
+    );
+    results.push(
+      row({
+        n,
+        scenario: 'sqlite3 .import into a WAL database (windows-1252)',
+        kind: 'reference',
+        m: wal,
+        ok: wal.code === 0 && wal.rows === n,
+        ref: refs.cp1252 && {
+          label: 'sqlite3 .import',
+          wallMs: refs.cp1252.wallMs,
+        },
+      }),
+    );
   }
   for (const tag of tags) {
     const db = join(OUT, 'db', `ci-${tag}-${n}.db`);
@@ -332,6 +357,9 @@ async function runSize(n, files, pg) {
         target: TARGETS.full,
       }),
     );
+    if (tag === 'cp1252' && m.code === 0) {
+      results.push(await writeFloor(db, n, refs.cp1252));
+    }
     if (tag === 'cp1252') {
       const re = await importFile(
         config,
@@ -417,6 +445,44 @@ async function runSize(n, files, pg) {
     );
   }
   return results;
+}
+
+/**
+ * The rows a full import stored, written again with nothing else (write-floor.mjs): the time
+ * no import that stores them can beat. Its wall time is the script's own insert + commit time.
+ */
+async function writeFloor(db, n, ref) {
+  const m = await measure(process.execPath, [
+    join(ROOT, 'bench', 'write-floor.mjs'),
+    db,
+    join(OUT, 'db', `floor-${n}.db`),
+  ]);
+  let out = null;
+  try {
+    out = JSON.parse(m.stdout);
+  } catch {
+    console.error(
+      `write floor failed (exit ${m.code}):\n${m.stderr.slice(0, 2000)}`,
+    );
+  }
+  return row({
+    n,
+    scenario: `write floor: the stored rows written again, nothing else (${out?.bytesPerRow ?? '?'} bytes a row, .import ${refBytesPerRow(n) ?? '?'})`,
+    kind: 'floor',
+    m: {
+      wallMs: out?.writeMs ?? m.wallMs,
+      cpuMs: out?.cpuMs ?? null,
+      peakRssKb: null,
+    },
+    ok: m.code === 0 && out?.rows === n,
+    ref: ref && { label: 'sqlite3 .import', wallMs: ref.wallMs },
+  });
+}
+
+/** Size of the `.import` reference's database per row (windows-1252 file). */
+function refBytesPerRow(n) {
+  const path = join(OUT, 'db', `ref-cp1252-${n}.db`);
+  return existsSync(path) ? Math.round(statSync(path).size / n) : null;
 }
 
 function countChanged(n) {
@@ -533,7 +599,9 @@ function row({ n, scenario, kind, m, ok, ref, target }) {
 
 /** Peak RSS of each import, and its growth from the smallest to the largest file. */
 function rssGrowth(results) {
-  const imports = results.filter((r) => r.kind !== 'reference');
+  const imports = results.filter(
+    (r) => r.kind !== 'reference' && r.kind !== 'floor',
+  );
   const checks = imports
     .filter((r) => r.countsOk)
     .map((r) => ({
