@@ -235,6 +235,10 @@ export class PostgresImportSession implements ImportSession {
           const staged = this.#chunk.take();
           void this.#steps.enqueue(() => this.#applyStaged(client, staged));
         }
+        // The steps advance only when the event loop reads the connection, which it does not
+        // while the caller hands in batch after batch without waiting for I/O (the parse
+        // thread's batches are there already): let it, once a batch.
+        await yieldToEventLoop();
         // The server writes while the caller prepares the next batches, a few of them at most.
         await this.#steps.waitUntilAtMost(MAX_QUEUED_STEPS);
       }
@@ -767,4 +771,9 @@ async function markStartFailed(
   } catch {
     // Still unreachable: the row stays `running` and abortStaleRuns settles it at the next start.
   }
+}
+
+/** Resolves after the event loop has run its pending I/O callbacks once. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
