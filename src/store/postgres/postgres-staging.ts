@@ -143,8 +143,8 @@ function hasNul(record: StagedRecord): boolean {
 export async function copyIntoStaging(
   client: pg.PoolClient,
   sql: PostgresStatements,
-  text: string,
+  text: readonly Buffer[],
 ): Promise<void> {
   const stream = client.query(copyFrom(sql.copyStaging));
-  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
+  await pipeline(Readable.from(text), stream);
 }
