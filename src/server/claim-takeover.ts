@@ -16,7 +16,7 @@ import {
   type ClaimedFile,
 } from '../watcher/claim.js';
 import { createNameFilter } from '../watcher/name-filter.js';
-import { recoverClaimedFiles } from './recovery.js';
+import { isUnfinishedClaim, recoverClaimedFiles } from './recovery.js';
 
 /**
  * Who may work on a file in processing/, when several instances share one exchange folder.
@@ -238,6 +238,9 @@ class StaleClaimTakeover implements ClaimTakeover {
       if (!ownRestart && nowMs - lastSignMs < this.#timeoutMs) {
         continue;
       }
+      if (await this.#removeUnfinished(name, originalName, claimedAt)) {
+        continue;
+      }
       const fresh = await this.#reclaim(name, originalName, nowMs);
       if (fresh === null) {
         continue;
@@ -320,6 +323,53 @@ class StaleClaimTakeover implements ClaimTakeover {
       }
     }
     return claimed;
+  }
+
+  /**
+   * Removes a stale claim that is the empty reservation of a claim that never finished
+   * (recovery.ts isUnfinishedClaim). True when it is gone (another instance removing it first
+   * is the same outcome), or when it could not be looked at (the next check tries again);
+   * false when it is a claim to take over.
+   */
+  async #removeUnfinished(
+    name: string,
+    originalName: string,
+    claimedAt: string,
+  ): Promise<boolean> {
+    const { processingDir, job } = this.#runtime;
+    const path = join(processingDir, name);
+    try {
+      if (
+        !(await isUnfinishedClaim(
+          path,
+          { originalName, claimedAt },
+          job.folder,
+        ))
+      ) {
+        return false;
+      }
+      await this.#fs.unlink(path);
+    } catch (e) {
+      if (fsErrorCode(e) === 'ENOENT') {
+        return true;
+      }
+      this.#log.warn('Could not look at a stale claim; will try again', {
+        event: 'file.not-ready',
+        file: originalName,
+        error: coerceError(e),
+      });
+      return true;
+    }
+    this.#log.warn(
+      'Removed the empty reservation of a claim that never finished (its process stopped before moving the dropped file in)',
+      {
+        event: 'file.recovered',
+        file: originalName,
+        previousClaim: name,
+        reason: 'unfinished-claim',
+      },
+    );
+    return true;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchJob } from '../config/app-config.js';
@@ -91,4 +92,50 @@ export async function recoverClaimedFiles(
     }
   }
   return toImport;
+}
+
+/**
+ * Whether a claim in processing/ is the empty reservation of a claim that never finished. A
+ * claim first reserves its processing/ name with an empty file, then renames the dropped file
+ * over it (util/move-file.ts); a process killed between the two leaves the reservation behind,
+ * while the dropped file was never moved and is watched, claimed and imported as usual (by this
+ * or another instance). Recovering the reservation would "import" it into failed/ as an empty
+ * file: a failure report, and mail, for a file that was imported.
+ *
+ * It is told from an empty file that really was dropped and claimed by its times: a renamed file
+ * keeps the mtime it was dropped with, which is before its claim (it had to be stable first),
+ * while a reservation was written at the claim (the second in its name) or later. An empty
+ * claim whose dropped name is in the folder again counts as a reservation too. Only empty files
+ * ever count, so removing them loses no data.
+ */
+export async function isUnfinishedClaim(
+  path: string,
+  claim: { originalName: string; claimedAt: string },
+  folder: string,
+): Promise<boolean> {
+  let stats: Stats;
+  try {
+    stats = await NODE_FS_PORT.lstat(path);
+  } catch (e) {
+    if (fsErrorCode(e) === 'ENOENT') {
+      return false;
+    }
+    throw e;
+  }
+  if (!stats.isFile() || stats.size > 0) {
+    return false;
+  }
+  if (stats.mtimeMs >= Date.parse(claim.claimedAt)) {
+    return true;
+  }
+  try {
+    return (
+      await NODE_FS_PORT.lstat(join(folder, claim.originalName))
+    ).isFile();
+  } catch (e) {
+    if (fsErrorCode(e) === 'ENOENT') {
+      return false;
+    }
+    throw e;
+  }
 }
