@@ -129,8 +129,8 @@ export class SqliteCustomerStore implements CustomerStore {
       // WAL: readers and the one writer do not block each other; NORMAL is durable enough with
       // WAL (a power cut may lose the last commit, never corrupt the file).
       // 16 KiB pages (SQLite's default is 4 KiB): a first import of 1 000 000 rows writes some
-      // 740 MB twice (WAL, then checkpoint), and took 5–7 % less wall time so; a re-import the
-      // same. Only a new file takes it: an existing store keeps its page size.
+      // 740 MB twice (WAL, then checkpoint), and took 5–7 % less wall time so; a re-import took
+      // as long as before. Only a new file takes it: an existing store keeps its page size.
       db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
