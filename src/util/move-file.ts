@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { AppError, fsErrorCode } from '../errors.js';
 import type { FsPort } from './fs-port.js';
 import { childPath } from './safe-file-name.js';
@@ -9,9 +10,13 @@ import { childPath } from './safe-file-name.js';
  * How: the target name is first *reserved* by creating an empty file with O_EXCL (`wx`), which
  * exactly one process can win, even on NFS v3+ and SMB. The source is then renamed over our own
  * placeholder (rename replaces atomically, so no other name is touched). When the rename fails
- * with EXDEV (other file system), the source is copied into the placeholder, fsync-ed, checked
- * for size, and only then unlinked. Whatever fails, the source stays where it was and the
- * placeholders we made are removed; a dropped file is never lost.
+ * with EXDEV (other file system), the source is copied beside the placeholder into a hidden
+ * `.<name>.partial` (also created exclusively), fsync-ed, checked for size, renamed over the
+ * placeholder, and only then is the source unlinked. So the target name holds either nothing
+ * (the empty reservation) or the whole file, never part of it: a process killed mid-copy leaves
+ * the empty reservation (which claim recovery removes, server/recovery.ts) and a hidden partial
+ * file, while the source is still where it was. Whatever fails, the source stays where it was
+ * and the files we made are removed; a dropped file is never lost.
  */
 
 export interface MoveFileOptions {
@@ -71,7 +76,7 @@ export async function moveFileExclusive(
           throw e;
         }
         crossDevice = true;
-        await copyIntoPlaceholder(fs, source, dest);
+        await copyOver(fs, source, dest);
         await fs.unlink(source);
       }
       destIsOurs = false;
@@ -112,18 +117,47 @@ async function reserveAll(
   return true;
 }
 
-/** Copies `source` into our placeholder `dest`, fsyncs it, and checks the size and mtime held. */
-async function copyIntoPlaceholder(
+/**
+ * Copies `source` into a hidden partial file beside our placeholder `dest`, then renames it over
+ * the placeholder (same folder: atomic). The partial file is removed if anything fails.
+ */
+async function copyOver(
   fs: FsPort,
   source: string,
   dest: string,
+): Promise<void> {
+  const partial = childPath(dirname(dest), `.${basename(dest)}.partial`);
+  let made = false;
+  try {
+    await copyInto(fs, source, partial, () => {
+      made = true;
+    });
+    await fs.rename(partial, dest);
+  } catch (e) {
+    if (made) {
+      await removeQuietly(fs, [partial]);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Copies `source` into the new file `dest` (created exclusively), fsyncs it, checks that the
+ * size and mtime held, and gives it the source's times. `onCreated` runs once `dest` exists.
+ */
+async function copyInto(
+  fs: FsPort,
+  source: string,
+  dest: string,
+  onCreated: () => void,
 ): Promise<void> {
   const before = await fs.lstat(source);
   let input: FileHandle | undefined;
   let output: FileHandle | undefined;
   try {
     input = await fs.open(source, 'r');
-    output = await fs.open(dest, 'r+');
+    output = await fs.open(dest, 'wx');
+    onCreated();
     const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     let position = 0;
     for (;;) {

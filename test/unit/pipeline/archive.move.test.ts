@@ -7,7 +7,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import { moveToArchive, moveToFailed } from '../../../src/pipeline/archive.js';
@@ -25,7 +25,13 @@ function failingWith(
   return {
     ...NODE_FS_PORT,
     [method]: async (path: string, ...rest: [string]) => {
-      if (onlyFor === undefined || onlyFor(path)) {
+      // EXDEV is about two file systems: a rename within one folder still works.
+      const sameFolder =
+        method === 'rename' && dirname(path) === dirname(rest[0]);
+      if (
+        !(code === 'EXDEV' && sameFolder) &&
+        (onlyFor === undefined || onlyFor(path))
+      ) {
         throw Object.assign(
           new Error(`${code}: simulated, ${method} '${path}'`),
           { code },
@@ -126,6 +132,59 @@ describe('moveToArchive / moveToFailed', () => {
     expect((await stat(result.path)).mtimeMs).toBe(mtime.getTime());
     expect(await readdir(processing)).toEqual([]);
     expect(await readdir(archive)).toEqual([result.name]);
+  });
+
+  it('on EXDEV, the target name holds the empty reservation until the whole copy is renamed over it', async () => {
+    const content = 'y'.repeat(2 * 1024 * 1024 + 5);
+    const file = await claimed('c1', content);
+    const crossings = failingWith('EXDEV', 'rename');
+    const seen: { from: string; targetBytes: number; fromBytes: number }[] = [];
+    const fs: FsPort = {
+      ...crossings,
+      rename: async (from, to) => {
+        if (dirname(from) === dirname(to)) {
+          // What a process killed right now would leave under the target name.
+          seen.push({
+            from,
+            targetBytes: (await stat(to)).size,
+            fromBytes: (await stat(from)).size,
+          });
+        }
+        return crossings.rename(from, to);
+      },
+    };
+    const result = await moveToArchive(file, archive, { clock, fs });
+    expect(seen).toEqual([
+      {
+        from: join(archive, `.${result.name}.partial`),
+        targetBytes: 0,
+        fromBytes: content.length,
+      },
+    ]);
+    expect(await readFile(result.path, 'utf8')).toBe(content);
+    expect(await readdir(archive)).toEqual([result.name]);
+  });
+
+  it('on EXDEV, a copy that fails leaves no partial file and no reservation behind', async () => {
+    const file = await claimed('c1', 'data');
+    const fs: FsPort = {
+      ...failingWith('EXDEV', 'rename'),
+      // The source changes under the copy: its mtime no longer matches afterwards.
+      open: async (path, flags, mode) => {
+        const handle = await NODE_FS_PORT.open(path, flags, mode);
+        if (path === file.path) {
+          const later = new Date(Date.UTC(2026, 0, 1));
+          await utimes(file.path, later, later);
+        }
+        return handle;
+      },
+    };
+    const error = await moveToArchive(file, archive, { clock, fs }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as AppError).code).toBe('ARCHIVE_FAILED');
+    expect(await readFile(file.path, 'utf8')).toBe('data');
+    expect(await readdir(archive)).toEqual([]);
   });
 
   it('on EXDEV, a source that cannot be removed leaves exactly one copy: the source', async () => {
