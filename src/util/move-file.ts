@@ -14,8 +14,8 @@ import { childPath } from './safe-file-name.js';
  * `.<name>.partial` (also created exclusively), fsync-ed, checked for size, renamed over the
  * placeholder, and only then is the source unlinked. So the target name holds either nothing
  * (the empty reservation) or the whole file, never part of it: a process killed mid-copy leaves
- * the empty reservation (which claim recovery removes, server/recovery.ts) and a hidden partial
- * file, while the source is still where it was. Whatever fails, the source stays where it was
+ * the empty reservation (in processing/, claim recovery removes it: server/recovery.ts) and a
+ * hidden partial file, while the source is still where it was. Whatever fails, the source stays where it was
  * and the files we made are removed; a dropped file is never lost.
  */
 
