@@ -14,9 +14,10 @@ import { createNameFilter } from '../watcher/name-filter.js';
 
 /**
  * Start-up recovery. A file in processing/ means a process claimed it and then stopped
- * (crash, kill -9, shutdown while queued). If the file's content was committed by a run, only
- * the move to archive/ is missing: do it now. Otherwise the run never committed (a crash rolls
- * it back), so the file is imported again, exactly once.
+ * (crash, kill -9, shutdown while queued). If the file's content was committed by a run of the
+ * same file, only the move to archive/ is missing: do it now. Otherwise the run never committed
+ * (a crash rolls it back), so the file is imported again, exactly once (a copy of a file another
+ * run imported is then recorded as its duplicate).
  */
 export async function recoverClaimedFiles(
   runtime: { job: WatchJob; processingDir: string; archiveDir: string },
@@ -68,7 +69,10 @@ export async function recoverClaimedFiles(
       const sha256 = stats.size > 0 ? await sha256File(path) : null;
       const committed =
         sha256 === null ? null : await deps.store.findSucceededRunBySha(sha256);
-      if (committed) {
+      // This file's own run committed: only its move is missing. A run of another file with
+      // the same content (a copy the ERP dropped again) is no such case: the copy is imported,
+      // which records it as a duplicate of that run, as for any copy.
+      if (committed && committed.file === parsed.originalName) {
         const archived = await moveToArchive(claimed, runtime.archiveDir, {
           clock: deps.clock,
         });

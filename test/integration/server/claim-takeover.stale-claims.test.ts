@@ -199,6 +199,38 @@ describe('claim takeover', () => {
     expect(await readdir(join(dir, 'archive'))).toHaveLength(1);
   });
 
+  it('imports a stale claim of another file with the same content, so that it is recorded as a duplicate', async () => {
+    const content = 'K1;committed\n';
+    const name = await claimedBy('host-a', 'copy.txt', content);
+    const sha256 = await sha256File(join(processing, name));
+    const session = await store.beginImport(
+      {
+        file: 'c.txt',
+        sha256,
+        sizeBytes: content.length,
+        format: 'f',
+        mode: 'update',
+        job: 'erp',
+        source: 'erp',
+        instance: 'host-a',
+        startedAt: new Date(T0).toISOString(),
+      },
+      { dryRun: false, force: false },
+    );
+    await session.commit({
+      counts: emptyCounts(),
+      issues: [],
+      error: null,
+      finishedAt: new Date(T0).toISOString(),
+      durationMs: 1,
+    });
+
+    nowMs = T0 + (TIMEOUT_S + 1) * 1000;
+    const taken = await takeover('host-b').start();
+    expect(taken.map((f) => f.originalName)).toEqual(['copy.txt']);
+    expect(await readdir(processing)).toEqual([taken[0]?.name]);
+  });
+
   it('gives a stale claim to exactly one of two instances checking at the same moment', async () => {
     for (const n of [1, 2, 3, 4, 5]) {
       await claimedBy('host-a', `f${n}.txt`);
