@@ -341,6 +341,7 @@ class StaleClaimTakeover implements ClaimTakeover {
     try {
       if (
         !(await isUnfinishedClaim(
+          this.#fs,
           path,
           { originalName, claimedAt },
           job.folder,

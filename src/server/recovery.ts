@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.js';
 import { moveToArchive } from '../pipeline/archive.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import type { Clock } from '../util/clock.js';
-import { NODE_FS_PORT } from '../util/fs-port.js';
+import { NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
 import { sha256File } from '../util/hash.js';
 import { parseClaimedName, type ClaimedFile } from '../watcher/claim.js';
 import { createNameFilter } from '../watcher/name-filter.js';
@@ -113,13 +113,14 @@ export async function recoverClaimedFiles(
  * ever count, so removing them loses no data.
  */
 export async function isUnfinishedClaim(
+  fs: FsPort,
   path: string,
   claim: { originalName: string; claimedAt: string },
   folder: string,
 ): Promise<boolean> {
   let stats: Stats;
   try {
-    stats = await NODE_FS_PORT.lstat(path);
+    stats = await fs.lstat(path);
   } catch (e) {
     if (fsErrorCode(e) === 'ENOENT') {
       return false;
@@ -133,9 +134,7 @@ export async function isUnfinishedClaim(
     return true;
   }
   try {
-    return (
-      await NODE_FS_PORT.lstat(join(folder, claim.originalName))
-    ).isFile();
+    return (await fs.lstat(join(folder, claim.originalName))).isFile();
   } catch (e) {
     if (fsErrorCode(e) === 'ENOENT') {
       return false;

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WatchJobSchema } from '../../../src/config/app-config.js';
@@ -167,15 +167,13 @@ describe('claim takeover', () => {
     });
   });
 
-  it('archives a stale claim whose content a run already committed, instead of importing it again', async () => {
-    const content = 'K1;committed\n';
-    const name = await claimedBy('host-a', 'c.txt', content);
-    const sha256 = await sha256File(join(processing, name));
+  /** A succeeded run of the dropped file `file` with the content of `path`. */
+  async function commitRunOf(file: string, path: string): Promise<void> {
     const session = await store.beginImport(
       {
-        file: 'c.txt',
-        sha256,
-        sizeBytes: content.length,
+        file,
+        sha256: await sha256File(path),
+        sizeBytes: (await stat(path)).size,
         format: 'f',
         mode: 'update',
         job: 'erp',
@@ -192,6 +190,12 @@ describe('claim takeover', () => {
       finishedAt: new Date(T0).toISOString(),
       durationMs: 1,
     });
+  }
+
+  it('archives a stale claim whose content a run already committed, instead of importing it again', async () => {
+    const content = 'K1;committed\n';
+    const name = await claimedBy('host-a', 'c.txt', content);
+    await commitRunOf('c.txt', join(processing, name));
 
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
     expect(await takeover('host-b').start()).toEqual([]);
@@ -202,28 +206,7 @@ describe('claim takeover', () => {
   it('imports a stale claim of another file with the same content, so that it is recorded as a duplicate', async () => {
     const content = 'K1;committed\n';
     const name = await claimedBy('host-a', 'copy.txt', content);
-    const sha256 = await sha256File(join(processing, name));
-    const session = await store.beginImport(
-      {
-        file: 'c.txt',
-        sha256,
-        sizeBytes: content.length,
-        format: 'f',
-        mode: 'update',
-        job: 'erp',
-        source: 'erp',
-        instance: 'host-a',
-        startedAt: new Date(T0).toISOString(),
-      },
-      { dryRun: false, force: false },
-    );
-    await session.commit({
-      counts: emptyCounts(),
-      issues: [],
-      error: null,
-      finishedAt: new Date(T0).toISOString(),
-      durationMs: 1,
-    });
+    await commitRunOf('c.txt', join(processing, name));
 
     nowMs = T0 + (TIMEOUT_S + 1) * 1000;
     const taken = await takeover('host-b').start();

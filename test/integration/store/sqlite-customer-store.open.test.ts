@@ -45,8 +45,7 @@ describe('sqlite: opening and migrating', () => {
     before.pragma('journal_mode = WAL');
     before.exec('CREATE TABLE kept (x)');
     before.close();
-    const store = await open(path);
-    await store.close();
+    await open(path);
     const raw = new BetterSqlite3(path, { readonly: true });
     try {
       expect(raw.pragma('page_size', { simple: true })).toBe(4096);
