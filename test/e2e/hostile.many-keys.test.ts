@@ -13,11 +13,13 @@ import { makeTempDir } from '../helpers/temp-dir.js';
  * The compiled library (dist/, built by `npm test`) imports two files in child processes, with
  * the index budget set to 5 000 keys: N = 50 000 and 4N = 200 000 rows whose keys are 400
  * characters long. Holding the 150 000 extra keys would take at least 60 MB (one byte a
- * character, before any overhead); the peak resident set of the 4N run must stay within 30 MB of
- * the N run, which leaves room for the run-to-run noise of V8's heap sizing. (Measured: +12 to
- * +18 MB, the longer run's larger heap; with the budget lifted, +88 to +95 MB. Both files are
- * read in the parse thread, pipeline/row-source.ts: +14 MB with V8's heap growing as the CLI
- * sets it, +34 MB without.) Takes 20-40 s.
+ * character, before any overhead); the peak resident set of the 4N run must stay within 45 MB of
+ * the N run, which leaves room for the run-to-run noise of the two threads' heaps and SQLite's
+ * caches. (Measured on 2026-12-07, twelve pairs: +18 to +33 MB, the same at d8322e9, so not a
+ * regression; a CI run under load saw +30.8 MB and failed the 30 MB margin this test had. With
+ * the budget lifted, +70 to +77 MB. Both files are read in the parse thread,
+ * pipeline/row-source.ts, with V8's heap growing as the CLI sets it; without that flag the
+ * peaks swing by more than the keys do.) Takes 20-40 s.
  */
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +27,7 @@ const DIST_INDEX = join(REPO, 'dist', 'index.js');
 const N = 50_000;
 const KEY_CHARS = 400;
 const MAX_MEMORY_KEYS = 5_000;
-const MAX_GROWTH_MB = 30;
+const MAX_GROWTH_MB = 45;
 
 /** Imports one file through processFile and prints the outcome's counts and the peak RSS. */
 const CHILD = `
