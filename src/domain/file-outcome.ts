@@ -92,8 +92,13 @@ export interface FileOutcome {
   error: AppError | null;
   /** For `duplicate`: the run that imported this content before. */
   duplicateOfRunId: number | null;
-  /** Dry runs: every record that would change. Real runs: empty (history is in the store). */
+  /**
+   * Dry runs: the records that would change, in file order, up to the run's limit (ProcessFileDeps
+   * `dryRunChangesKept`). Real runs: empty (history is in the store).
+   */
   changes: RecordChange[];
+  /** Dry runs: records that would change beyond those listed in `changes`, counted only. */
+  changesOmitted: number;
   startedAt: string;
   finishedAt: string;
   durationMs: number;

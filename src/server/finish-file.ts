@@ -148,6 +148,7 @@ export function notClaimedOutcome(
     error,
     duplicateOfRunId: null,
     changes: [],
+    changesOmitted: 0,
     startedAt: now,
     finishedAt: now,
     durationMs: 0,

@@ -64,8 +64,10 @@ interface ImportJson {
     code: string;
     severity: string;
   }[];
+  changesOmitted?: number;
   changes?: {
     key: string;
+    line: number;
     operation: string;
     changes: { field: string; old: unknown; new: unknown }[];
   }[];
@@ -252,6 +254,35 @@ describe('import --dry-run', () => {
     );
     const runs = await runCliJson<unknown[]>(['runs', 'list'], { cwd: dir });
     expect(runs.json).toHaveLength(1);
+    expect(json.changesOmitted).toBe(0);
+  });
+
+  it('lists the first 1000 changed records and counts the rest, however large the file', async () => {
+    const rows = Array.from(
+      { length: 1100 },
+      (_, i) => `${i + 1};Customer ${i + 1};;Bonn;DE;;Nein;`,
+    );
+    await writeFile(join(dir, 'many.txt'), nav(rows));
+    const { code, json } = await importJson('many.txt', '--dry-run');
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ inserted: 1100, changesOmitted: 100 });
+    const changes = json.changes ?? [];
+    expect(changes).toHaveLength(1000);
+    // In file order: the first 1000 rows (line 1 is the header).
+    expect(changes[0]).toMatchObject({ key: '1', line: 2 });
+    expect(changes[999]).toMatchObject({ key: '1000', line: 1001 });
+
+    const text = await runCli(
+      ['import', 'many.txt', '--format', 'nav', '--dry-run'],
+      { cwd: dir },
+    );
+    expect(text.code).toBe(0);
+    const printed = text.stdout.split('\n').filter((l) => /^ {4}\+ /.test(l));
+    expect(printed).toHaveLength(100);
+    expect(printed[99]).toContain('+ 100 (line 101, new)');
+    expect(text.stdout).toContain(
+      '… and 1000 more record(s) would change (--json lists the first 1000)',
+    );
   });
 });
 

@@ -61,6 +61,8 @@ export interface ImportFlags {
 
 /** Issues shown in the text summary before "… and N more (see the report)". */
 const MAX_ISSUES_PRINTED = 20;
+/** Changed records a dry run prints; `--json` lists more (DRY_RUN_CHANGES_KEPT). */
+const MAX_CHANGES_PRINTED = 100;
 
 /** `customer-import import <file>`: one file through the pipeline, no watcher, the file stays where it is. */
 export async function importCommand(
@@ -295,7 +297,9 @@ export function outcomeToJson(
       ...(i.cell ? { cell: i.cell } : {}),
     })),
     reportFile: reportPath,
-    ...(outcome.dryRun ? { changes: outcome.changes } : {}),
+    ...(outcome.dryRun
+      ? { changes: outcome.changes, changesOmitted: outcome.changesOmitted }
+      : {}),
   };
 }
 
@@ -387,7 +391,8 @@ export function describeOutcome(
   }
   if (outcome.dryRun && outcome.changes.length > 0) {
     lines.push('  Changes:');
-    for (const change of outcome.changes) {
+    const shownChanges = outcome.changes.slice(0, MAX_CHANGES_PRINTED);
+    for (const change of shownChanges) {
       const sign = change.operation === 'inserted' ? '+' : '~';
       lines.push(
         `    ${sign} ${oneLine(change.key)} (line ${change.line}, ${change.operation === 'inserted' ? 'new' : 'changed'})`,
@@ -397,6 +402,15 @@ export function describeOutcome(
           `        ${f.field}: ${oneLine(formatValue(f.old))} → ${oneLine(formatValue(f.new))}`,
         );
       }
+    }
+    const more =
+      outcome.changes.length - shownChanges.length + outcome.changesOmitted;
+    if (more > 0) {
+      const listed =
+        outcome.changes.length > shownChanges.length
+          ? ` (--json lists the first ${outcome.changes.length})`
+          : '';
+      lines.push(`    … and ${more} more record(s) would change${listed}`);
     }
   }
   return lines;

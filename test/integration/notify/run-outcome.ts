@@ -22,6 +22,7 @@ export function makeOutcome(overrides: Partial<FileOutcome> = {}): FileOutcome {
     error: null,
     duplicateOfRunId: null,
     changes: [],
+    changesOmitted: 0,
     startedAt: '2025-03-04T10:00:00.000Z',
     finishedAt: '2025-03-04T10:00:01.500Z',
     durationMs: 1500,

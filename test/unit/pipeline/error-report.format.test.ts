@@ -164,6 +164,7 @@ describe('formatOutcomeText', () => {
     error: null,
     duplicateOfRunId: null,
     changes: [],
+    changesOmitted: 0,
     notices: [],
     startedAt: '2026-11-21T10:00:00.000Z',
     finishedAt: '2026-11-21T10:00:01.000Z',
