@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { fsErrorCode } from '../errors.js';
+import {
+  removeStaleScratchFiles,
+  scratchFilePath,
+  unlinkOpenScratchFile,
+} from '../util/scratch-file.js';
 
 /**
  * The on-disk part of the duplicate-key index (key-lines.ts): key → first line in a temporary
@@ -10,12 +12,10 @@ import { fsErrorCode } from '../errors.js';
  * one run, not the customer store: no journal, no syncs, a small page cache (so memory stays flat
  * however many keys), one connection, nothing to recover after a crash.
  *
- * The file must not outlive the run, however the run ends:
- * - it is unlinked right after it is opened (POSIX keeps an open file readable and writable
- *   until its last descriptor closes), so even a killed process leaves nothing behind;
- * - where an open file cannot be unlinked (Windows), `close()` removes it, and a crashed
- *   process's file is removed by the next index opened in the same folder: the name carries the
- *   pid (`customer-import-keys-<pid>-<random>.sqlite`), and a file whose process is gone is stale.
+ * The file must not outlive the run, however the run ends (util/scratch-file.ts): it is unlinked
+ * right after it is opened; where it cannot be (Windows), `close()` removes it, and a crashed
+ * process's file (`customer-import-keys-<pid>-<random>.sqlite`) is removed by the next index
+ * opened in the same folder.
  *
  * @internal
  */
@@ -64,10 +64,7 @@ export class DiskKeyLines {
   /** Creates the index file in `dir` (removing stale ones of dead processes first). */
   static open(dir: string): DiskKeyLines {
     removeStaleKeyFiles(dir);
-    const path = join(
-      dir,
-      `${KEY_FILE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}${KEY_FILE_SUFFIX}`,
-    );
+    const path = scratchFilePath(dir, KEY_FILE_PREFIX, KEY_FILE_SUFFIX);
     const db = new Database(path);
     try {
       // better-sqlite3 opens in defensive mode, which refuses journal_mode = OFF; a file that is
@@ -86,14 +83,7 @@ export class DiskKeyLines {
       rmSync(path, { force: true });
       throw e;
     }
-    let named: string | null = path;
-    try {
-      unlinkSync(path);
-      named = null;
-    } catch {
-      // Windows: an open file keeps its name; close() (or a later sweep) removes it.
-    }
-    return new DiskKeyLines(db, named);
+    return new DiskKeyLines(db, unlinkOpenScratchFile(path));
   }
 
   get(key: string): number | undefined {
@@ -162,37 +152,5 @@ export class DiskKeyLines {
  * cannot be removed (still open elsewhere).
  */
 export function removeStaleKeyFiles(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = keyFilePid(name);
-    if (pid === null || pid === process.pid || isProcessAlive(pid)) {
-      continue;
-    }
-    try {
-      rmSync(join(dir, name), { force: true });
-    } catch {
-      // In use or not ours to remove: leave it.
-    }
-  }
-}
-
-/** The pid in an index file's name, or null when the name is not one of ours. */
-export function keyFilePid(name: string): number | null {
-  const match = KEY_FILE_NAME.exec(name);
-  return match === null ? null : Number(match[1]);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return fsErrorCode(e) === 'EPERM';
-  }
+  removeStaleScratchFiles(dir, KEY_FILE_NAME);
 }

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { AppError, ErrorCode, coerceError } from '../errors.js';
+import { scratchFileFailure } from '../util/scratch-file.js';
 import { DiskKeyLines } from './disk-key-lines.js';
 import { KeyFilter } from './key-filter.js';
 import { PackedKeyTable } from './packed-key-table.js';
@@ -149,12 +149,10 @@ export class KeyLines {
     try {
       return fn();
     } catch (e) {
-      const cause = coerceError(e);
-      throw new AppError(
-        ErrorCode.RESOURCE_LIMIT,
-        `The index of the file's keys (for duplicate-key reports) needs a temporary file in '${this.#tempDir}', ` +
-          `which failed: ${cause.message}. Free some space there, or point TMPDIR at a folder with room; the file will be tried again.`,
-        { cause, retryable: true, details: { tempDir: this.#tempDir } },
+      throw scratchFileFailure(
+        "The index of the file's keys (for duplicate-key reports) needs a temporary file",
+        this.#tempDir,
+        e,
       );
     }
   }
