@@ -1,6 +1,6 @@
 import type { AppError } from '../errors.js';
 import type { FieldValue } from './customer.js';
-import type { RowIssue } from './row-issue.js';
+import type { RowIssues } from './row-issue.js';
 
 export const IMPORT_MODES = ['update', 'rebuild', 'changed-since'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
@@ -83,7 +83,8 @@ export interface FileOutcome {
   sizeBytes: number;
   dryRun: boolean;
   counts: ImportCounts;
-  issues: RowIssue[];
+  /** Every row issue of the run, in file order; iterate them (there may be more than memory holds). */
+  issues: RowIssues;
   /** File-level remarks that did not stop the run (an optional column missing, a header twice, …). */
   notices: string[];
   /** A selection (--only-key / --only-email): the asked-for keys or e-mails the file did not contain. */
@@ -102,6 +103,16 @@ export interface FileOutcome {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+}
+
+/**
+ * Frees what an outcome holds outside memory (the temporary file of its row issues beyond those
+ * kept in memory). Call it once the outcome has been reported (reports, mails, output); reading
+ * its issues afterwards throws. An outcome dropped without it frees the file when it is
+ * garbage-collected.
+ */
+export function releaseOutcome(outcome: FileOutcome): void {
+  outcome.issues.release?.();
 }
 
 /** Did the run do what was asked (the CLI's exit code 0)? */

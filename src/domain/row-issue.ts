@@ -47,3 +47,17 @@ export const RowIssueSchema = z.object({
   cell: z.string().optional(),
 });
 export type RowIssue = z.infer<typeof RowIssueSchema>;
+
+/**
+ * A run's row issues, in file order. A file may have more of them than memory should hold (a
+ * warning on every row of a million-row export), so a run keeps the first ones in memory and
+ * writes the rest to a temporary file (pipeline/row-issue-log.ts); read them all by iterating.
+ * A plain `RowIssue[]` is one too.
+ */
+export interface RowIssues extends Iterable<RowIssue> {
+  readonly length: number;
+  /** The issues from `start` up to (not including) `end`; both 0 or more (no negative indexes). */
+  slice(start?: number, end?: number): RowIssue[];
+  /** Frees the temporary file, if there is one; the issues cannot be read afterwards. */
+  release?(): void;
+}

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { FileOutcome } from '../domain/file-outcome.js';
-import type { RowIssue } from '../domain/row-issue.js';
+import type { RowIssue, RowIssues } from '../domain/row-issue.js';
 import { csvLine } from '../util/csv-safe.js';
 
 /**
@@ -23,7 +23,7 @@ export const ERRORS_CSV_HEADER = [
 const CSV_CHUNK_LINES = 2000;
 
 /** CSV with a UTF-8 BOM so Excel shows umlauts right; null when there is nothing to report. */
-export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
+export function formatErrorsCsv(issues: RowIssues): string | null {
   return issues.length === 0 ? null : [...errorsCsvChunks(issues)].join('');
 }
 
@@ -32,35 +32,36 @@ export function formatErrorsCsv(issues: readonly RowIssue[]): string | null {
  * with a million row issues would otherwise build the whole report as one string (several times
  * the memory of the issues themselves) at its very end. Nothing when there are no issues.
  */
-export function* errorsCsvChunks(
-  issues: readonly RowIssue[],
-): Generator<string> {
+export function* errorsCsvChunks(issues: RowIssues): Generator<string> {
   if (issues.length === 0) {
     return;
   }
-  for (let start = 0; start < issues.length; start += CSV_CHUNK_LINES) {
-    const lines = start === 0 ? [`\uFEFF${csvLine(ERRORS_CSV_HEADER)}`] : [];
-    for (const issue of issues.slice(start, start + CSV_CHUNK_LINES)) {
-      lines.push(
-        csvLine([
-          issue.line,
-          issue.column,
-          issue.cell ?? null,
-          issue.value,
-          issue.code,
-          issue.severity,
-          issue.message,
-        ]),
-      );
+  // Iterated, not indexed: a run's issues may not all be in memory (row-issue-log.ts).
+  let lines = [`\uFEFF${csvLine(ERRORS_CSV_HEADER)}`];
+  for (const issue of issues) {
+    lines.push(
+      csvLine([
+        issue.line,
+        issue.column,
+        issue.cell ?? null,
+        issue.value,
+        issue.code,
+        issue.severity,
+        issue.message,
+      ]),
+    );
+    if (lines.length >= CSV_CHUNK_LINES) {
+      yield `${lines.join('\r\n')}\r\n`;
+      lines = [];
     }
+  }
+  if (lines.length > 0) {
     yield `${lines.join('\r\n')}\r\n`;
   }
 }
 
 /** The `.errors.csv` of these issues as pieces to write (each iteration starts over), or null. */
-export function errorsCsvPieces(
-  issues: readonly RowIssue[],
-): Iterable<string> | null {
+export function errorsCsvPieces(issues: RowIssues): Iterable<string> | null {
   return issues.length === 0
     ? null
     : { [Symbol.iterator]: () => errorsCsvChunks(issues) };
@@ -72,7 +73,7 @@ export function errorsCsvPieces(
  */
 export async function writeErrorsCsv(
   path: string,
-  issues: readonly RowIssue[],
+  issues: RowIssues,
   flag = 'w',
 ): Promise<boolean> {
   if (issues.length === 0) {
@@ -125,17 +126,35 @@ export function formatOutcomeText(
   if (outcome.status === 'rejected') {
     lines.push('', 'Nothing from this file was written to the database.');
   }
-  const errors = outcome.issues.filter((i) => i.severity === 'error');
-  if (errors.length > 0) {
+  const { shown, total } = firstErrors(outcome.issues, MAX_ISSUES_IN_TEXT);
+  if (total > 0) {
     lines.push(
       '',
-      `Row errors (${errors.length}${errors.length > MAX_ISSUES_IN_TEXT ? `, first ${MAX_ISSUES_IN_TEXT}` : ''}; all in the .errors.csv report):`,
+      `Row errors (${total}${total > MAX_ISSUES_IN_TEXT ? `, first ${MAX_ISSUES_IN_TEXT}` : ''}; all in the .errors.csv report):`,
     );
-    for (const issue of errors.slice(0, MAX_ISSUES_IN_TEXT)) {
+    for (const issue of shown) {
       lines.push(
         `  line ${issue.line}${issue.column ? `, column ${issue.column}` : ''}: ${issue.message}`,
       );
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The first `max` issues of severity `error`, and how many there are. */
+function firstErrors(
+  issues: RowIssues,
+  max: number,
+): { shown: RowIssue[]; total: number } {
+  const shown: RowIssue[] = [];
+  let total = 0;
+  for (const issue of issues) {
+    if (issue.severity === 'error') {
+      total += 1;
+      if (shown.length < max) {
+        shown.push(issue);
+      }
+    }
+  }
+  return { shown, total };
 }

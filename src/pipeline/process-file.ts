@@ -8,13 +8,13 @@ import {
 } from '../errors.js';
 import {
   emptyCounts,
+  releaseOutcome,
   type FileOutcome,
   type ImportCounts,
   type ImportMode,
   type RecordChange,
 } from '../domain/file-outcome.js';
 import type { FieldValue } from '../domain/customer.js';
-import type { RowIssue } from '../domain/row-issue.js';
 import type { FormatDefinition } from '../formats/format-definition.js';
 import type { Logger } from '../logging/logger.js';
 import type { Parser, RawRow } from '../parse/parser.js';
@@ -51,6 +51,7 @@ import {
   type RunRetryPolicy,
 } from './run-retries.js';
 import { KeyLines, type KeyLinesOptions } from './key-lines.js';
+import { RowIssueLog, type RowIssueLogOptions } from './row-issue-log.js';
 import {
   createSourceRowHasher,
   settledRecord,
@@ -127,6 +128,11 @@ export interface ProcessFileDeps {
   /** The duplicate-key index: keys kept in memory, and where the temporary file goes beyond them. */
   keyIndex?: KeyLinesOptions;
   /**
+   * The run's row issues: how many are kept in memory, and where the temporary file for the
+   * rest goes. The outcome's `issues` hold them; see FileOutcome.issues for releasing them.
+   */
+  issueLog?: RowIssueLogOptions;
+  /**
    * Text files of at least this many bytes are read (and their rows hashed) in a worker thread
    * with the format's built-in parser instead of `parserFor` (row-source.ts). Default 4 MiB,
    * or never on a single-core machine; Infinity: never.
@@ -166,6 +172,7 @@ export async function processFile(
       }
       return outcome;
     }
+    releaseOutcome(outcome);
     const retryInMs = backoffMs(retry, attempt);
     deps.logger.warn('The store is unavailable; the run will be tried again', {
       event: 'store.retry',
@@ -186,7 +193,7 @@ class FileRun {
   readonly #logger: Logger;
   readonly #startedMs: number;
   readonly #counts: ImportCounts = emptyCounts();
-  readonly #issues: RowIssue[] = [];
+  readonly #issues: RowIssueLog;
   readonly #changes: RecordChange[] = [];
   #changesOmitted = 0;
   readonly #changesKept: number;
@@ -211,6 +218,7 @@ class FileRun {
     this.#request = request;
     this.#deps = deps;
     this.#changesKept = deps.dryRunChangesKept ?? DRY_RUN_CHANGES_KEPT;
+    this.#issues = new RowIssueLog(deps.issueLog);
     this.#clock = deps.clock ?? SYSTEM_CLOCK;
     this.#startedMs = this.#clock.now();
     this.#logger = deps.logger.child({

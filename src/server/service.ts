@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode, coerceError } from '../errors.js';
-import type { FileOutcome } from '../domain/file-outcome.js';
+import { releaseOutcome, type FileOutcome } from '../domain/file-outcome.js';
 import type { FormatSet } from '../formats/load-formats.js';
 import type { Logger } from '../logging/logger.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -422,11 +422,17 @@ class WatchService implements Service {
         retry: this.#config.retry,
       },
     );
-    if (outcome.status === 'deferred') {
-      await this.#defer(item, outcome, log);
-      return;
+    try {
+      if (outcome.status === 'deferred') {
+        await this.#defer(item, outcome, log);
+      } else {
+        await this.#finish(runtime, claimed, outcome, log, false);
+      }
+    } finally {
+      // Reported (errors.csv, mail) or to be tried again as a new run: the temporary file of its
+      // row issues can go.
+      releaseOutcome(outcome);
     }
-    await this.#finish(runtime, claimed, outcome, log, false);
   }
 
   /** A run that could not happen now: try again after a back-off, or give up into failed/. */

@@ -17,7 +17,7 @@ import type {
   RelatedEntityKind,
   StoredEntity,
 } from '../domain/entity.js';
-import type { RowIssue } from '../domain/row-issue.js';
+import type { RowIssue, RowIssues } from '../domain/row-issue.js';
 import { ErrorCode, isAppError } from '../errors.js';
 import type { AppError } from '../errors.js';
 
@@ -119,7 +119,8 @@ export interface RunSummary {
    * run so the next `changed-since` run of the source can start there. Absent or null: none.
    */
   lastModifiedMax?: string | null;
-  issues: RowIssue[];
+  /** Every row issue of the run; iterate them (there may be more than memory holds). */
+  issues: RowIssues;
   error: RunError | null;
   finishedAt: string;
   durationMs: number;

@@ -64,6 +64,7 @@ interface ImportJson {
     code: string;
     severity: string;
   }[];
+  errorsOmitted: number;
   changesOmitted?: number;
   changes?: {
     key: string;
@@ -283,6 +284,46 @@ describe('import --dry-run', () => {
     expect(text.stdout).toContain(
       '… and 1000 more record(s) would change (--json lists the first 1000)',
     );
+  });
+});
+
+describe('import: more row problems than --json lists', () => {
+  it('lists the first 10 000 in --json, counts the rest, and reports and records every one', async () => {
+    await writeFile(
+      join(dir, 'formats', 'nav-repeats.yaml'),
+      NAV_FORMAT.replace(
+        'id: nav',
+        'id: nav-repeats\nduplicateKeys: last-wins',
+      ),
+    );
+    // Customers 1 … 5 100, then each again: a warning for both lines of each repeat.
+    const rows = Array.from(
+      { length: 10_200 },
+      (_, i) => `${(i % 5100) + 1};Customer ${i};;Bonn;DE;;Nein;`,
+    );
+    await writeFile(join(dir, 'repeats.txt'), nav(rows));
+    const { code, json } = await runCliJson<ImportJson>(
+      ['import', 'repeats.txt', '--format', 'nav-repeats'],
+      { cwd: dir },
+    );
+    expect(code).toBe(0);
+    expect(json).toMatchObject({
+      outcome: 'imported',
+      inserted: 5100,
+      warnings: 5100,
+      errorsOmitted: 200,
+    });
+    expect(json.errors).toHaveLength(10_000);
+    expect(json.errors[0]).toMatchObject({ line: 2, code: 'DUPLICATE_KEY' });
+    expect(json.errors[1]).toMatchObject({ line: 5102, code: 'DUPLICATE_KEY' });
+    // The report and the store have all 10 200.
+    const report = await readFile(join(dir, 'repeats.txt.errors.csv'), 'utf8');
+    expect(report.trimEnd().split('\r\n')).toHaveLength(10_201);
+    const run = await runCliJson<{ issues: unknown[] }>(
+      ['runs', 'show', String(json.runId)],
+      { cwd: dir },
+    );
+    expect(run.json.issues).toHaveLength(10_200);
   });
 });
 

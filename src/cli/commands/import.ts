@@ -8,6 +8,7 @@ import { MATCH_FIELDS, type MatchField } from '../../domain/customer-match.js';
 import {
   IMPORT_MODES,
   outcomeSucceeded,
+  releaseOutcome,
   type FileOutcome,
   type ImportMode,
 } from '../../domain/file-outcome.js';
@@ -61,6 +62,11 @@ export interface ImportFlags {
 
 /** Issues shown in the text summary before "… and N more (see the report)". */
 const MAX_ISSUES_PRINTED = 20;
+/**
+ * Row problems `--json` lists; the rest are counted (`errorsOmitted`) and, like all of them, in
+ * the errors report and the store (`runs show`). A file may have one on every row.
+ */
+const MAX_JSON_ERRORS = 10_000;
 /** Changed records a dry run prints; `--json` lists more (DRY_RUN_CHANGES_KEPT). */
 const MAX_CHANGES_PRINTED = 100;
 
@@ -121,13 +127,17 @@ export async function importCommand(
     bar.stop();
   }
 
-  const reportPath = await writeReport(outcome, path, flags.report, (text) =>
-    ctx.io.stderr.write(text),
-  );
-  if (flags.json) {
-    printJson(ctx.io.stdout, outcomeToJson(outcome, reportPath));
-  } else {
-    printLines(ctx.io.stdout, describeOutcome(outcome, reportPath));
+  try {
+    const reportPath = await writeReport(outcome, path, flags.report, (text) =>
+      ctx.io.stderr.write(text),
+    );
+    if (flags.json) {
+      printJson(ctx.io.stdout, outcomeToJson(outcome, reportPath));
+    } else {
+      printLines(ctx.io.stdout, describeOutcome(outcome, reportPath));
+    }
+  } finally {
+    releaseOutcome(outcome);
   }
   return outcomeSucceeded(outcome.status) ? ExitCode.OK : ExitCode.FAILED;
 }
@@ -287,7 +297,7 @@ export function outcomeToJson(
       : null,
     notices: outcome.notices,
     ...(outcome.notFound === undefined ? {} : { notFound: outcome.notFound }),
-    errors: outcome.issues.map((i) => ({
+    errors: outcome.issues.slice(0, MAX_JSON_ERRORS).map((i) => ({
       line: i.line,
       column: i.column,
       value: i.value,
@@ -296,6 +306,7 @@ export function outcomeToJson(
       severity: i.severity,
       ...(i.cell ? { cell: i.cell } : {}),
     })),
+    errorsOmitted: Math.max(0, outcome.issues.length - MAX_JSON_ERRORS),
     reportFile: reportPath,
     ...(outcome.dryRun
       ? { changes: outcome.changes, changesOmitted: outcome.changesOmitted }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RowIssue } from '../../domain/row-issue.js';
+import type { RowIssue, RowIssues } from '../../domain/row-issue.js';
 import type { RunMeta, RunStatus, RunSummary } from '../customer-store.js';
 import type { PostgresStatements } from './postgres-statements.js';
 
@@ -92,25 +92,45 @@ export function finishRunParams(
   ];
 }
 
-/** Stores a run's issues in one statement; `seq` keeps the caller's order among issues of a line. */
+/** Issues a statement: a run may have a million, which as one statement's arrays would take
+ * several times their size in memory at once. */
+const ISSUES_PER_STATEMENT = 5000;
+
+/**
+ * Stores a run's issues, ISSUES_PER_STATEMENT a statement, read as they are iterated (a run's
+ * issues may not all be in memory); `seq` keeps the caller's order among issues of a line.
+ */
 export async function insertRunIssues(
   db: Queryable,
   sql: PostgresStatements,
   runId: number,
-  issues: readonly RowIssue[],
+  issues: RowIssues,
 ): Promise<void> {
-  if (issues.length === 0) {
-    return;
+  let seq = 0;
+  let chunk: RowIssue[] = [];
+  const insert = async (): Promise<void> => {
+    const first = seq - chunk.length;
+    await db.query(sql.insertIssues, [
+      runId,
+      chunk.map((_, i) => first + i),
+      chunk.map((i) => i.line),
+      chunk.map((i) => i.column),
+      chunk.map((i) => i.value),
+      chunk.map((i) => i.code),
+      chunk.map((i) => i.message),
+      chunk.map((i) => i.severity),
+      chunk.map((i) => i.cell ?? null),
+    ]);
+    chunk = [];
+  };
+  for (const issue of issues) {
+    chunk.push(issue);
+    seq += 1;
+    if (chunk.length === ISSUES_PER_STATEMENT) {
+      await insert();
+    }
   }
-  await db.query(sql.insertIssues, [
-    runId,
-    issues.map((_, seq) => seq),
-    issues.map((i) => i.line),
-    issues.map((i) => i.column),
-    issues.map((i) => i.value),
-    issues.map((i) => i.code),
-    issues.map((i) => i.message),
-    issues.map((i) => i.severity),
-    issues.map((i) => i.cell ?? null),
-  ]);
+  if (chunk.length > 0) {
+    await insert();
+  }
 }

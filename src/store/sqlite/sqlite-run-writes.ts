@@ -1,4 +1,4 @@
-import type { RowIssue } from '../../domain/row-issue.js';
+import type { RowIssues } from '../../domain/row-issue.js';
 import type { RunMeta, RunStatus, RunSummary } from '../customer-store.js';
 import type { FinishRunParams, SqliteStatements } from './sqlite-statements.js';
 
@@ -89,9 +89,11 @@ export function finishRunParams(
 export function insertRunIssues(
   st: SqliteStatements,
   runId: number,
-  issues: readonly RowIssue[],
+  issues: RowIssues,
 ): void {
-  issues.forEach((issue, seq) => {
+  // Iterated, not indexed: a run's issues may not all be in memory (pipeline/row-issue-log.ts).
+  let seq = 0;
+  for (const issue of issues) {
     st.insertIssue.run({
       runId,
       seq,
@@ -103,5 +105,6 @@ export function insertRunIssues(
       severity: issue.severity,
       cell: issue.cell ?? null,
     });
-  });
+    seq += 1;
+  }
 }

@@ -146,7 +146,7 @@ function expectKeyFileUsedAndGone(openDuringRun: string[] | null): void {
 }
 
 function duplicates(outcome: FileOutcome) {
-  return outcome.issues
+  return [...outcome.issues]
     .filter((i) => i.code === 'DUPLICATE_KEY')
     .map((i) => ({ line: i.line, severity: i.severity, message: i.message }));
 }

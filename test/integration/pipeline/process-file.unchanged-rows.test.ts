@@ -229,7 +229,9 @@ for (const backend of BACKENDS) {
         unchanged: 2,
       });
       expect(inThread.issues).toEqual(threaded.issues);
-      expect(threaded.issues.map((i) => [i.line, i.column, i.code])).toEqual([
+      expect(
+        [...threaded.issues].map((i) => [i.line, i.column, i.code]),
+      ).toEqual([
         [4, 'Name', 'REQUIRED_MISSING'],
         [4, 'Geändert', 'INVALID_DATETIME'],
       ]);
@@ -318,7 +320,9 @@ for (const backend of BACKENDS) {
       expect(first.counts).toMatchObject({ updated: 1, warnings: 1 });
       const again = await run(conflicting);
       expect(again.counts).toMatchObject({ unchanged: 3, warnings: 1 });
-      expect(again.issues.map((i) => i.code)).toEqual(['TYPE_CHANGE_IGNORED']);
+      expect([...again.issues].map((i) => i.code)).toEqual([
+        'TYPE_CHANGE_IGNORED',
+      ]);
     });
 
     it('still reports a key that comes twice, and the last row wins', async () => {
@@ -328,7 +332,7 @@ for (const backend of BACKENDS) {
       const again = await run(rows);
       expect(again.counts).toMatchObject({ warnings: 1, skipped: 0 });
       expect(
-        again.issues.filter((i) => i.code === 'DUPLICATE_KEY'),
+        [...again.issues].filter((i) => i.code === 'DUPLICATE_KEY'),
       ).toHaveLength(2);
       expect(await nameOf('K1')).toBe('Alpha zwei');
     });
@@ -404,9 +408,9 @@ for (const backend of BACKENDS) {
       await storeRowHashOf('K2', namelessK2, fmt, header);
       const again = await run([rows[0], namelessK2, rows[2]], { fmt, header });
       for (const outcome of [first, again]) {
-        expect(outcome.issues.map((i) => [i.line, i.code, i.value])).toEqual([
-          [3, 'UNKNOWN_REFERENCE', 'XX'],
-        ]);
+        expect(
+          [...outcome.issues].map((i) => [i.line, i.code, i.value]),
+        ).toEqual([[3, 'UNKNOWN_REFERENCE', 'XX']]);
       }
       expect(again.counts).toMatchObject({ unchanged: 3, warnings: 1 });
     });
