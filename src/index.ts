@@ -48,6 +48,7 @@ export type {
   CustomerStore,
   RunRecord,
   RunDetail,
+  GetRunOptions,
   CustomerDetail,
   HistoryEntry,
   NewCustomer,

@@ -251,12 +251,20 @@ function buildProgram(io: CliIo, wrap: Wrap): Command {
     );
   runs
     .command('show')
-    .description('one run: counts, duration and every error')
+    .description('one run: counts, duration and its row problems')
     .argument('<id>', 'run id')
+    .option(
+      '--issues <n>',
+      'row problems to list, by line, or "all" (default: 100, with --json 10000)',
+    )
     .option('--json', 'JSON output')
     .action(
       wrap((ctx, id, flags) =>
-        runsShowCommand(id as string, flags as { json?: boolean }, ctx),
+        runsShowCommand(
+          id as string,
+          flags as { json?: boolean; issues?: string },
+          ctx,
+        ),
       ),
     );
 

@@ -217,7 +217,15 @@ export interface RunRecord {
 }
 
 export interface RunDetail extends RunRecord {
+  /** The run's row issues by line (up to GetRunOptions.maxIssues). */
   issues: RowIssue[];
+  /** How many row issues the run has in all. */
+  issueCount: number;
+}
+
+export interface GetRunOptions {
+  /** At most this many issues (the first by line); default all. A run may have millions. */
+  maxIssues?: number;
 }
 
 export interface HistoryEntry {
@@ -335,7 +343,7 @@ export interface CustomerStore {
   /** Marks runs left `running` by a crashed process as `aborted`; returns how many. */
   abortStaleRuns(instance: string): Promise<number>;
   listRuns(query: { limit: number; offset?: number }): Promise<RunRecord[]>;
-  getRun(id: number): Promise<RunDetail | null>;
+  getRun(id: number, options?: GetRunOptions): Promise<RunDetail | null>;
   listCustomers(query: ListCustomersQuery): Promise<StoredCustomer[]>;
   getCustomer(key: string): Promise<CustomerDetail | null>;
   countCustomers(): Promise<number>;

@@ -319,11 +319,36 @@ describe('import: more row problems than --json lists', () => {
     // The report and the store have all 10 200.
     const report = await readFile(join(dir, 'repeats.txt.errors.csv'), 'utf8');
     expect(report.trimEnd().split('\r\n')).toHaveLength(10_201);
-    const run = await runCliJson<{ issues: unknown[] }>(
-      ['runs', 'show', String(json.runId)],
+    const run = await runCliJson<{ issues: unknown[]; issueCount: number }>(
+      ['runs', 'show', String(json.runId), '--issues', 'all'],
       { cwd: dir },
     );
     expect(run.json.issues).toHaveLength(10_200);
+    // `runs show` lists the first ones by line unless asked for more.
+    const listed = await runCliJson<{ issues: unknown[]; issueCount: number }>(
+      ['runs', 'show', String(json.runId)],
+      { cwd: dir },
+    );
+    expect(listed.json.issueCount).toBe(10_200);
+    expect(listed.json.issues).toHaveLength(10_000);
+    const text = await runCli(['runs', 'show', String(json.runId)], {
+      cwd: dir,
+    });
+    expect(text.stdout).toContain('Problems (10200; the first 100 by line):');
+    expect(
+      text.stdout.split('\n').filter((l) => l.startsWith('  warning ')),
+    ).toHaveLength(100);
+    expect(text.stdout).toContain(
+      `… and 10100 more: runs show ${json.runId} --issues all, or the file's .errors.csv`,
+    );
+    const bad = await runCli(
+      ['runs', 'show', String(json.runId), '--issues', 'many'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--issues takes a whole number');
   });
 });
 

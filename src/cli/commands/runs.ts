@@ -58,7 +58,7 @@ export async function runsListCommand(
 /** `runs show <id>`: counts, duration and every error of one run. */
 export async function runsShowCommand(
   id: string,
-  flags: { json?: boolean },
+  flags: { json?: boolean; issues?: string },
   ctx: CommandContext,
 ): Promise<ExitCode> {
   const runId = Number(id);
@@ -68,7 +68,10 @@ export async function runsShowCommand(
       `A run id is a positive whole number, got '${id}'.`,
     );
   }
-  const run = await (await ctx.store()).getRun(runId);
+  const maxIssues = issuesToList(flags);
+  const run = await (
+    await ctx.store()
+  ).getRun(runId, maxIssues === null ? {} : { maxIssues });
   if (!run) {
     throw new AppError(ErrorCode.USAGE, `No run with id ${runId}.`);
   }
@@ -101,7 +104,12 @@ export async function runsShowCommand(
     );
   }
   if (run.issues.length > 0) {
-    lines.push('', `Problems (${run.issues.length}):`);
+    lines.push(
+      '',
+      run.issueCount > run.issues.length
+        ? `Problems (${run.issueCount}; the first ${run.issues.length} by line):`
+        : `Problems (${run.issueCount}):`,
+    );
     for (const i of run.issues) {
       const where = [
         `line ${i.line}`,
@@ -119,6 +127,36 @@ export async function runsShowCommand(
       );
     }
   }
+  if (run.issueCount > run.issues.length) {
+    lines.push(
+      `  … and ${run.issueCount - run.issues.length} more: runs show ${run.id} --issues all, or the file's .errors.csv`,
+    );
+  }
   printLines(ctx.io.stdout, lines);
   return ExitCode.OK;
+}
+
+/** Row problems `runs show` lists by default: a run may have one on each of a million rows. */
+const DEFAULT_ISSUES_SHOWN = 100;
+const DEFAULT_ISSUES_IN_JSON = 10_000;
+
+/** `--issues <n|all>`: how many issues to read; null for all of them. */
+function issuesToList(flags: {
+  json?: boolean;
+  issues?: string;
+}): number | null {
+  if (flags.issues === undefined) {
+    return flags.json ? DEFAULT_ISSUES_IN_JSON : DEFAULT_ISSUES_SHOWN;
+  }
+  if (flags.issues === 'all') {
+    return null;
+  }
+  const n = Number(flags.issues);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new AppError(
+      ErrorCode.USAGE,
+      `--issues takes a whole number of 0 or more, or "all", got '${flags.issues}'.`,
+    );
+  }
+  return n;
 }

@@ -16,6 +16,7 @@ import type {
   HistoryEntry,
   ListCustomersQuery,
   NewCustomer,
+  GetRunOptions,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -234,7 +235,10 @@ export class PostgresCustomerStore implements CustomerStore {
     return rows.map((row) => toRunRecord(row));
   }
 
-  async getRun(id: number): Promise<RunDetail | null> {
+  async getRun(
+    id: number,
+    options: GetRunOptions = {},
+  ): Promise<RunDetail | null> {
     const { rows } = await this.#query<RunRow>(
       `read run ${id}`,
       this.#sql.selectRun,
@@ -246,11 +250,17 @@ export class PostgresCustomerStore implements CustomerStore {
     const issues = await this.#query<RunIssueRow>(
       `read the issues of run ${id}`,
       this.#sql.selectIssues,
+      [id, options.maxIssues ?? null],
+    );
+    const count = await this.#query<{ count: number }>(
+      `count the issues of run ${id}`,
+      this.#sql.countIssues,
       [id],
     );
     return {
       ...toRunRecord(rows[0]),
       issues: issues.rows.map((r) => toRowIssue(r)),
+      issueCount: count.rows[0]?.count ?? 0,
     };
   }
 

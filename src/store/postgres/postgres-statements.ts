@@ -64,6 +64,7 @@ export interface PostgresStatements {
   insertIssues: string;
   selectRun: string;
   selectIssues: string;
+  countIssues: string;
   listRuns: string;
   findSucceededBySha: string;
   findClaimWinner: string;
@@ -300,8 +301,10 @@ export function postgresStatements(s: string): PostgresStatements {
       FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
         AS i (seq, line, column_name, value, code, message, severity, cell)`,
     selectRun: `SELECT * FROM ${s}.runs WHERE id = $1`,
+    // LIMIT NULL: all of them.
     selectIssues: `SELECT line, column_name, value, code, message, severity, cell
-      FROM ${s}.run_issues WHERE run_id = $1 ORDER BY line, seq`,
+      FROM ${s}.run_issues WHERE run_id = $1 ORDER BY line, seq LIMIT $2`,
+    countIssues: `SELECT count(*)::int AS count FROM ${s}.run_issues WHERE run_id = $1`,
     listRuns: `SELECT * FROM ${s}.runs ORDER BY id DESC LIMIT $1 OFFSET $2`,
     // The claim holder first: it is the run later duplicates point at; forced re-imports after it.
     findSucceededBySha: `SELECT * FROM ${s}.runs WHERE sha256 = $1 AND status = 'succeeded'

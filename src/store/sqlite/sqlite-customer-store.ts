@@ -18,6 +18,7 @@ import type {
   HistoryEntry,
   ListCustomersQuery,
   NewCustomer,
+  GetRunOptions,
   RunDetail,
   RunMeta,
   RunRecord,
@@ -272,16 +273,20 @@ export class SqliteCustomerStore implements CustomerStore {
     );
   }
 
-  async getRun(id: number): Promise<RunDetail | null> {
+  async getRun(
+    id: number,
+    options: GetRunOptions = {},
+  ): Promise<RunDetail | null> {
     return this.#read(`read run ${id}`, () => {
       const row = this.#statements.selectRun.get(id);
       if (row === undefined) {
         return null;
       }
       const issues = this.#statements.selectIssues
-        .all(id)
+        .all(id, options.maxIssues ?? -1)
         .map((r) => toRowIssue(r));
-      return { ...toRunRecord(row), issues };
+      const issueCount = this.#statements.countIssues.get(id) ?? 0;
+      return { ...toRunRecord(row), issues, issueCount };
     });
   }
 

@@ -166,7 +166,9 @@ export interface SqliteStatements {
   finishRun: Statement<[FinishRunParams]>;
   insertIssue: Statement<[InsertIssueParams]>;
   selectRun: Statement<[number], RunRow>;
-  selectIssues: Statement<[number], RunIssueRow>;
+  /** The run's issues by line; the limit -1 for all. */
+  selectIssues: Statement<[number, number], RunIssueRow>;
+  countIssues: Statement<[number], number>;
   listRuns: Statement<[number, number], RunRow>;
   findSucceededBySha: Statement<[string], RunRow>;
   findClaimWinner: Statement<[string], { id: number }>;
@@ -295,9 +297,14 @@ export function prepareStatements(db: Database): SqliteStatements {
        VALUES (@runId, @seq, @line, @column, @value, @code, @message, @severity, @cell)`,
     ),
     selectRun: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    selectIssues: db.prepare<[number], RunIssueRow>(
-      'SELECT * FROM run_issues WHERE run_id = ? ORDER BY line, seq',
+    selectIssues: db.prepare<[number, number], RunIssueRow>(
+      'SELECT * FROM run_issues WHERE run_id = ? ORDER BY line, seq LIMIT ?',
     ),
+    countIssues: db
+      .prepare<[number], number>(
+        'SELECT count(*) FROM run_issues WHERE run_id = ?',
+      )
+      .pluck(),
     listRuns: db.prepare<[number, number], RunRow>(
       'SELECT * FROM runs ORDER BY id DESC LIMIT ? OFFSET ?',
     ),

@@ -154,7 +154,15 @@ for (const backend of BACKENDS) {
         finishedAt: '2026-11-20T10:00:05.000Z',
         durationMs: 5000,
         issues: [issues[1], issues[0]],
+        issueCount: 2,
       });
+      // The first issues by line, and how many there are in all.
+      expect(
+        await store.getRun(session.runId ?? -1, { maxIssues: 1 }),
+      ).toMatchObject({ issues: [issues[1]], issueCount: 2 });
+      expect(
+        await store.getRun(session.runId ?? -1, { maxIssues: 0 }),
+      ).toMatchObject({ issues: [], issueCount: 2 });
       expect(await store.findSucceededRunBySha(meta.sha256)).toMatchObject({
         id: session.runId,
       });
