@@ -195,7 +195,6 @@ class FileRun {
   readonly #counts: ImportCounts = emptyCounts();
   readonly #issues: RowIssueLog;
   readonly #changes: RecordChange[] = [];
-  #changesOmitted = 0;
   readonly #changesKept: number;
   readonly #notices: string[] = [];
   /** Key → line of its first row in this file, to report keys that appear twice. */
@@ -472,7 +471,7 @@ class FileRun {
         this.#counts.skipped += result.skipped;
         this.#counts.warnings += result.warnings;
         this.#checkErrorBudget();
-        this.#addStoreResult(result);
+        this.#addStoreResult(result, session);
       }
       if (checked.length > 0) {
         const result = await importer.checkSettled(checked, session);
@@ -482,7 +481,7 @@ class FileRun {
       this.#reportProgress(null);
     }
     // Bulk mode: the store may still hold records back; their counts belong to this run.
-    this.#addStoreResult(await session.flush());
+    this.#addStoreResult(await session.flush(), session);
     if (this.#counts.read === 0) {
       throw new AppError(
         ErrorCode.NO_DATA_ROWS,
@@ -515,7 +514,7 @@ class FileRun {
   }
 
   /** Adds what the store did with records (counts, type conflicts, and a dry run's changes). */
-  #addStoreResult(result: BatchResult): void {
+  #addStoreResult(result: BatchResult, session: ImportSession): void {
     this.#counts.inserted += result.inserted;
     this.#counts.updated += result.updated;
     this.#counts.unchanged += result.unchanged;
@@ -531,10 +530,13 @@ class FileRun {
       });
       this.#counts.warnings += 1;
     }
-    if (this.#request.dryRun) {
-      const room = Math.max(0, this.#changesKept - this.#changes.length);
+    if (this.#request.dryRun && this.#changes.length < this.#changesKept) {
+      const room = this.#changesKept - this.#changes.length;
       this.#changes.push(...result.changes.slice(0, room));
-      this.#changesOmitted += Math.max(0, result.changes.length - room);
+      if (this.#changes.length === this.#changesKept) {
+        // The rest are counted (a change for every record inserted or updated), not built.
+        session.stopCollectingChanges();
+      }
     }
   }
 
@@ -890,7 +892,13 @@ class FileRun {
       error,
       duplicateOfRunId: null,
       changes: this.#changes,
-      changesOmitted: this.#changesOmitted,
+      // Every record inserted or updated has its change; those beyond the kept ones are counted.
+      changesOmitted: this.#request.dryRun
+        ? Math.max(
+            0,
+            this.#counts.inserted + this.#counts.updated - this.#changes.length,
+          )
+        : 0,
       startedAt: new Date(this.#startedMs).toISOString(),
       finishedAt: new Date(now).toISOString(),
       durationMs: now - this.#startedMs,

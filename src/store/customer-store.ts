@@ -160,6 +160,14 @@ export interface ImportSession {
    */
   flush(): Promise<BatchResult>;
   /**
+   * The caller has as many changes as it lists (a dry run's first ones): batches written from now
+   * on return no `changes`, and the back-end stops building them (PostgreSQL: computing and
+   * sending a change list per record, which took a 1 000 000-row dry run from 25 s and 200 MB to
+   * 65 s and 400 MB). Counts and history are unaffected. Batches already queued may still bring
+   * theirs.
+   */
+  stopCollectingChanges(): void;
+  /**
    * Marks the run succeeded and commits it together with its data. Throws
    * AppError('DUPLICATE_RUN') via `isDuplicateRunError` when another run committed the same
    * content first (the database-side claim); the data is then rolled back.

@@ -149,7 +149,7 @@ export class PostgresImportSession implements ImportSession {
   #ready: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
   /** BeginImportOptions.deferResults / collectChanges. */
   readonly #deferResults: boolean;
-  readonly #collectChanges: boolean;
+  #collectChanges: boolean;
   #state: SessionState = 'open';
   readonly #onClientError = (e: Error): void => {
     this.#lost ??= e;
@@ -256,6 +256,11 @@ export class PostgresImportSession implements ImportSession {
       throw this.#wrap(e, `apply a batch of run ${this.runId ?? '(dry run)'}`);
     }
     return this.#takeResults();
+  }
+
+  stopCollectingChanges(): void {
+    // Read when an upsert round is queued: rounds queued before still bring their changes.
+    this.#collectChanges = false;
   }
 
   async flush(): Promise<BatchResult> {

@@ -107,8 +107,8 @@ export class SqliteImportSession implements ImportSession {
   #keysCleared = false;
   #state: SessionState = 'open';
   /** BeginImportOptions.collectChanges: without it, inserts skip building their field list. */
-  readonly #collectChanges: boolean;
-  readonly #planOptions: PlanOptions;
+  #collectChanges: boolean;
+  #planOptions: PlanOptions;
 
   constructor(host: SessionHost, options: SessionOptions) {
     this.#host = host;
@@ -119,6 +119,11 @@ export class SqliteImportSession implements ImportSession {
     this.#trackKeys = options.meta.mode === 'rebuild';
     this.#collectChanges = options.collectChanges;
     this.#planOptions = { insertChanges: options.collectChanges };
+  }
+
+  stopCollectingChanges(): void {
+    this.#collectChanges = false;
+    this.#planOptions = { insertChanges: false };
   }
 
   /** Every batch is written and reported by its own applyBatch: nothing is held back. */

@@ -207,6 +207,35 @@ for (const backend of BACKENDS) {
       expect(stored[0]).toHaveLength(4);
     });
 
+    it('stops building changes when asked: later records bring none, and count the same', async () => {
+      const store = await fresh();
+      const session = await store.beginImport(runMeta('file-dry'), {
+        dryRun: true,
+        force: false,
+        deferResults: true,
+        collectChanges: true,
+      });
+      const first = total([
+        await session.applyBatch([
+          record('K1', { name: 'Alpha' }, 2),
+          record('K2', { name: 'Beta' }, 3),
+        ]),
+        await session.flush(),
+      ]);
+      expect(first).toMatchObject({ inserted: 2 });
+      expect(first.changes.map((c) => c.key)).toEqual(['K1', 'K2']);
+      session.stopCollectingChanges();
+      const later = total([
+        await session.applyBatch([
+          record('K3', { name: 'Gamma' }, 4),
+          record('K1', { name: 'Alpha', city: 'Köln' }, 5),
+        ]),
+        await session.flush(),
+      ]);
+      expect(later).toMatchObject({ inserted: 1, updated: 1, changes: [] });
+      await session.fail(summary());
+    });
+
     it('writes held-back records before any other session call looks at the store', async () => {
       const store = await fresh();
       const session = await store.beginImport(runMeta('file-x'), {
