@@ -296,6 +296,8 @@ class FileRun {
         newStatus: this.#options.newStatus ?? 'active',
         // Only a dry run reports field changes; history is written either way.
         collectChanges: request.dryRun ?? false,
+        // The rest are counted (a change for every record inserted or updated), not built.
+        maxChanges: this.#changesKept,
         // Large set-based writes where the back-end has them (PostgreSQL); counts come by flush().
         deferResults: true,
       }),
@@ -471,7 +473,7 @@ class FileRun {
         this.#counts.skipped += result.skipped;
         this.#counts.warnings += result.warnings;
         this.#checkErrorBudget();
-        this.#addStoreResult(result, session);
+        this.#addStoreResult(result);
       }
       if (checked.length > 0) {
         const result = await importer.checkSettled(checked, session);
@@ -481,7 +483,7 @@ class FileRun {
       this.#reportProgress(null);
     }
     // Bulk mode: the store may still hold records back; their counts belong to this run.
-    this.#addStoreResult(await session.flush(), session);
+    this.#addStoreResult(await session.flush());
     if (this.#counts.read === 0) {
       throw new AppError(
         ErrorCode.NO_DATA_ROWS,
@@ -514,7 +516,7 @@ class FileRun {
   }
 
   /** Adds what the store did with records (counts, type conflicts, and a dry run's changes). */
-  #addStoreResult(result: BatchResult, session: ImportSession): void {
+  #addStoreResult(result: BatchResult): void {
     this.#counts.inserted += result.inserted;
     this.#counts.updated += result.updated;
     this.#counts.unchanged += result.unchanged;
@@ -533,10 +535,6 @@ class FileRun {
     if (this.#request.dryRun && this.#changes.length < this.#changesKept) {
       const room = this.#changesKept - this.#changes.length;
       this.#changes.push(...result.changes.slice(0, room));
-      if (this.#changes.length === this.#changesKept) {
-        // The rest are counted (a change for every record inserted or updated), not built.
-        session.stopCollectingChanges();
-      }
     }
   }
 

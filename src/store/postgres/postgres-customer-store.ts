@@ -168,7 +168,8 @@ export class PostgresCustomerStore implements CustomerStore {
       force: options.force,
       newStatus: options.newStatus ?? 'active',
       deferResults: options.deferResults ?? false,
-      collectChanges: options.collectChanges ?? true,
+      maxChanges:
+        (options.collectChanges ?? true) ? (options.maxChanges ?? Infinity) : 0,
     });
     this.#sessions.add(session);
     return session;

@@ -51,9 +51,10 @@ export interface SessionOptions {
   force: boolean;
   /** Status of customers this run creates (unless their row asks for `blocked`). */
   newStatus: ImportedStatus;
-  /** See BeginImportOptions.deferResults and collectChanges. */
+  /** See BeginImportOptions.deferResults. */
   deferResults: boolean;
-  collectChanges: boolean;
+  /** Records whose changes batch results still list (BeginImportOptions.collectChanges, maxChanges). */
+  maxChanges: number;
 }
 
 /**
@@ -82,6 +83,8 @@ const COPY_ROWS = 5000;
  * prepare this many COPYs. (24 instead of 4 gained nothing measurable and cost about 28 MB.)
  */
 const MAX_QUEUED_STEPS = 4;
+/** The changes an upsert round returns at most (a bound for Infinity, as an int parameter). */
+const MAX_CHANGES_A_ROUND = 2 ** 31 - 1;
 
 /** The partial unique index on runs that is the database-side exactly-once claim. */
 const CLAIM_INDEX = 'runs_claim_sha256_key';
@@ -147,9 +150,10 @@ export class PostgresImportSession implements ImportSession {
   #copyRows = 0;
   /** Results of applied chunks, not returned yet. */
   #ready: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changes: [] };
-  /** BeginImportOptions.deferResults / collectChanges. */
+  /** BeginImportOptions.deferResults. */
   readonly #deferResults: boolean;
-  #collectChanges: boolean;
+  /** Records whose changes are still to be listed; 0: the upserts build none. */
+  #changesLeft: number;
   #state: SessionState = 'open';
   readonly #onClientError = (e: Error): void => {
     this.#lost ??= e;
@@ -169,7 +173,7 @@ export class PostgresImportSession implements ImportSession {
     this.#newStatus = options.newStatus;
     this.#trackKeys = options.meta.mode === 'rebuild';
     this.#deferResults = options.deferResults;
-    this.#collectChanges = options.collectChanges;
+    this.#changesLeft = options.maxChanges;
     client.on('error', this.#onClientError);
   }
 
@@ -258,11 +262,6 @@ export class PostgresImportSession implements ImportSession {
     return this.#takeResults();
   }
 
-  stopCollectingChanges(): void {
-    // Read when an upsert round is queued: rounds queued before still bring their changes.
-    this.#collectChanges = false;
-  }
-
   async flush(): Promise<BatchResult> {
     await this.#inData('write the held-back records', async () => undefined);
     return this.#takeResults();
@@ -331,7 +330,8 @@ export class PostgresImportSession implements ImportSession {
         at,
         this.runId,
         this.#newStatus,
-        this.#collectChanges,
+        // Rounds run one after another: each asks for what the ones before left.
+        Math.min(this.#changesLeft, MAX_CHANGES_A_ROUND),
       ]);
       const row = rows[0];
       if (row === undefined) {
@@ -351,6 +351,7 @@ export class PostgresImportSession implements ImportSession {
         (result.typeConflicts ??= []).push(...row.conflicts);
       }
       changes.push(...row.changes);
+      this.#changesLeft -= row.changes.length;
     }
     // Rounds were applied one after another; callers expect the changes in the records' order.
     changes.sort((a, b) => a.seq - b.seq);

@@ -40,7 +40,7 @@ export interface PostgresStatements {
   copyStaging: string;
   /**
    * $1 round, $2 source, $3 at, $4 run id (null: dry run, no history), $5 status of new customers,
-   * $6 whether to return the changes (an empty list otherwise).
+   * $6 how many changes to return at most, the first by seq (0: none, and no insert's field list is built).
    * One row of counts, changes, reactivations and type conflicts.
    */
   upsertRound: string;
@@ -160,7 +160,7 @@ export function postgresStatements(s: string): PostgresStatements {
                (p.old_status = 'deactivated' AND p.new_status <> 'deactivated') AS reactivated,
                CASE WHEN p.type_conflict THEN 'type change ' || p.old_type || '→' || p.in_type || ' ignored' END AS note,
                -- an insert's field list only when the caller asks for changes (history does not keep it)
-               CASE WHEN NOT p.existed AND NOT $6::boolean THEN '[]'::jsonb ELSE (SELECT coalesce(
+               CASE WHEN NOT p.existed AND $6::int = 0 THEN '[]'::jsonb ELSE (SELECT coalesce(
                          jsonb_agg(
                            jsonb_strip_nulls(jsonb_build_object(
                              'field', f.field, 'old', p.old_data -> f.field, 'new', p.new_data -> f.field))
@@ -227,13 +227,15 @@ export function postgresStatements(s: string): PostgresStatements {
         (SELECT coalesce(
                   jsonb_agg(
                     jsonb_build_object(
-                      'seq', ch.seq, 'key', ch.key, 'line', ch.line, 'changes', ch.changes,
-                      'operation', CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END)
-                    ORDER BY ch.seq),
+                      'seq', l.seq, 'key', l.key, 'line', l.line, 'changes', l.changes,
+                      'operation', CASE WHEN l.inserted THEN 'inserted' ELSE 'updated' END)
+                    ORDER BY l.seq),
                   '[]'::jsonb)
-         FROM changed ch
-         JOIN written w ON w.key = ch.key
-         WHERE $6::boolean) AS changes`,
+         FROM (SELECT ch.seq, ch.key, ch.line, ch.changes, w.inserted
+               FROM changed ch
+               JOIN written w ON w.key = ch.key
+               ORDER BY ch.seq
+               LIMIT $6::int) l) AS changes`,
 
     createPresent: `CREATE TEMP TABLE IF NOT EXISTS customer_import_present (key text COLLATE "C" PRIMARY KEY) ON COMMIT DROP`,
     addStagedPresent: `INSERT INTO ${PRESENT_TABLE} (key) SELECT DISTINCT key FROM ${STAGING_TABLE} ON CONFLICT DO NOTHING`,

@@ -203,7 +203,8 @@ export class SqliteCustomerStore implements CustomerStore {
       dryRun: options.dryRun,
       force: options.force,
       newStatus: options.newStatus ?? 'active',
-      collectChanges: options.collectChanges ?? true,
+      maxChanges:
+        (options.collectChanges ?? true) ? (options.maxChanges ?? Infinity) : 0,
     });
     this.#session = { session, ended, release };
     this.#sideWrites = [];

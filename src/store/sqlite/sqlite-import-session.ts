@@ -81,8 +81,8 @@ export interface SessionOptions {
   force: boolean;
   /** Status of customers this run creates (unless their row asks for `blocked`). */
   newStatus: ImportedStatus;
-  /** See BeginImportOptions.collectChanges. */
-  collectChanges: boolean;
+  /** Records whose changes batch results still list (BeginImportOptions.collectChanges, maxChanges). */
+  maxChanges: number;
 }
 
 /**
@@ -107,7 +107,8 @@ export class SqliteImportSession implements ImportSession {
   #keysCleared = false;
   #state: SessionState = 'open';
   /** BeginImportOptions.collectChanges: without it, inserts skip building their field list. */
-  #collectChanges: boolean;
+  /** Records whose changes are still to be listed; 0: build none. */
+  #changesLeft: number;
   #planOptions: PlanOptions;
 
   constructor(host: SessionHost, options: SessionOptions) {
@@ -117,13 +118,8 @@ export class SqliteImportSession implements ImportSession {
     this.#force = options.force;
     this.#newStatus = options.newStatus;
     this.#trackKeys = options.meta.mode === 'rebuild';
-    this.#collectChanges = options.collectChanges;
-    this.#planOptions = { insertChanges: options.collectChanges };
-  }
-
-  stopCollectingChanges(): void {
-    this.#collectChanges = false;
-    this.#planOptions = { insertChanges: false };
+    this.#changesLeft = options.maxChanges;
+    this.#planOptions = { insertChanges: options.maxChanges > 0 };
   }
 
   /** Every batch is written and reported by its own applyBatch: nothing is held back. */
@@ -300,13 +296,17 @@ export class SqliteImportSession implements ImportSession {
             note,
           );
         }
-        if (this.#collectChanges) {
+        if (this.#changesLeft > 0) {
           result.changes.push({
             key: record.key,
             line: record.line,
             operation: inserted ? 'inserted' : 'updated',
             changes,
           });
+          this.#changesLeft -= 1;
+          if (this.#changesLeft === 0) {
+            this.#planOptions = { insertChanges: false };
+          }
         }
       }
     } catch (e) {
