@@ -1,11 +1,4 @@
-import { lstat } from 'node:fs/promises';
-import {
-  AppError,
-  ErrorCode,
-  coerceError,
-  fsErrorCode,
-  isAppError,
-} from '../errors.js';
+import { AppError, ErrorCode, coerceError, isAppError } from '../errors.js';
 import {
   emptyCounts,
   releaseOutcome,
@@ -28,8 +21,6 @@ import type {
 } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
 import { backoffMs } from '../util/backoff.js';
-import { flatString } from '../util/flat-string.js';
-import { sha256File } from '../util/hash.js';
 import { bindColumns } from '../validate/map-columns.js';
 import { createZoneConverter } from '../validate/time-zone.js';
 import {
@@ -50,7 +41,8 @@ import {
   sleepMs,
   type RunRetryPolicy,
 } from './run-retries.js';
-import { KeyLines, type KeyLinesOptions } from './key-lines.js';
+import type { KeyLinesOptions } from './key-lines.js';
+import { DuplicateKeys } from './duplicate-keys.js';
 import { RowIssueLog, type RowIssueLogOptions } from './row-issue-log.js';
 import {
   createSourceRowHasher,
@@ -69,8 +61,12 @@ import {
   ruleOptionsForEntity,
 } from './import-entities.js';
 import type { MatchField } from '../domain/customer-match.js';
-import { KEY_PART_SEPARATOR, recordKeyFields } from '../domain/entity.js';
 import { completedStatus, isErrorBudgetSpent } from './outcome-policy.js';
+import {
+  checkImportableSize,
+  fileSha256,
+  regularFileSize,
+} from './file-checks.js';
 
 /**
  * The one pipeline every entry point uses (CLI `import`, the watch service, tests):
@@ -197,10 +193,8 @@ class FileRun {
   readonly #changes: RecordChange[] = [];
   readonly #changesKept: number;
   readonly #notices: string[] = [];
-  /** Key → line of its first row in this file, to report keys that appear twice. */
-  readonly #seenKeys: KeyLines;
-  /** The key's field name(s) for duplicate-key messages, made at the first duplicate. */
-  #keyField: string | undefined;
+  /** The keys seen in this file, with the line of each one's first row, and the rule for repeats. */
+  readonly #seenKeys: DuplicateKeys;
   #sha256: string | null = null;
   #sizeBytes = 0;
   readonly #options: ImportOptions;
@@ -235,7 +229,7 @@ class FileRun {
       }),
     );
     this.#selection = createSelection(this.#options.only);
-    this.#seenKeys = new KeyLines(deps.keyIndex);
+    this.#seenKeys = new DuplicateKeys(request.format, deps.keyIndex);
   }
 
   async execute(): Promise<FileOutcome> {
@@ -250,8 +244,17 @@ class FileRun {
   async #execute(): Promise<FileOutcome> {
     const { request, deps } = { request: this.#request, deps: this.#deps };
     try {
-      await this.#checkFile();
-      this.#sha256 = await this.#hash();
+      // Known before the size checks: a rejected file's outcome still says how large it is.
+      this.#sizeBytes = await regularFileSize(
+        request.path,
+        request.displayName,
+      );
+      checkImportableSize(
+        this.#sizeBytes,
+        request.displayName,
+        deps.maxFileBytes,
+      );
+      this.#sha256 = await fileSha256(request.path, request.displayName);
     } catch (e) {
       return this.#outcomeForEarlyError(e);
     }
@@ -400,10 +403,8 @@ class FileRun {
     const unchangedRows =
       hashRow === null || this.#selection !== null
         ? null
-        : new UnchangedRows(
-            validator,
-            hashRow,
-            (key) => this.#seenKeys.get(key) !== undefined,
+        : new UnchangedRows(validator, hashRow, (key) =>
+            this.#seenKeys.has(key),
           );
 
     for await (const batch of parsed.batches) {
@@ -609,7 +610,7 @@ class FileRun {
       this.#counts.notChanged += 1;
       return false;
     }
-    this.#seenKeys.add(key, row.line);
+    this.#seenKeys.see(key, row.line);
     this.#counts.unchanged += 1;
     return true;
   }
@@ -684,95 +685,19 @@ class FileRun {
     return r.source ?? r.job ?? r.format.id;
   }
 
-  /**
-   * Applies the format's rule for a key seen twice in one file. Returns whether this row goes
-   * to the store. With last-wins the later row simply overwrites the earlier one in the same
-   * transaction; both lines are reported as warnings.
-   */
+  /** Whether this row goes to the store, by the format's rule for keys seen twice (duplicate-keys.ts). */
   #acceptKey(record: StagedRecord): boolean {
-    const firstLine = this.#seenKeys.get(record.key);
-    if (firstLine === undefined) {
-      this.#seenKeys.add(record.key, record.line);
+    const verdict = this.#seenKeys.judge(record);
+    if (verdict === null) {
       return true;
     }
-    const rule = this.#request.format.duplicateKeys;
-    // Contacts and addresses: `customerNo/contactNo 'K1/C7'`; customers: `customerNo 'K1'`.
-    const keyField = (this.#keyField ??= recordKeyFields(
-      this.#request.format,
-    ).join(KEY_PART_SEPARATOR));
-    const base = {
-      column: keyField,
-      value: record.key,
-      code: 'DUPLICATE_KEY' as const,
-    };
-    switch (rule) {
-      case 'last-wins':
-      case 'first-wins': {
-        const winner = rule === 'last-wins' ? record.line : firstLine;
-        // Kept until the run is recorded, once for both lines (a file may repeat every key).
-        const message = flatString(
-          `${keyField} '${record.key}' appears on lines ${firstLine} and ${record.line}; line ${winner} wins`,
-        );
-        this.#issues.push(
-          { ...base, line: firstLine, message, severity: 'warning' },
-          { ...base, line: record.line, message, severity: 'warning' },
-        );
-        this.#counts.warnings += 1;
-        return rule === 'last-wins';
-      }
-      case 'error':
-        this.#issues.push({
-          ...base,
-          line: record.line,
-          message: flatString(
-            `${keyField} '${record.key}' already appeared on line ${firstLine}; this row is skipped`,
-          ),
-          severity: 'error',
-        });
-        this.#counts.skipped += 1;
-        return false;
-      default: {
-        const never: never = rule;
-        return never;
-      }
+    this.#issues.push(...verdict.issues);
+    if (verdict.severity === 'warning') {
+      this.#counts.warnings += 1;
+    } else {
+      this.#counts.skipped += 1;
     }
-  }
-
-  async #checkFile(): Promise<void> {
-    const { path, displayName } = this.#request;
-    let stats;
-    try {
-      stats = await lstat(path);
-    } catch (e) {
-      throw fileError(e, displayName);
-    }
-    if (!stats.isFile()) {
-      throw new AppError(
-        ErrorCode.FILE_UNREADABLE,
-        `'${displayName}' is not a regular file (directory, link or device); it was not read.`,
-      );
-    }
-    this.#sizeBytes = stats.size;
-    if (stats.size === 0) {
-      throw new AppError(
-        ErrorCode.FILE_EMPTY,
-        `'${displayName}' is empty (0 bytes).`,
-      );
-    }
-    if (stats.size > this.#deps.maxFileBytes) {
-      throw new AppError(
-        ErrorCode.FILE_TOO_LARGE,
-        `'${displayName}' is ${stats.size} bytes, more than the configured maximum of ${this.#deps.maxFileBytes} bytes (maxFileBytes).`,
-      );
-    }
-  }
-
-  async #hash(): Promise<string> {
-    try {
-      return await sha256File(this.#request.path);
-    } catch (e) {
-      throw fileError(e, this.#request.displayName);
-    }
+    return verdict.accept;
   }
 
   /** Runs a store call, turning a retryable store error into a value (the file is deferred). */
@@ -930,41 +855,5 @@ class FileRun {
         retryable: true,
       },
     );
-  }
-}
-
-/** Sorts an fs error by its code: busy/locked files are retried later, the rest are rejected. */
-function fileError(e: unknown, displayName: string): AppError {
-  const code = fsErrorCode(e);
-  switch (code) {
-    case 'ENOENT':
-      return new AppError(
-        ErrorCode.FILE_UNREADABLE,
-        `File '${displayName}' does not exist.`,
-        { cause: e },
-      );
-    case 'EISDIR':
-      return new AppError(
-        ErrorCode.FILE_UNREADABLE,
-        `'${displayName}' is a directory, not a file.`,
-        { cause: e },
-      );
-    case 'EBUSY':
-    case 'EPERM':
-    case 'EACCES':
-    case 'EAGAIN':
-      return new AppError(
-        ErrorCode.FILE_BUSY,
-        `'${displayName}' cannot be read yet (${code}); it may be locked or still being written.`,
-        {
-          cause: e,
-        },
-      );
-    default:
-      return new AppError(
-        ErrorCode.FILE_UNREADABLE,
-        `'${displayName}' cannot be read: ${coerceError(e).message}`,
-        { cause: e },
-      );
   }
 }
