@@ -125,7 +125,7 @@ export interface ProcessFileDeps {
   keyIndex?: KeyLinesOptions;
   /**
    * The run's row issues: how many are kept in memory, and where the temporary file for the
-   * rest goes. The outcome's `issues` hold them; see FileOutcome.issues for releasing them.
+   * rest goes. The outcome's `issues` hold them until releaseOutcome() (domain/file-outcome.ts).
    */
   issueLog?: RowIssueLogOptions;
   /**
