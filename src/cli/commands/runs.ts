@@ -55,7 +55,7 @@ export async function runsListCommand(
   return ExitCode.OK;
 }
 
-/** `runs show <id>`: counts, duration and every error of one run. */
+/** `runs show <id>`: counts, duration and the row problems of one run (the first ones by line). */
 export async function runsShowCommand(
   id: string,
   flags: { json?: boolean; issues?: string },
