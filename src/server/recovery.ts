@@ -8,6 +8,7 @@ import { moveToArchive } from '../pipeline/archive.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import type { Clock } from '../util/clock.js';
 import { NODE_FS_PORT, type FsPort } from '../util/fs-port.js';
+import { isPartialName } from '../util/move-file.js';
 import { sha256File } from '../util/hash.js';
 import { parseClaimedName, type ClaimedFile } from '../watcher/claim.js';
 import { createNameFilter } from '../watcher/name-filter.js';
@@ -140,5 +141,60 @@ export async function isUnfinishedClaim(
       return false;
     }
     throw e;
+  }
+}
+
+/**
+ * Removes the hidden partial copies (`.<name>.partial`, util/move-file.ts) that a process killed
+ * while moving a file across file systems left in these folders. A partial copy is renamed into
+ * place only once it is complete, and its source is unlinked only after that, so the file it
+ * copied is still where it was: removing the partial loses nothing. One not written for
+ * `staleMs` (the job's claim timeout) is nobody's copy any more: a copy in progress writes it
+ * continuously, and one that stalls that long fails at its rename and leaves its source alone.
+ */
+export async function removeStalePartials(
+  fs: FsPort,
+  dirs: readonly string[],
+  staleMs: number,
+  nowMs: number,
+  logger: Logger,
+): Promise<void> {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (e) {
+      if (fsErrorCode(e) === 'ENOENT') {
+        continue;
+      }
+      throw e;
+    }
+    for (const name of names.filter(isPartialName).sort()) {
+      const path = join(dir, name);
+      try {
+        const stats = await fs.lstat(path);
+        if (!stats.isFile() || nowMs - stats.mtimeMs < staleMs) {
+          continue;
+        }
+        await fs.unlink(path);
+        logger.info('Removed the partial copy of a move that never finished', {
+          event: 'file.recovered',
+          reason: 'stale-partial',
+          folder: dir,
+          removed: name,
+          bytes: stats.size,
+        });
+      } catch (e) {
+        if (fsErrorCode(e) === 'ENOENT') {
+          continue;
+        }
+        logger.warn('Could not remove a stale partial copy; it stays', {
+          event: 'file.recovered',
+          folder: dir,
+          removed: name,
+          error: coerceError(e),
+        });
+      }
+    }
   }
 }

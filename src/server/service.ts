@@ -9,6 +9,7 @@ import { processFile } from '../pipeline/process-file.js';
 import { importOptionsFor } from '../pipeline/import-options.js';
 import type { CustomerStore } from '../store/customer-store.js';
 import { SYSTEM_CLOCK, type Clock } from '../util/clock.js';
+import { NODE_FS_PORT } from '../util/fs-port.js';
 import type { ClaimedFile } from '../watcher/claim.js';
 import {
   createExchangeWatcher,
@@ -19,6 +20,7 @@ import { ClaimStage } from './claim-stage.js';
 import { createClaimTakeover, type ClaimTakeover } from './claim-takeover.js';
 import { FileStateRecorder } from './file-state-recorder.js';
 import { finishFile } from './finish-file.js';
+import { removeStalePartials } from './recovery.js';
 import {
   createJobRuntime,
   type JobRuntime,
@@ -284,7 +286,10 @@ class WatchService implements Service {
     }
   }
 
-  /** Files in processing/ from a crash: archived if their content was committed, imported otherwise. */
+  /**
+   * Files in processing/ from a crash: archived if their content was committed, imported
+   * otherwise; and the stale partial copies of moves a crash cut short, removed.
+   */
   async #recover(runtime: JobRuntime): Promise<void> {
     const enqueue = (files: readonly ClaimedFile[]): void => {
       for (const claimed of files) {
@@ -305,6 +310,13 @@ class WatchService implements Service {
       takeover.stop(),
     );
     enqueue(await takeover.start());
+    await removeStalePartials(
+      NODE_FS_PORT,
+      [runtime.processingDir, runtime.archiveDir, runtime.failedDir],
+      runtime.job.claimTimeoutSeconds * 1000,
+      this.#clock.now(),
+      this.#logger.child({ job: runtime.job.name }),
+    );
   }
 
   #onStable(runtime: JobRuntime, file: StableFile): void {

@@ -15,9 +15,26 @@ import { childPath } from './safe-file-name.js';
  * placeholder, and only then is the source unlinked. So the target name holds either nothing
  * (the empty reservation) or the whole file, never part of it: a process killed mid-copy leaves
  * the empty reservation (in processing/, claim recovery removes it: server/recovery.ts) and a
- * hidden partial file, while the source is still where it was. Whatever fails, the source stays where it was
+ * hidden partial file (removed at the next start once stale: removeStalePartials), while the
+ * source is still where it was. Whatever fails, the source stays where it was
  * and the files we made are removed; a dropped file is never lost.
  */
+
+const PARTIAL_SUFFIX = '.partial';
+
+/** The hidden partial copy's name beside `name` while a move across file systems copies. */
+export function partialName(name: string): string {
+  return `.${name}${PARTIAL_SUFFIX}`;
+}
+
+/** Whether a folder entry is such a partial copy (see partialName). */
+export function isPartialName(name: string): boolean {
+  return (
+    name.startsWith('.') &&
+    name.endsWith(PARTIAL_SUFFIX) &&
+    name.length > 1 + PARTIAL_SUFFIX.length
+  );
+}
 
 export interface MoveFileOptions {
   fs: FsPort;
@@ -126,7 +143,7 @@ async function copyOver(
   source: string,
   dest: string,
 ): Promise<void> {
-  const partial = childPath(dirname(dest), `.${basename(dest)}.partial`);
+  const partial = childPath(dirname(dest), partialName(basename(dest)));
   let made = false;
   try {
     await copyInto(fs, source, partial, () => {
