@@ -16,8 +16,8 @@ import { childPath } from './safe-file-name.js';
  * (the empty reservation) or the whole file, never part of it: a process killed mid-copy leaves
  * the empty reservation (in processing/, claim recovery removes it: server/recovery.ts) and a
  * hidden partial file (removed at the next start once stale: removeStalePartials), while the
- * source is still where it was. Whatever fails, the source stays where it was
- * and the files we made are removed; a dropped file is never lost.
+ * source is still where it was. Whatever fails, the source stays where it was and the files we
+ * made are removed; a dropped file is never lost.
  */
 
 const PARTIAL_SUFFIX = '.partial';
