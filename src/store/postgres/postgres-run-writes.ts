@@ -92,8 +92,10 @@ export function finishRunParams(
   ];
 }
 
-/** Issues a statement: a run may have a million, which as one statement's arrays would take
- * several times their size in memory at once. */
+/**
+ * Issues a statement: a run may have a million, which as the arrays of one statement would take
+ * several times their size in memory at once.
+ */
 const ISSUES_PER_STATEMENT = 5000;
 
 /**
