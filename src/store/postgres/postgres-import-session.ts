@@ -494,14 +494,20 @@ export class PostgresImportSession implements ImportSession {
     entity: RelatedEntityKind,
     records: readonly EntityRecord[],
   ): Promise<BatchResult> {
-    return this.#inData(`apply a batch of ${entity} records`, (client) =>
-      this.#host.entities.applyEntityBatch(
-        client,
-        entity,
-        records,
-        this.#entityContext(),
-      ),
+    const result = await this.#inData(
+      `apply a batch of ${entity} records`,
+      (client) =>
+        this.#host.entities.applyEntityBatch(
+          client,
+          entity,
+          records,
+          this.#entityContext(),
+        ),
     );
+    // Entities build their change lists for history anyway; the results list what is asked.
+    const changes = result.changes.slice(0, this.#changesLeft);
+    this.#changesLeft -= changes.length;
+    return { ...result, changes };
   }
 
   async lookupSalesAgents(

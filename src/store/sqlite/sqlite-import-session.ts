@@ -418,13 +418,22 @@ export class SqliteImportSession implements ImportSession {
     entity: RelatedEntityKind,
     records: readonly EntityRecord[],
   ): Promise<BatchResult> {
-    return this.#inData(`apply a batch of ${entity} records`, () =>
-      this.#host.entities.applyEntityBatch(
-        entity,
-        records,
-        this.#entityContext(),
-      ),
+    const result = await this.#inData(
+      `apply a batch of ${entity} records`,
+      () =>
+        this.#host.entities.applyEntityBatch(
+          entity,
+          records,
+          this.#entityContext(),
+        ),
     );
+    // Entities build their change lists for history anyway; the results list what is asked.
+    const changes = result.changes.slice(0, this.#changesLeft);
+    this.#changesLeft -= changes.length;
+    if (this.#changesLeft === 0) {
+      this.#planOptions = { insertChanges: false };
+    }
+    return { ...result, changes };
   }
 
   async lookupSalesAgents(

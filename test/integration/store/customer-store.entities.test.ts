@@ -285,6 +285,36 @@ for (const backend of BACKENDS) {
       await after.commit(summary());
     });
 
+    it('lists the changes of entity records as asked: maxChanges of them, or none without collectChanges', async () => {
+      const contacts = ['KT1', 'KT2', 'KT3'].map((no, i) =>
+        entity('10000', no, { contactNo: no, customerNo: '10000' }, i + 2),
+      );
+      const capped = await store.beginImport(runMeta('capped'), {
+        dryRun: true,
+        force: false,
+        maxChanges: 2,
+      });
+      const first = await capped.applyEntityBatch('contact', contacts);
+      expect(first.inserted).toBe(3);
+      expect(first.changes.map((c) => c.line)).toEqual([2, 3]);
+      const second = await capped.applyEntityBatch('salesAgent', [
+        entity(null, 'MK', { salespersonCode: 'MK', name: 'Martina Köhler' }),
+      ]);
+      expect(second).toMatchObject({ inserted: 1, changes: [] });
+      await capped.fail(summary());
+
+      const none = await store.beginImport(runMeta('none'), {
+        dryRun: true,
+        force: false,
+        collectChanges: false,
+      });
+      expect(await none.applyEntityBatch('contact', contacts)).toMatchObject({
+        inserted: 3,
+        changes: [],
+      });
+      await none.fail(summary());
+    });
+
     it('writes nothing in a dry run and rolls entity writes back with a failed run', async () => {
       const dry = await entityRun(
         'contact',
