@@ -3,6 +3,12 @@ import type { CliOutput } from './io.js';
 
 /** Output helpers for commands: JSON for machines, aligned plain text for people. */
 
+/**
+ * Row problems a command's `--json` lists at most (`import`, `runs show`); the rest are counted.
+ * A file may have one on every row, and the JSON is built whole before it is printed.
+ */
+export const JSON_ISSUES_LISTED = 10_000;
+
 export function printJson(out: CliOutput, value: unknown): void {
   out.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
 }

@@ -533,9 +533,9 @@ class FileRun {
       });
       this.#counts.warnings += 1;
     }
-    if (this.#request.dryRun && this.#changes.length < this.#changesKept) {
-      const room = this.#changesKept - this.#changes.length;
-      this.#changes.push(...result.changes.slice(0, room));
+    // The session lists at most #changesKept in all (BeginImportOptions.maxChanges).
+    if (this.#request.dryRun) {
+      this.#changes.push(...result.changes);
     }
   }
 

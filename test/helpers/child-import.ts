@@ -119,3 +119,24 @@ export async function importInChild(
   expect(readdirSync(tempDir)).toEqual([]);
   return JSON.parse(stdout) as ChildImportResult;
 }
+
+/**
+ * The flat-memory check of the N / 4N tests: prints both peaks (`what` names the runs, e.g.
+ * "keys") and expects the 4N run's peak within `maxGrowthMb` of the N run's, which must have
+ * measured something (over 10 MB).
+ */
+export function expectFlatPeak(
+  test: string,
+  what: { small: string; large: string },
+  small: ChildImportResult,
+  large: ChildImportResult,
+  maxGrowthMb: number,
+): void {
+  const growthMb = (large.peakRssKb - small.peakRssKb) / 1024;
+  console.info(
+    `${test}: peak RSS ${Math.round(small.peakRssKb / 1024)} MB for ${what.small}, ` +
+      `${Math.round(large.peakRssKb / 1024)} MB for ${what.large}`,
+  );
+  expect(small.peakRssKb).toBeGreaterThan(10 * 1024);
+  expect(growthMb).toBeLessThan(maxGrowthMb);
+}

@@ -30,6 +30,7 @@ import {
   formatDuration,
   formatValue,
   oneLine,
+  JSON_ISSUES_LISTED,
   printJson,
   printLines,
 } from '../print.js';
@@ -62,11 +63,6 @@ export interface ImportFlags {
 
 /** Issues shown in the text summary before "… and N more (see the report)". */
 const MAX_ISSUES_PRINTED = 20;
-/**
- * Row problems `--json` lists; the rest are counted (`errorsOmitted`) and, like all of them, in
- * the errors report and the store (`runs show`). A file may have one on every row.
- */
-const MAX_JSON_ERRORS = 10_000;
 /** Changed records a dry run prints; `--json` lists more (DRY_RUN_CHANGES_KEPT). */
 const MAX_CHANGES_PRINTED = 100;
 
@@ -297,7 +293,8 @@ export function outcomeToJson(
       : null,
     notices: outcome.notices,
     ...(outcome.notFound === undefined ? {} : { notFound: outcome.notFound }),
-    errors: outcome.issues.slice(0, MAX_JSON_ERRORS).map((i) => ({
+    // The rest are counted (errorsOmitted) and, like all of them, in the report and the store.
+    errors: outcome.issues.slice(0, JSON_ISSUES_LISTED).map((i) => ({
       line: i.line,
       column: i.column,
       value: i.value,
@@ -306,7 +303,7 @@ export function outcomeToJson(
       severity: i.severity,
       ...(i.cell ? { cell: i.cell } : {}),
     })),
-    errorsOmitted: Math.max(0, outcome.issues.length - MAX_JSON_ERRORS),
+    errorsOmitted: Math.max(0, outcome.issues.length - JSON_ISSUES_LISTED),
     reportFile: reportPath,
     ...(outcome.dryRun
       ? { changes: outcome.changes, changesOmitted: outcome.changesOmitted }

@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatTable,
   oneLine,
+  JSON_ISSUES_LISTED,
   printJson,
   printLines,
 } from '../print.js';
@@ -138,7 +139,6 @@ export async function runsShowCommand(
 
 /** Row problems `runs show` lists by default: a run may have one on each of a million rows. */
 const DEFAULT_ISSUES_SHOWN = 100;
-const DEFAULT_ISSUES_IN_JSON = 10_000;
 
 /** `--issues <n|all>`: how many issues to read; null for all of them. */
 function issuesToList(flags: {
@@ -146,7 +146,7 @@ function issuesToList(flags: {
   issues?: string;
 }): number | null {
   if (flags.issues === undefined) {
-    return flags.json ? DEFAULT_ISSUES_IN_JSON : DEFAULT_ISSUES_SHOWN;
+    return flags.json ? JSON_ISSUES_LISTED : DEFAULT_ISSUES_SHOWN;
   }
   if (flags.issues === 'all') {
     return null;
