@@ -132,8 +132,9 @@ export function createRecordRules(options: RecordRulesOptions): RecordRules {
 }
 
 /**
- * The fields with the changes set, keys in code-unit order, without a prototype (field names
- * are data): one copy, where copying with a spread and then sorting would make two.
+ * The fields with the changes set, keys in code-unit order: one copy, where copying with a
+ * spread and then sorting would make two. A plain object, as the validator makes them
+ * (validate-rows.ts says why).
  */
 function mergedSorted(
   fields: Readonly<Record<string, FieldValue>>,
@@ -145,7 +146,7 @@ function mergedSorted(
       keys.push(key);
     }
   }
-  const merged = Object.create(null) as Record<string, FieldValue>;
+  const merged: Record<string, FieldValue> = {};
   for (const key of keys.sort()) {
     merged[key] = (
       changes.has(key) ? changes.get(key) : fields[key]

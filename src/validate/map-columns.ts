@@ -24,7 +24,10 @@ export interface BoundColumn {
 /** An unmapped header column kept as `attributes.<header>` (unmappedColumns: attributes). */
 export interface AttributeColumn {
   readonly index: number;
-  /** `attributes.<header>`: from the file, so only ever used as data (Map keys, null-prototype objects). */
+  /**
+   * `attributes.<header>`: from the file, so only ever used as data (Map keys, record fields);
+   * with its prefix it is never a name Object.prototype has.
+   */
   readonly field: string;
   readonly label: string;
 }
