@@ -5,6 +5,7 @@ import { entitiesAndMatching } from './0003-entities-and-matching.js';
 import { importRules } from './0004-import-rules.js';
 import { derivedInsertHistory } from './0005-derived-insert-history.js';
 import { dropStatusIndex } from './0006-drop-status-index.js';
+import { dropSourceStatusIndex } from './0007-drop-source-status-index.js';
 
 /**
  * Every SQLite migration, oldest first. Append only: a released migration is never edited,
@@ -17,4 +18,5 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   importRules,
   derivedInsertHistory,
   dropStatusIndex,
+  dropSourceStatusIndex,
 ];
