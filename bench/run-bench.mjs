@@ -10,9 +10,11 @@
 //   npm run bench -- --ref HEAD      bench a commit (git archive) instead of the working tree
 //   npm run bench -- --profile       also write a V8 CPU profile of each import to bench/out/profiles
 //
-// Besides the targets' rows it shows two without a target: `.import` into a WAL database (the
-// store's journal mode) and the write floor (write-floor.mjs: the rows the full import stored,
-// written again with nothing else), so that a ratio can be read against what writing costs.
+// Besides the targets' rows it shows three without a target: `.import` into a WAL database (the
+// store's journal mode), the write floor (write-floor.mjs: the rows the full import stored,
+// written again with nothing else) and the staging floor (psql alone doing what the PostgreSQL
+// store's bulk path does: \copy into a staging table, then INSERT … ON CONFLICT), so that a
+// ratio can be read against what writing costs.
 //
 // PostgreSQL rows need BENCH_DATABASE_URL (or TEST_DATABASE_URL): a server where the bench may
 // create and drop the database `customer_import_bench`.
@@ -41,6 +43,7 @@ import { measure, rssSource } from './measure.mjs';
 import {
   dropDatabase,
   pgCopy,
+  pgStagedCopy,
   recreateDatabase,
   sqliteAvailable,
   sqliteImport,
@@ -400,6 +403,23 @@ async function runSize(n, files, pg) {
         kind: 'reference',
         m: ref,
         ok: ref.code === 0 && ref.rows === n,
+      }),
+    );
+    const staged = await pgStagedCopy(
+      pg.url,
+      files.cp1252,
+      HEADER.length,
+      'windows-1252',
+    );
+    results.push(
+      row({
+        n,
+        scenario:
+          'staging floor: psql \\copy into a staging table, then INSERT … ON CONFLICT (the bulk path alone)',
+        kind: 'floor',
+        m: { ...staged, peakRssKb: null },
+        ok: staged.code === 0 && staged.rows === n,
+        ref: { label: 'psql \\copy', wallMs: ref.wallMs },
       }),
     );
     await recreateDatabase(pg.adminUrl, PG_DATABASE);
