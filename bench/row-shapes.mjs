@@ -64,7 +64,7 @@ function shapes(fields) {
       label,
       ddl: [
         table(written, options.types),
-        ...(options.statusIndex === false ? [] : [STATUS_INDEX]),
+        ...(options.statusIndex === true ? [STATUS_INDEX] : []),
       ],
       columns: written,
       values: (r) =>
@@ -79,6 +79,9 @@ function shapes(fields) {
     c === 'content_hash' || c === 'row_hash' ? r.integerHashes[c] : undefined;
   return [
     storeShape('the store today (data as JSON)', {}),
+    storeShape('with the (source, status) index (before migration 7)', {
+      statusIndex: true,
+    }),
     storeShape('without search_text', { drop: ['search_text'] }),
     storeShape('times as integers (ms)', {
       types: { created_at: 'INTEGER', updated_at: 'INTEGER' },
@@ -91,7 +94,6 @@ function shapes(fields) {
       types: integerHashes,
       value: hashAsInteger,
     }),
-    storeShape('without the (source, status) index', { statusIndex: false }),
     storeShape('JSON, slim: no search_text or times, integer hashes', {
       drop: slim,
       types: integerHashes,
