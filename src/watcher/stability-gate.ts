@@ -57,6 +57,11 @@ interface TrackingEntry {
   wakeRequested: boolean;
   notReadyAttempts: number;
   markerWaitLogged: boolean;
+  /**
+   * The entry's first look, while it has not seen the file yet: a hint that finds it running
+   * (start-up's listing after chokidar's initial 'add') waits for it too.
+   */
+  firstLook: Promise<void>;
 }
 interface InFlightEntry {
   kind: 'in-flight';
@@ -91,7 +96,10 @@ export class StabilityGate {
     );
   }
 
-  /** Something may have happened at data-file `path`. Resolves after the first look at a newly tracked file. */
+  /**
+   * Something may have happened at data-file `path`. Resolves after the first look at a newly
+   * tracked file, or at one whose first look is still running.
+   */
   hint(path: string, reason: HintReason): Promise<void> {
     if (this.#stopped) {
       return Promise.resolve();
@@ -109,9 +117,11 @@ export class StabilityGate {
         wakeRequested: false,
         notReadyAttempts: 0,
         markerWaitLogged: false,
+        firstLook: Promise.resolve(),
       };
       this.#entries.set(path, fresh);
-      return this.#runLook(path, fresh);
+      fresh.firstLook = this.#runLook(path, fresh);
+      return fresh.firstLook;
     }
     if (entry.kind === 'tracking') {
       if (reason === 'event') {
@@ -119,6 +129,10 @@ export class StabilityGate {
       } else if (reason === 'unlink' || reason === 'release') {
         return this.#runLook(path, entry);
       }
+    }
+    if (entry.kind === 'tracking' && entry.tracker.snapshot === null) {
+      // Not seen yet: its first look is still running, and this hint resolves with it.
+      return entry.firstLook;
     }
     // In flight or deferred: the consumer's release() looks at the path again.
     return Promise.resolve();

@@ -6,6 +6,7 @@ import {
   writeInChunks,
   writeThenRename,
 } from '../../helpers/erp-writer.js';
+import { NODE_FS_PORT, type FsPort } from '../../../src/util/fs-port.js';
 import { sleep, waitFor } from '../../helpers/wait-for.js';
 import {
   createHarness,
@@ -84,6 +85,23 @@ for (const mode of WATCH_MODES) {
       expect((h.emitted[0]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(
         STABILITY_MS - 20,
       );
+    });
+
+    it('resolves start() only after the first look at a file already there, however slowly the share answers', async () => {
+      // A real folder on a slow share: every lstat answers after 300 ms. chokidar's initial
+      // 'add' starts the first look; start()'s own listing must wait for that look, not
+      // resolve while it is still running.
+      const slowShare: FsPort = {
+        ...NODE_FS_PORT,
+        lstat: async (path) => {
+          await sleep(300);
+          return NODE_FS_PORT.lstat(path);
+        },
+      };
+      h = await createHarness(mode.polling, {}, slowShare);
+      await writeFile(join(h.folder, 'customers.txt'), 'K1;A\n');
+      await h.watcher.start();
+      expect(h.logger.events('file.detected')).toHaveLength(1);
     });
 
     it('forgets a file deleted mid-write with a debug line', async () => {
