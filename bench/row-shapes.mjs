@@ -154,10 +154,9 @@ function loadRows(path) {
 function writeShape(source, index, target) {
   const { rows, fields } = loadRows(source);
   const shape = shapes(fields)[index];
-  const pageSize = new Database(source, { readonly: true }).pragma(
-    'page_size',
-    { simple: true },
-  );
+  const sourceDb = new Database(source, { readonly: true });
+  const pageSize = sourceDb.pragma('page_size', { simple: true });
+  sourceDb.close();
   for (const suffix of ['', '-wal', '-shm']) {
     rmSync(target + suffix, { force: true });
   }
