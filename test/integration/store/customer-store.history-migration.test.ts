@@ -1,19 +1,10 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreConfig } from '../../../src/config/app-config.js';
 import { NULL_LOGGER } from '../../../src/logging/logger.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { CustomerStore } from '../../../src/store/customer-store.js';
-import { POSTGRES_MIGRATIONS } from '../../../src/store/postgres/migrations/index.js';
-import { migratePostgres } from '../../../src/store/postgres/postgres-migrator.js';
-import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations/index.js';
-import { migrateSqlite } from '../../../src/store/sqlite/sqlite-migrator.js';
 import { BACKENDS } from '../../helpers/backends.js';
-import { createTestSchema } from '../../helpers/postgres-db.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import type { BackendName } from '../../helpers/backends.js';
+import { oldSchema, type OldSchema } from '../../helpers/old-schema.js';
 
 /**
  * Migration 5 derives the `inserted` history entry from the record's own row. A store written
@@ -26,9 +17,7 @@ const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-02-01T00:00:00.000Z';
 
 /** Writes the contents of a store at schema version 4 (statements with `?` placeholders). */
-type Exec = (sql: string, params?: unknown[]) => Promise<void>;
-
-async function fillOldStore(exec: Exec, t: (table: string) => string) {
+async function fillOldStore(exec: OldSchema['exec'], t: OldSchema['table']) {
   for (const id of [1, 2]) {
     await exec(
       `INSERT INTO ${t('runs')} (id, file, sha256, size_bytes, format, mode, source, instance, status, started_at)
@@ -102,103 +91,37 @@ async function fillOldStore(exec: Exec, t: (table: string) => string) {
   await entity('sales_agents', 'salesAgent', null, 'V1', { name: 'Vera' }, 4);
 }
 
-interface OldStore {
-  config: StoreConfig;
-  /** How many `inserted` history rows (customers and entities) the database holds. */
-  insertedRows(): Promise<number>;
-  cleanup(): Promise<void>;
-}
-
 const COUNT_INSERTED = (t: (table: string) => string): string =>
   `SELECT (SELECT count(*) FROM ${t('customer_history')} WHERE operation = 'inserted')
         + (SELECT count(*) FROM ${t('entity_history')} WHERE operation = 'inserted') AS n`;
 
-async function oldSqliteStore(): Promise<OldStore> {
-  const dir = await makeTempDir('customer-import-old-');
-  const path = join(dir, 'customers.db');
-  const db = new BetterSqlite3(path);
+/** A store at schema version 4 with the contents fillOldStore writes. */
+async function oldStore(backend: BackendName): Promise<OldSchema> {
+  const old = await oldSchema(backend, 4, CLOCK);
   try {
-    migrateSqlite(
-      db,
-      SQLITE_MIGRATIONS.filter((m) => m.version <= 4),
-      { path, clock: CLOCK },
-    );
-    await fillOldStore(
-      async (sql, params = []) => {
-        db.prepare(sql).run(...params);
-      },
-      (table) => table,
-    );
-  } finally {
-    db.close();
-  }
-  return {
-    config: { type: 'sqlite', path, busyTimeoutMs: 2000 },
-    async insertedRows() {
-      const check = new BetterSqlite3(path, { readonly: true });
-      try {
-        return (
-          check
-            .prepare<[], { n: number }>(COUNT_INSERTED((table) => table))
-            .get()?.n ?? -1
-        );
-      } finally {
-        check.close();
-      }
-    },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-async function oldPostgresStore(): Promise<OldStore> {
-  const url = process.env['TEST_DATABASE_URL'] ?? '';
-  const schema = createTestSchema(url, 'oldhist');
-  const s = schema.schema;
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    await migratePostgres(
-      pool,
-      POSTGRES_MIGRATIONS.filter((m) => m.version <= 4),
-      { schema: s, location: 'test', clock: CLOCK },
-    );
-    await fillOldStore(
-      async (sql, params = []) => {
-        let n = 0;
-        await pool.query(
-          sql.replace(/\?/g, () => `$${++n}`),
-          params,
-        );
-      },
-      (table) => `${s}.${table}`,
-    );
+    await fillOldStore(old.exec, old.table);
   } catch (e) {
-    await pool.end();
-    await schema.drop();
+    await old.cleanup();
     throw e;
   }
-  await pool.end();
-  return {
-    config: schema.config,
-    async insertedRows() {
-      const rows = await schema.query<{ n: string }>(
-        COUNT_INSERTED((table) => `${s}.${table}`),
-      );
-      return Number(rows[0]?.n ?? -1);
-    },
-    cleanup: () => schema.drop(),
-  };
+  return old;
+}
+
+/** How many `inserted` history rows (customers and entities) the database holds. */
+async function insertedRows(old: OldSchema): Promise<number> {
+  const rows = await old.rows<{ n: number | string }>(
+    COUNT_INSERTED(old.table),
+  );
+  return Number(rows[0]?.n ?? -1);
 }
 
 for (const backend of BACKENDS) {
   describe(`${backend.name}: inserted history of an older schema`, () => {
-    let old: OldStore;
+    let old: OldSchema;
     let store: CustomerStore | null = null;
 
     beforeEach(async () => {
-      old =
-        backend.name === 'sqlite'
-          ? await oldSqliteStore()
-          : await oldPostgresStore();
+      old = await oldStore(backend.name);
       store = await createStore(old.config, {
         logger: NULL_LOGGER,
         clock: CLOCK,
@@ -211,7 +134,7 @@ for (const backend of BACKENDS) {
     });
 
     it('reads the same customer history, with the inserted entries derived from the customers', async () => {
-      expect(await old.insertedRows()).toBe(0);
+      expect(await insertedRows(old)).toBe(0);
       const k1 = await store?.getCustomer('K1');
       expect(k1?.history).toEqual([
         {

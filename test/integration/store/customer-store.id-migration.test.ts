@@ -1,19 +1,10 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreConfig } from '../../../src/config/app-config.js';
 import { NULL_LOGGER } from '../../../src/logging/logger.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { CustomerStore } from '../../../src/store/customer-store.js';
-import { POSTGRES_MIGRATIONS } from '../../../src/store/postgres/migrations/index.js';
-import { migratePostgres } from '../../../src/store/postgres/postgres-migrator.js';
-import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations/index.js';
-import { migrateSqlite } from '../../../src/store/sqlite/sqlite-migrator.js';
 import { BACKENDS } from '../../helpers/backends.js';
-import { createTestSchema } from '../../helpers/postgres-db.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
+import type { BackendName } from '../../helpers/backends.js';
+import { oldSchema, type OldSchema } from '../../helpers/old-schema.js';
 import { importRun, record } from './store-fixtures.js';
 
 /**
@@ -43,106 +34,48 @@ const OLD_CUSTOMERS = [
   },
 ];
 
-interface OldStore {
-  config: StoreConfig;
-  cleanup(): Promise<void>;
-}
-
-/** An SQLite file at schema version 2 with a run, customers and their history. */
-async function oldSqliteStore(): Promise<OldStore> {
-  const dir = await makeTempDir('customer-import-old-');
-  const path = join(dir, 'customers.db');
-  const db = new BetterSqlite3(path);
+/** A store at schema version 2 with a run, customers and their history. */
+async function oldStore(backend: BackendName): Promise<OldSchema> {
+  const old = await oldSchema(backend, 2, CLOCK);
+  const t = old.table;
   try {
-    migrateSqlite(
-      db,
-      SQLITE_MIGRATIONS.filter((m) => m.version <= 2),
-      { path, clock: CLOCK },
-    );
-    db.prepare(
-      `INSERT INTO runs (id, file, sha256, size_bytes, format, mode, source, instance, status, started_at)
-       VALUES (1, 'old.txt', 'sha-old', 10, 'nav', 'update', 'erp', 'old-host', 'succeeded', '2026-01-01T00:00:00.000Z')`,
-    ).run();
-    for (const c of OLD_CUSTOMERS) {
-      db.prepare(
-        `INSERT INTO customers (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
-         VALUES (?, ?, 'h', NULL, ?, 'erp', ?, ?, 1, 1)`,
-      ).run(
-        c.key,
-        JSON.stringify({ name: c.name }),
-        `${c.key}\n${c.name.toLowerCase()}`,
-        c.createdAt,
-        c.createdAt,
-      );
-      db.prepare(
-        `INSERT INTO customer_history (run_id, key, operation, changes, line, at) VALUES (1, ?, 'inserted', ?, 2, ?)`,
-      ).run(
-        c.key,
-        JSON.stringify([{ field: 'name', new: c.name }]),
-        c.createdAt,
-      );
-    }
-  } finally {
-    db.close();
-  }
-  return {
-    config: { type: 'sqlite', path, busyTimeoutMs: 2000 },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A PostgreSQL schema at version 2 with a run, customers and their history. */
-async function oldPostgresStore(): Promise<OldStore> {
-  const url = process.env['TEST_DATABASE_URL'] ?? '';
-  const schema = createTestSchema(url, 'oldids');
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    await migratePostgres(
-      pool,
-      POSTGRES_MIGRATIONS.filter((m) => m.version <= 2),
-      { schema: schema.schema, location: 'test', clock: CLOCK },
-    );
-    const s = schema.schema;
-    await pool.query(
-      // No explicit id: the identity gives 1 and moves on, as in a real store.
-      `INSERT INTO ${s}.runs (file, sha256, size_bytes, format, mode, source, instance, status, started_at)
+    // No explicit id: the run is the first, so it is 1, and the id sequence moves on as in a
+    // real store.
+    await old.exec(
+      `INSERT INTO ${t('runs')} (file, sha256, size_bytes, format, mode, source, instance, status, started_at)
        VALUES ('old.txt', 'sha-old', 10, 'nav', 'update', 'erp', 'old-host', 'succeeded', '2026-01-01T00:00:00.000Z')`,
     );
     for (const c of OLD_CUSTOMERS) {
-      await pool.query(
-        `INSERT INTO ${s}.customers (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
-         VALUES ($1, $2, 'h', NULL, $3, 'erp', $4, $4, 1, 1)`,
+      await old.exec(
+        `INSERT INTO ${t('customers')} (key, data, content_hash, row_hash, search_text, source, created_at, updated_at, created_run_id, updated_run_id)
+         VALUES (?, ?, 'h', NULL, ?, 'erp', ?, ?, 1, 1)`,
         [
           c.key,
           JSON.stringify({ name: c.name }),
           `${c.key}\n${c.name.toLowerCase()}`,
           c.createdAt,
+          c.createdAt,
         ],
       );
-      await pool.query(
-        `INSERT INTO ${s}.customer_history (run_id, key, operation, changes, line, at) VALUES (1, $1, 'inserted', $2, 2, $3)`,
+      await old.exec(
+        `INSERT INTO ${t('customer_history')} (run_id, key, operation, changes, line, at) VALUES (1, ?, 'inserted', ?, 2, ?)`,
         [c.key, JSON.stringify([{ field: 'name', new: c.name }]), c.createdAt],
       );
     }
   } catch (e) {
-    await pool.end();
-    await schema.drop();
+    await old.cleanup();
     throw e;
   }
-  await pool.end();
-  return { config: schema.config, cleanup: () => schema.drop() };
+  return old;
 }
 
 for (const backend of BACKENDS) {
   describe(`${backend.name}: customers of an older schema get ids`, () => {
-    let old: OldStore;
+    let old: OldSchema;
     let store: CustomerStore | null = null;
 
     beforeEach(async () => {
-      old =
-        backend.name === 'sqlite'
-          ? await oldSqliteStore()
-          : await oldPostgresStore();
+      old = await oldStore(backend.name);
     });
     afterEach(async () => {
       await store?.close();
