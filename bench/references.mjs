@@ -79,6 +79,22 @@ export async function dropDatabase(url, name) {
 
 /** `\copy` of `file` into a fresh table with a primary key; only the copy itself is timed. */
 export async function pgCopy(url, file, columnCount, encoding) {
+  return withReferenceTable(url, columnCount, () =>
+    psql(url, ['-c', copyCommand('ref', file, encoding)]),
+  );
+}
+
+/** `\copy` of `file` into `table`, as psql writes it (CSV, `;`, header, the file's encoding). */
+function copyCommand(table, file, encoding) {
+  const pgEncoding = encoding === 'windows-1252' ? 'WIN1252' : 'UTF8';
+  return `\\copy ${table} FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING '${pgEncoding}')`;
+}
+
+/**
+ * Creates the reference table `ref` (c1 the primary key), runs `load`, counts the table's rows
+ * and drops it: the measured result of `load` with that count.
+ */
+async function withReferenceTable(url, columnCount, load) {
   const setup = await psql(
     url,
     [],
@@ -89,9 +105,7 @@ export async function pgCopy(url, file, columnCount, encoding) {
       `psql could not create the reference table: ${setup.stderr.trim()}`,
     );
   }
-  const pgEncoding = encoding === 'windows-1252' ? 'WIN1252' : 'UTF8';
-  const copy = `\\copy ref FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING '${pgEncoding}')`;
-  const result = await psql(url, ['-c', copy]);
+  const result = await load();
   const count = await psql(url, ['-c', 'SELECT count(*) FROM ref']);
   await psql(url, ['-c', 'DROP TABLE ref']);
   return { ...result, rows: Number(count.stdout.trim()) };
@@ -109,26 +123,14 @@ export async function pgStagedCopy(url, file, columnCount, encoding) {
     .slice(1)
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ');
-  const pgEncoding = encoding === 'windows-1252' ? 'WIN1252' : 'UTF8';
-  const setup = await psql(
-    url,
-    [],
-    `DROP TABLE IF EXISTS ref;\nCREATE TABLE ref (${columnsDdl(columnCount)});\n`,
-  );
-  if (setup.code !== 0) {
-    throw new Error(
-      `psql could not create the reference table: ${setup.stderr.trim()}`,
-    );
-  }
   const script = [
     'BEGIN;',
     `CREATE TEMP TABLE staging (${columns.map((c) => `${c} TEXT`).join(', ')}) ON COMMIT DROP;`,
-    `\\copy staging FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING '${pgEncoding}')`,
+    copyCommand('staging', file, encoding),
     `INSERT INTO ref SELECT * FROM staging ON CONFLICT (c1) DO UPDATE SET ${sets} WHERE ref IS DISTINCT FROM EXCLUDED;`,
     'COMMIT;',
   ].join('\n');
-  const result = await psql(url, [], `${script}\n`);
-  const count = await psql(url, ['-c', 'SELECT count(*) FROM ref']);
-  await psql(url, ['-c', 'DROP TABLE ref']);
-  return { ...result, rows: Number(count.stdout.trim()) };
+  return withReferenceTable(url, columnCount, () =>
+    psql(url, [], `${script}\n`),
+  );
 }
